@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libfanotify: the Linux fanotify API in C.
+ *
+ * Layers, each usable on its own:
+ *   groups and marks     fan_group_*            (own the fanotify fd)
+ *   batches of events    fan_group_read(), fan_for_each_event()
+ *   pure parsing         fan_buffer_*, fan_event_*, fan_info_* (no syscalls)
+ *   permission answers   fan_event_respond(), fan_event_defer(), fan_perm_*
+ *   resolution           fan_resolver_*, fan_resolve_* (paths, processes)
+ *   runtime probes       fan_probe_*, names      fan_event_name() ...
+ *
+ * Conventions: calls that can fail return int, >= 0 on success and -errno
+ * on failure.  Kernel errors pass through unchanged; errors of the library's
+ * own are -EINVAL (misuse), -ENOMEM, -EBADMSG (malformed event buffer),
+ * -EALREADY (answered twice), -ECANCELED (group already freed).  The
+ * library never prints and never aborts.
+ *
+ * Kernel flags (FAN_*) are the kernel's own, taken from <linux/fanotify.h>
+ * with the newer ones supplied by <fanotify/compat.h>.
+ */
+#ifndef LIBFANOTIFY_FANOTIFY_H
+#define LIBFANOTIFY_FANOTIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <fanotify/compat.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------ */
+
+#define LIBFANOTIFY_VERSION_MAJOR 1
+#define LIBFANOTIFY_VERSION_MINOR 0
+#define LIBFANOTIFY_VERSION_MICRO 0
+#define LIBFANOTIFY_VERSION "1.0.0"
+
+/* True when the headers are at least version major.minor.micro. */
+#define LIBFANOTIFY_CHECK_VERSION(major, minor, micro)                      \
+	(LIBFANOTIFY_VERSION_MAJOR > (major) ||                             \
+	 (LIBFANOTIFY_VERSION_MAJOR == (major) &&                           \
+	  (LIBFANOTIFY_VERSION_MINOR > (minor) ||                           \
+	   (LIBFANOTIFY_VERSION_MINOR == (minor) &&                         \
+	    LIBFANOTIFY_VERSION_MICRO >= (micro)))))
+
+/* Version of the library linked at run time. */
+unsigned int fan_version_major(void);
+unsigned int fan_version_minor(void);
+unsigned int fan_version_micro(void);
+const char *fan_version(void);
+
+/*
+ * Options structs whose first field is their size, so fields can be added
+ * without new symbols.  Use: LIBFANOTIFY_OPTS(fan_group_opts, o, .buf_size = 1 << 20);
+ */
+#define LIBFANOTIFY_OPTS(TYPE, NAME, ...)                                   \
+	struct TYPE NAME = { .sz = sizeof(struct TYPE), __VA_ARGS__ }
+
+/* ------------------------------------------------------------------------
+ * Groups
+ * ------------------------------------------------------------------------ */
+
+struct fan_group;
+
+/* fan_group_opts.flags */
+#define LIBFANOTIFY_ANSWER_SELF	0x1u	/* allow our own permission events at read time */
+#define LIBFANOTIFY_SKIP_SELF	0x2u	/* hide events of this process (implies ANSWER_SELF) */
+
+#define LIBFANOTIFY_DEFAULT_BUF_SIZE	(256u * 1024u)
+#define LIBFANOTIFY_MIN_BUF_SIZE	4096u
+
+struct fan_group_opts {
+	size_t sz;			/* sizeof(struct fan_group_opts) */
+	unsigned int init_flags;	/* fanotify_init() flags */
+	unsigned int event_f_flags;	/* fanotify_init() event_f_flags */
+	size_t buf_size;		/* read buffer; 0: LIBFANOTIFY_DEFAULT_BUF_SIZE */
+	uint32_t default_response;	/* verdict for unanswered permission events; 0: FAN_ALLOW */
+	unsigned int flags;		/* LIBFANOTIFY_ANSWER_SELF, LIBFANOTIFY_SKIP_SELF */
+};
+
+/*
+ * Create a group: fanotify_init(init_flags, event_f_flags) with default
+ * options.  On success *ret is set and 0 returned; on failure -errno
+ * (kernel errors unchanged: -EINVAL for flags the kernel does not know,
+ * -EPERM without CAP_SYS_ADMIN, -EMFILE past max_user_groups).
+ */
+int fan_group_new(unsigned int init_flags, unsigned int event_f_flags,
+		  struct fan_group **ret);
+
+/* Create a group from options (init flags, buffer size, default verdict). */
+int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_group **ret);
+
+/*
+ * Adopt an existing fanotify descriptor.  The group owns fd from then on
+ * (closes it in fan_group_free()), also on failure.  Its init flags are
+ * read from /proc/self/fdinfo; opts->init_flags is used where fdinfo is
+ * unreadable.  -EINVAL if fd is not a fanotify group.
+ */
+int fan_group_adopt(int fd, const struct fan_group_opts *opts, struct fan_group **ret);
+
+/*
+ * Free a group: answer every pending permission event (of the current
+ * batch and every deferred one) with the default verdict, close every
+ * descriptor the caller did not take, close the group.  NULL is a no-op.
+ * Deferred permission handles stay valid to free, their answers then
+ * return -ECANCELED.
+ */
+void fan_group_free(struct fan_group *g);
+
+/* The group's fanotify descriptor, for the caller's own poll/epoll loop. */
+int fan_group_fd(const struct fan_group *g);
+unsigned int fan_group_init_flags(const struct fan_group *g);
+unsigned int fan_group_event_f_flags(const struct fan_group *g);
+
+struct fan_group_stats {
+	size_t sz;
+	uint64_t batches;		/* successful reads */
+	uint64_t events;		/* events read, overflow events included */
+	uint64_t overflows;		/* FAN_Q_OVERFLOW events */
+	uint64_t default_answers;	/* permission events answered by the library's default */
+	uint64_t self_answers;		/* own permission events answered at read time */
+	uint64_t answer_errors;		/* responses the kernel refused */
+	uint64_t malformed;		/* batches that failed validation */
+};
+
+/* Copy counters into *st (st->sz set by the caller).  -EINVAL on bad args. */
+int fan_group_get_stats(const struct fan_group *g, struct fan_group_stats *st);
+
+/* ------------------------------------------------------------------------
+ * Marks
+ * ------------------------------------------------------------------------ */
+
+/*
+ * fanotify_mark() on the group: any command (FAN_MARK_ADD, _REMOVE,
+ * _FLUSH), type (FAN_MARK_INODE, _MOUNT, _FILESYSTEM, _MNTNS) and modifier
+ * (_DONT_FOLLOW, _ONLYDIR, _IGNORE, _IGNORED_MASK, _IGNORED_SURV_MODIFY,
+ * _EVICTABLE).  dirfd and path as in fanotify_mark(2).  0 or -errno.
+ *
+ * In groups that report file handles (FAN_REPORT_FID, FAN_REPORT_DIR_FID)
+ * a successful FAN_MARK_ADD also records the marked object's filesystem
+ * (for open_by_handle_at()) and, for directories, its handle and path, so
+ * the resolver can turn events into paths without extra privilege.
+ */
+int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+		   int dirfd, const char *path);
+
+/* Add a mark on path (relative to the working directory); flags without a command. */
+int fan_group_add_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+		       const char *path);
+
+/* Add a mark on the object fd refers to. */
+int fan_group_add_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask, int fd);
+
+/* Remove mask bits from a mark on path. */
+int fan_group_remove_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+			  const char *path);
+
+/*
+ * Remove every mark of one type: FAN_MARK_INODE, FAN_MARK_MOUNT,
+ * FAN_MARK_FILESYSTEM or FAN_MARK_MNTNS.
+ */
+int fan_group_flush_marks(struct fan_group *g, unsigned int type);
+
+/*
+ * Mark a mount namespace (Linux 6.15, FAN_REPORT_MNT groups):
+ * mask of FAN_MNT_ATTACH | FAN_MNT_DETACH.  nsfd is an open
+ * /proc/PID/ns/mnt; -1 means the caller's own namespace.
+ */
+int fan_group_add_mntns_mark(struct fan_group *g, uint64_t mask, int nsfd);
+
+/* A filesystem identifier as the kernel reports it (statfs f_fsid). */
+struct fan_fsid {
+	int32_t val[2];
+};
+
+/*
+ * Record, by hand, a descriptor to use with open_by_handle_at() for the
+ * filesystem holding dirfd/path (AT_FDCWD and a path, or a descriptor and
+ * NULL).  Marks added through the library do this themselves.  0 if
+ * recorded or already known, -errno otherwise.
+ */
+int fan_group_add_mount(struct fan_group *g, int dirfd, const char *path);
+
+/* The recorded descriptor for fsid, or -ENOENT. Owned by the group. */
+int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid);
+
+/* ------------------------------------------------------------------------
+ * Reading batches
+ * ------------------------------------------------------------------------ */
+
+/*
+ * An event, as it lies in the read buffer (zero-copy, not necessarily
+ * aligned: read it only through the accessors).  Valid until the next
+ * read, fan_group_release() or fan_group_free().
+ */
+struct fan_event;
+/* An info record inside an event. */
+struct fan_info;
+
+/*
+ * Finish the current batch (see below), then read one batch from the
+ * kernel into the group's buffer and validate it.  Returns the number of
+ * events the caller will see (0 when every event was the process's own and
+ * LIBFANOTIFY_SKIP_SELF hid it), or -errno: -EAGAIN for a non-blocking
+ * group with nothing queued, -EINTR, -EINVAL if the next event does not
+ * fit the buffer, -EBADMSG if the buffer is malformed (the events before
+ * the malformed one are still iterable and will be released normally).
+ *
+ * Finishing a batch answers every permission event the caller neither
+ * answered nor deferred with the group's default verdict, then closes
+ * every event fd and pidfd the caller did not take.
+ */
+int fan_group_read(struct fan_group *g);
+
+/* As fan_group_read(), into the caller's buffer (at least LIBFANOTIFY_MIN_BUF_SIZE). */
+int fan_group_read_buf(struct fan_group *g, void *buf, size_t len);
+
+/* Finish the current batch now (answers, closes).  Idempotent. */
+void fan_group_release(struct fan_group *g);
+
+/* Walk the current batch.  NULL at the end. */
+struct fan_event *fan_group_first_event(struct fan_group *g);
+struct fan_event *fan_group_next_event(struct fan_group *g, struct fan_event *ev);
+
+#define fan_for_each_event(ev, g)                                           \
+	for ((ev) = fan_group_first_event(g); (ev);                         \
+	     (ev) = fan_group_next_event((g), (ev)))
+
+/* ------------------------------------------------------------------------
+ * Pure parsing: bytes in, views out; no syscalls, no descriptors touched.
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Validate buf[0..len) as a sequence of events and their info records.
+ * Returns the number of events, or -EBADMSG; in both cases *valid_len
+ * (may be NULL) is set to the length of the well-formed prefix.
+ * Malformed: a partial event, event_len shorter than the metadata or
+ * longer than the buffer, metadata version other than
+ * FANOTIFY_METADATA_VERSION, metadata_len out of range, an info record
+ * shorter than its header or its type's fixed part or reaching past its
+ * event, a file handle longer than its record, a name without its NUL.
+ * Unknown record types are not malformed.
+ */
+int fan_buffer_validate(const void *buf, size_t len, size_t *valid_len);
+
+/* Walk a validated buffer (as returned by fan_buffer_validate's valid prefix). */
+struct fan_event *fan_buffer_first(void *buf, size_t len);
+struct fan_event *fan_buffer_next(void *buf, size_t len, struct fan_event *ev);
+
+/* Metadata fields (struct fanotify_event_metadata). */
+uint32_t fan_event_len(const struct fan_event *ev);
+uint8_t fan_event_version(const struct fan_event *ev);
+uint16_t fan_event_metadata_len(const struct fan_event *ev);
+uint64_t fan_event_mask(const struct fan_event *ev);	/* full 64 bits */
+pid_t fan_event_pid(const struct fan_event *ev);	/* tid with FAN_REPORT_TID; 0 if hidden */
+
+/*
+ * The event's fd as the kernel wrote it: >= 0 a descriptor (borrowed,
+ * closed when the batch is finished unless taken), FAN_NOFD (FID groups,
+ * overflow), or -errno with FAN_REPORT_FD_ERROR.
+ */
+int fan_event_fd(const struct fan_event *ev);
+
+/* -errno when FAN_REPORT_FD_ERROR put an error in place of the fd, else 0. */
+int fan_event_fd_error(const struct fan_event *ev);
+
+/*
+ * Take ownership of the event fd: the caller closes it.  A permission
+ * event is still answered by the library if the caller does not answer
+ * it.  -EBADF if the event has no fd or it was already taken.
+ */
+int fan_event_take_fd(struct fan_event *ev);
+
+/*
+ * The pidfd of a FAN_REPORT_PIDFD event: >= 0 (borrowed as above),
+ * FAN_NOPIDFD when the process had exited or the event has no pidfd record,
+ * FAN_EPIDFD or -errno (FAN_REPORT_FD_ERROR) when the kernel failed.
+ */
+int fan_event_pidfd(const struct fan_event *ev);
+/* Take ownership of the pidfd.  -EBADF if there is none to take. */
+int fan_event_take_pidfd(struct fan_event *ev);
+
+int fan_event_is_overflow(const struct fan_event *ev);
+/* A permission event: FAN_OPEN_PERM, FAN_ACCESS_PERM, FAN_OPEN_EXEC_PERM, FAN_PRE_ACCESS. */
+int fan_event_is_permission(const struct fan_event *ev);
+/* A permission event not yet answered or deferred. */
+int fan_event_needs_answer(const struct fan_event *ev);
+
+/* Info records, in the order the kernel wrote them; NULL at the end. */
+const struct fan_info *fan_event_first_info(const struct fan_event *ev);
+const struct fan_info *fan_event_next_info(const struct fan_event *ev,
+					   const struct fan_info *rec);
+/* The first record of a type (FAN_EVENT_INFO_TYPE_*), or NULL. */
+const struct fan_info *fan_event_find_info(const struct fan_event *ev, unsigned int type);
+
+#define fan_for_each_info(rec, ev)                                          \
+	for ((rec) = fan_event_first_info(ev); (rec);                       \
+	     (rec) = fan_event_next_info((ev), (rec)))
+
+unsigned int fan_info_type(const struct fan_info *rec);
+size_t fan_info_len(const struct fan_info *rec);	/* whole record, header included */
+const void *fan_info_raw(const struct fan_info *rec);	/* the record's bytes, header included */
+
+/* FID, DFID, DFID_NAME, OLD_DFID_NAME, NEW_DFID_NAME records. */
+struct fan_fid {
+	struct fan_fsid fsid;
+	const void *handle;	/* a struct file_handle in the buffer, for open_by_handle_at() */
+	uint32_t handle_bytes;
+	int32_t handle_type;
+	const unsigned char *handle_data;
+	const char *name;	/* NUL-terminated name, NULL for FID and DFID records */
+	size_t name_len;
+};
+int fan_info_fid(const struct fan_info *rec, struct fan_fid *out);
+
+/* PIDFD record: the raw value (see fan_event_pidfd()). */
+int fan_info_pidfd(const struct fan_info *rec, int *pidfd);
+
+struct fan_fs_error {
+	int32_t error;		/* positive errno of the first error */
+	uint32_t error_count;	/* errors merged into this event */
+};
+int fan_info_error(const struct fan_info *rec, struct fan_fs_error *out);
+
+struct fan_range {
+	uint64_t offset;
+	uint64_t count;
+};
+int fan_info_range(const struct fan_info *rec, struct fan_range *out);
+
+/* MNT record: the mount's unique id (statx STATX_MNT_ID_UNIQUE). */
+int fan_info_mnt(const struct fan_info *rec, uint64_t *mnt_id);
+
+/* ------------------------------------------------------------------------
+ * Permission answers
+ * ------------------------------------------------------------------------ */
+
+/* FAN_INFO audit-rule record (Linux 6.3, groups with FAN_ENABLE_AUDIT). */
+struct fan_audit_rule {
+	uint32_t rule_number;
+	uint32_t subj_trust;
+	uint32_t obj_trust;
+};
+
+/*
+ * Write one response for the permission event whose fd is fd.  response:
+ * FAN_ALLOW or FAN_DENY, optionally | FAN_AUDIT, or FAN_DENY_ERRNO(e)
+ * (Linux 6.14, FAN_CLASS_PRE_CONTENT groups).  With rule != NULL the
+ * audit-rule record is appended and FAN_INFO set.  0, or -errno: a short
+ * or failed write is never ignored.  Safe from any thread.
+ */
+int fan_group_respond_fd(struct fan_group *g, int fd, uint32_t response,
+			 const struct fan_audit_rule *rule);
+
+/*
+ * Answer a permission event of the current batch.  -EINVAL if it is not a
+ * permission event, -EALREADY if answered or deferred before.  On a
+ * kernel error the event stays unanswered (and will get the default).
+ * Reader thread only: hand events to other threads with fan_event_defer().
+ */
+int fan_event_respond(struct fan_group *g, struct fan_event *ev, uint32_t response,
+		      const struct fan_audit_rule *rule);
+
+/* A permission event taken out of its batch, to be answered later, anywhere. */
+struct fan_perm;
+
+/*
+ * Move a permission event out of the batch: its bytes are copied and its
+ * fd and pidfd now belong to *ret.  Answer it with fan_perm_respond() or
+ * fan_perm_free(); fan_group_free() answers what is still pending.
+ */
+int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct fan_perm **ret);
+
+/* The event, readable with every fan_event_* accessor. */
+const struct fan_event *fan_perm_event(const struct fan_perm *p);
+
+/*
+ * Answer and free p (always freed).  If the kernel refuses the response,
+ * the default verdict is sent instead and the kernel's -errno returned.
+ * -ECANCELED if the group was freed first (it answered already).
+ */
+int fan_perm_respond(struct fan_perm *p, uint32_t response,
+		     const struct fan_audit_rule *rule);
+
+/* Answer with the default verdict if unanswered, close, free.  NULL ok. */
+void fan_perm_free(struct fan_perm *p);
+
+/* ------------------------------------------------------------------------
+ * Resolution: events to paths and processes
+ * ------------------------------------------------------------------------ */
+
+struct fan_resolver;
+
+struct fan_resolver_opts {
+	size_t sz;
+	size_t cache_bytes;	/* directory cache limit; 0: 4 MiB; memory stays within it */
+	size_t proc_cache_entries; /* process identities kept per batch; 0: 1024 */
+};
+
+/*
+ * A resolver for events of group g (which must outlive it).  It uses the
+ * group's recorded filesystems and directory marks for file handles.
+ */
+int fan_resolver_new(struct fan_group *g, const struct fan_resolver_opts *opts,
+		     struct fan_resolver **ret);
+void fan_resolver_free(struct fan_resolver *r);
+
+/* fan_path.flags */
+#define LIBFANOTIFY_PATH_DELETED	0x1u	/* the object was unlinked (fd still open, or handle stale) */
+#define LIBFANOTIFY_PATH_PARTIAL	0x2u	/* only the name is known, its directory is not */
+#define LIBFANOTIFY_PATH_DIR		0x4u	/* the object is a directory (FAN_ONDIR) */
+
+struct fan_path {
+	const char *path;	/* NUL-terminated bytes as the kernel gave them; NULL if unknown */
+	size_t len;
+	unsigned int flags;	/* LIBFANOTIFY_PATH_* */
+	int error;		/* 0, or -errno why the path is missing or partial */
+};
+
+/*
+ * Resolve the event's object to a path, and for FAN_RENAME (and a
+ * MOVED_TO with its own record) the new path into *new_path (may be NULL).
+ * fd mode: the event fd's path; FID mode: directory handle plus name, or
+ * the object's own handle.  Strings are valid until the next call on r.
+ * Returns 0 if path is known (possibly PARTIAL), -errno if not.
+ */
+int fan_resolve_path(struct fan_resolver *r, const struct fan_event *ev,
+		     struct fan_path *path, struct fan_path *new_path);
+
+/*
+ * Keep the directory cache right without resolving: feed events that are
+ * not resolved (filtered out) through this.  fan_resolve_path() does it
+ * itself.
+ */
+void fan_resolver_observe(struct fan_resolver *r, const struct fan_event *ev);
+
+/* Drop every cached directory path. */
+void fan_resolver_flush(struct fan_resolver *r);
+
+/* fan_process.flags */
+#define LIBFANOTIFY_PROC_VERIFIED	0x1u	/* checked against the event's pidfd: not a reused pid */
+#define LIBFANOTIFY_PROC_GONE		0x2u	/* the process exited before it could be read */
+#define LIBFANOTIFY_PROC_PARTIAL	0x4u	/* some fields could not be read (see error) */
+
+struct fan_process {
+	pid_t pid;		/* process (thread group) id; 0 if unknown */
+	pid_t tid;		/* thread id with FAN_REPORT_TID, else == pid */
+	pid_t ppid;		/* parent, -1 if unknown */
+	uid_t uid;		/* real uid, (uid_t)-1 if unknown */
+	uid_t euid;
+	gid_t gid;
+	const char *comm;	/* NULL if unknown */
+	const char *exe;	/* NULL if unknown (kernel threads, gone, no access) */
+	unsigned int flags;	/* LIBFANOTIFY_PROC_* */
+	int error;		/* 0, or -errno of the first failed lookup */
+};
+
+/*
+ * Identify the process behind the event.  With FAN_REPORT_PIDFD the
+ * information is read from /proc and confirmed against the pidfd, so it
+ * never describes a different process that reused the pid; without it,
+ * it is best effort (flags lack VERIFIED).  Strings valid until the next
+ * call on r.  0, or -errno when nothing is known (pid 0, process gone).
+ */
+int fan_resolve_process(struct fan_resolver *r, const struct fan_event *ev,
+			struct fan_process *out);
+
+/* ------------------------------------------------------------------------
+ * Runtime probes: does this kernel accept it?  Tried once, cached,
+ * thread-safe.
+ * ------------------------------------------------------------------------ */
+
+/* 0 if fanotify_init(init_flags, event_f_flags) succeeds here, else its -errno. */
+int fan_probe_init(unsigned int init_flags, unsigned int event_f_flags);
+
+/*
+ * 0 if a group created with init_flags accepts fanotify_mark(ADD | mark_flags,
+ * mask) here, else the -errno.  The mark is tried on a private object
+ * (a memfd for inode marks, the caller's mount namespace for FAN_MARK_MNTNS,
+ * "/" for mount and filesystem marks with notification-only masks).  Mount
+ * and filesystem marks with permission bits need a real target: pass
+ * dirfd/path of the filesystem you mean to mark (then the answer is not
+ * cached), else -EINVAL.
+ */
+int fan_probe_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t mask,
+		   int dirfd, const char *path);
+
+/* ------------------------------------------------------------------------
+ * Names and kernel versions
+ * ------------------------------------------------------------------------ */
+
+/* "open", "close_write", ... for one mask bit; NULL for anything else. */
+const char *fan_event_name(uint64_t bit);
+/* The bit for a name from fan_event_name(), 0 if unknown. */
+uint64_t fan_event_from_name(const char *name);
+/* First kernel with this mask bit / init flag / mark flag / record type ("5.1"); NULL if unknown. */
+const char *fan_event_since(uint64_t bit);
+const char *fan_init_flag_name(unsigned int flag);
+const char *fan_init_flag_since(unsigned int flag);
+const char *fan_mark_flag_name(unsigned int flag);
+const char *fan_mark_flag_since(unsigned int flag);
+const char *fan_info_type_name(unsigned int type);
+
+/*
+ * Write the names of mask's bits, joined by sep, into buf (snprintf
+ * semantics: returns the length it needed, NUL-terminates if size > 0).
+ * Unknown bits are written as one hexadecimal number.
+ */
+int fan_mask_format(uint64_t mask, const char *sep, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBFANOTIFY_FANOTIFY_H */

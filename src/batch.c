@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Batches: read, validate, hand out, finish.  Finishing is what makes the
+ * library safe by construction: every permission event not answered gets
+ * the default verdict, then every descriptor not taken is closed, exactly
+ * once, answer first.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static void stat_add(uint64_t *counter, uint64_t n)
+{
+	__atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
+}
+
+void event_finish(struct fan_group *g, struct fan_event *ev)
+{
+	uint8_t st = rd8(ev, MD_RESERVED);
+	const unsigned char *rec;
+	int fd = fan_event_fd(ev);
+
+	if (st & ST_DEFERRED)
+		return;		/* its descriptors belong to a fan_perm now */
+	if (fan_event_needs_answer(ev)) {
+		if (respond_raw(g->fd, fd, g->default_response, NULL) < 0)
+			stat_add(&g->stats.answer_errors, 1);
+		else
+			stat_add(&g->stats.default_answers, 1);
+		wr8(ev, MD_RESERVED, st |= ST_ANSWERED);
+	}
+	if (fd >= 0 && !(st & ST_FD_TAKEN)) {
+		sys_close(fd);
+		wr8(ev, MD_RESERVED, st | ST_FD_TAKEN);
+	}
+	rec = event_find_pidfd_rec(ev);
+	if (rec && !(rd8(rec, INFO_PAD) & ST_PIDFD_TAKEN)) {
+		sys_close((int32_t)rd32(rec, PIDFD_FD));
+		wr8((void *)rec, INFO_PAD, rd8(rec, INFO_PAD) | ST_PIDFD_TAKEN);
+	}
+}
+
+void batch_release(struct fan_group *g)
+{
+	struct fan_event *ev;
+
+	for (ev = fan_buffer_first(g->batch, g->batch_len); ev;
+	     ev = fan_buffer_next(g->batch, g->batch_len, ev))
+		event_finish(g, ev);
+	g->batch = NULL;
+	g->batch_len = 0;
+}
+
+FAN_EXPORT void fan_group_release(struct fan_group *g)
+{
+	if (g)
+		batch_release(g);
+}
+
+/* Is this pid (a tid with FAN_REPORT_TID) one of our own threads? */
+static bool is_self(const struct fan_group *g, pid_t pid)
+{
+	char path[48];
+
+	if (pid == g->self)
+		return true;
+	if (pid <= 0 || !(g->init_flags & FAN_REPORT_TID))
+		return false;
+	snprintf(path, sizeof(path), "/proc/self/task/%d", (int)pid);
+	return access(path, F_OK) == 0;
+}
+
+/* Our own event: answer it at once (allow), and maybe hide it.  Visible? */
+static bool handle_self(struct fan_group *g, struct fan_event *ev)
+{
+	uint8_t st = rd8(ev, MD_RESERVED);
+
+	if (fan_event_needs_answer(ev) &&
+	    respond_raw(g->fd, fan_event_fd(ev), FAN_ALLOW, NULL) == 0) {
+		st |= ST_ANSWERED;
+		g->stats.self_answers++;
+	}
+	if (g->flags & LIBFANOTIFY_SKIP_SELF)
+		st |= ST_HIDDEN;
+	wr8(ev, MD_RESERVED, st);
+	return !(st & ST_HIDDEN);
+}
+
+/* One pass over a fresh batch: count, note overflows, take care of our own. */
+static int classify(struct fan_group *g)
+{
+	struct fan_event *ev;
+	int visible = 0;
+
+	for (ev = fan_buffer_first(g->batch, g->batch_len); ev;
+	     ev = fan_buffer_next(g->batch, g->batch_len, ev)) {
+		g->stats.events++;
+		if (fan_event_is_overflow(ev))
+			g->stats.overflows++;
+		if ((g->flags & LIBFANOTIFY_ANSWER_SELF) && is_self(g, fan_event_pid(ev)))
+			visible += handle_self(g, ev);
+		else
+			visible++;
+	}
+	return visible;
+}
+
+FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
+{
+	size_t valid;
+	ssize_t n;
+	int count;
+
+	if (!g || !buf || len < LIBFANOTIFY_MIN_BUF_SIZE || g->fd < 0)
+		return -EINVAL;
+	batch_release(g);
+	n = sys_read(g->fd, buf, len);
+	if (n < 0)
+		return (int)n;
+	fan_buffer_validate(buf, (size_t)n, &valid);
+	g->batch = buf;
+	g->batch_len = valid;
+	g->batch_seq++;
+	g->stats.batches++;
+	count = classify(g);
+	if (valid != (size_t)n) {
+		g->stats.malformed++;
+		return -EBADMSG;
+	}
+	return count;
+}
+
+FAN_EXPORT int fan_group_read(struct fan_group *g)
+{
+	if (!g)
+		return -EINVAL;
+	return fan_group_read_buf(g, g->own_buf, g->own_size);
+}
+
+static struct fan_event *skip_hidden(struct fan_group *g, struct fan_event *ev)
+{
+	while (ev && (rd8(ev, MD_RESERVED) & ST_HIDDEN))
+		ev = fan_buffer_next(g->batch, g->batch_len, ev);
+	return ev;
+}
+
+FAN_EXPORT struct fan_event *fan_group_first_event(struct fan_group *g)
+{
+	if (!g)
+		return NULL;
+	return skip_hidden(g, fan_buffer_first(g->batch, g->batch_len));
+}
+
+FAN_EXPORT struct fan_event *fan_group_next_event(struct fan_group *g, struct fan_event *ev)
+{
+	if (!g || !ev)
+		return NULL;
+	return skip_hidden(g, fan_buffer_next(g->batch, g->batch_len, ev));
+}

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/* Group lifecycle: create or adopt a fanotify descriptor, free it safely. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* A newer caller's struct may be larger: fields we do not know must be zero. */
+static bool opts_ok(const struct fan_group_opts *o)
+{
+	size_t i;
+
+	if (!o)
+		return true;
+	if (o->sz < sizeof(size_t))
+		return false;
+	for (i = sizeof(*o); i < o->sz; i++)
+		if (((const unsigned char *)o)[i])
+			return false;
+	return true;
+}
+
+/* Fields the caller's (possibly older, smaller) struct holds, zero beyond. */
+static struct fan_group_opts opts_copy(const struct fan_group_opts *o)
+{
+	struct fan_group_opts c = { .sz = sizeof(c) };
+
+	if (o)
+		memcpy(&c, o, o->sz < sizeof(c) ? o->sz : sizeof(c));
+	return c;
+}
+
+static bool response_ok(uint32_t r)
+{
+	return r == 0 || r == FAN_ALLOW || r == FAN_DENY;
+}
+
+static int group_setup(int fd, const struct fan_group_opts *o, struct fan_group **ret)
+{
+	struct fan_group *g;
+	size_t size = o->buf_size ? o->buf_size : LIBFANOTIFY_DEFAULT_BUF_SIZE;
+
+	if (size < LIBFANOTIFY_MIN_BUF_SIZE || !response_ok(o->default_response) ||
+	    (o->flags & ~(LIBFANOTIFY_ANSWER_SELF | LIBFANOTIFY_SKIP_SELF)))
+		return -EINVAL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->own_buf = aligned_alloc(8, (size + 7) & ~(size_t)7);
+	if (!g->own_buf) {
+		free(g);
+		return -ENOMEM;
+	}
+	g->own_size = size;
+	g->fd = fd;
+	g->init_flags = o->init_flags;
+	g->event_f_flags = o->event_f_flags;
+	g->default_response = o->default_response ? o->default_response : FAN_ALLOW;
+	g->flags = o->flags;
+	if (g->flags & LIBFANOTIFY_SKIP_SELF)
+		g->flags |= LIBFANOTIFY_ANSWER_SELF;
+	g->self = getpid();
+	g->refs = 1;
+	g->stats.sz = sizeof(g->stats);
+	pthread_rwlock_init(&g->life, NULL);
+	pthread_mutex_init(&g->list_lock, NULL);
+	*ret = g;
+	return 0;
+}
+
+FAN_EXPORT int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_group **ret)
+{
+	struct fan_group_opts o;
+	int fd, r;
+
+	if (!ret || !opts_ok(opts))
+		return -EINVAL;
+	o = opts_copy(opts);
+	fd = sys_fanotify_init(o.init_flags, o.event_f_flags);
+	if (fd < 0)
+		return fd;
+	r = group_setup(fd, &o, ret);
+	if (r < 0)
+		sys_close(fd);
+	return r;
+}
+
+FAN_EXPORT int fan_group_new(unsigned int init_flags, unsigned int event_f_flags,
+			     struct fan_group **ret)
+{
+	LIBFANOTIFY_OPTS(fan_group_opts, o, .init_flags = init_flags,
+			 .event_f_flags = event_f_flags);
+
+	return fan_group_new_opts(&o, ret);
+}
+
+/* "fanotify flags:10 event-flags:8002" from /proc/self/fdinfo/FD. */
+static int fdinfo_flags(int fd, unsigned int *flags, unsigned int *event_f_flags)
+{
+	char path[64], line[256];
+	int found = -EINVAL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "fanotify flags:%x event-flags:%x", flags, event_f_flags) == 2) {
+			found = 0;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+FAN_EXPORT int fan_group_adopt(int fd, const struct fan_group_opts *opts,
+			       struct fan_group **ret)
+{
+	struct fan_group_opts o;
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	if (!ret || !opts_ok(opts)) {
+		sys_close(fd);
+		return -EINVAL;
+	}
+	o = opts_copy(opts);
+	r = fdinfo_flags(fd, &o.init_flags, &o.event_f_flags);
+	if (r == -EINVAL || (r < 0 && fcntl(fd, F_GETFD) < 0)) {
+		/* readable fdinfo without a fanotify line, or not a descriptor */
+		sys_close(fd);
+		return r == -EINVAL ? -EINVAL : -EBADF;
+	}
+	if (r < 0 && opts)
+		o.init_flags = opts->init_flags;	/* no /proc: trust the caller */
+	r = group_setup(fd, &o, ret);
+	if (r < 0)
+		sys_close(fd);
+	return r;
+}
+
+uint32_t group_default(const struct fan_group *g)
+{
+	return g->default_response;
+}
+
+void group_unref(struct fan_group *g)
+{
+	if (__atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	pthread_rwlock_destroy(&g->life);
+	pthread_mutex_destroy(&g->list_lock);
+	free(g);
+}
+
+FAN_EXPORT void fan_group_free(struct fan_group *g)
+{
+	if (!g)
+		return;
+	batch_release(g);
+	perms_shutdown(g);
+	marks_free(g);
+	sys_close(g->fd);
+	g->fd = -1;
+	free(g->own_buf);
+	g->own_buf = NULL;
+	group_unref(g);
+}
+
+FAN_EXPORT int fan_group_fd(const struct fan_group *g)
+{
+	return g ? g->fd : -EINVAL;
+}
+
+FAN_EXPORT unsigned int fan_group_init_flags(const struct fan_group *g)
+{
+	return g ? g->init_flags : 0;
+}
+
+FAN_EXPORT unsigned int fan_group_event_f_flags(const struct fan_group *g)
+{
+	return g ? g->event_f_flags : 0;
+}
+
+FAN_EXPORT int fan_group_get_stats(const struct fan_group *g, struct fan_group_stats *st)
+{
+	size_t n;
+
+	if (!g || !st || st->sz < sizeof(size_t))
+		return -EINVAL;
+	n = st->sz < sizeof(g->stats) ? st->sz : sizeof(g->stats);
+	memcpy((char *)st + sizeof(size_t), (const char *)&g->stats + sizeof(size_t),
+	       n - sizeof(size_t));
+	return 0;
+}

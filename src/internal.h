@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* Private declarations shared by libfanotify's layers. */
+#ifndef LIBFANOTIFY_INTERNAL_H
+#define LIBFANOTIFY_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "fanotify/fanotify.h"
+
+#define FAN_EXPORT __attribute__((visibility("default")))
+
+#define FAN_PERM_MASK \
+	(FAN_OPEN_PERM | FAN_ACCESS_PERM | FAN_OPEN_EXEC_PERM | FAN_PRE_ACCESS)
+#define FAN_FID_FLAGS (FAN_REPORT_FID | FAN_REPORT_DIR_FID)
+
+/* ---- byte layout of what read() returns (uapi, verified on 6.18) ---- */
+enum {
+	MD_EVENT_LEN = 0,	/* u32 */
+	MD_VERS = 4,		/* u8 */
+	MD_RESERVED = 5,	/* u8: libfanotify keeps its per-event state here */
+	MD_METADATA_LEN = 6,	/* u16 */
+	MD_MASK = 8,		/* u64 */
+	MD_FD = 16,		/* s32 */
+	MD_PID = 20,		/* s32 */
+	MD_SIZE = 24,
+
+	INFO_TYPE = 0,		/* u8 */
+	INFO_PAD = 1,		/* u8: libfanotify state (pidfd taken) */
+	INFO_LEN = 2,		/* u16 */
+	INFO_HDR = 4,
+
+	FID_FSID = 4,		/* 2 x s32 */
+	FID_HANDLE = 12,	/* struct file_handle */
+	FID_HANDLE_BYTES = 12,	/* u32 */
+	FID_HANDLE_TYPE = 16,	/* s32 */
+	FID_HANDLE_DATA = 20,
+	FID_MIN = 20,
+
+	PIDFD_FD = 4, PIDFD_MIN = 8,
+	ERROR_ERROR = 4, ERROR_COUNT = 8, ERROR_MIN = 12,
+	RANGE_OFFSET = 8, RANGE_COUNT = 16, RANGE_MIN = 24,
+	MNT_ID = 4, MNT_MIN = 12,
+};
+
+/* Per-event state bits in the metadata's reserved byte (the kernel writes 0). */
+enum {
+	ST_ANSWERED = 0x01,
+	ST_FD_TAKEN = 0x02,
+	ST_HIDDEN = 0x04,
+	ST_DEFERRED = 0x08,
+};
+/* State bit in a PIDFD record's pad byte. */
+enum { ST_PIDFD_TAKEN = 0x01 };
+
+static inline uint8_t rd8(const void *p, size_t off)
+{
+	return ((const unsigned char *)p)[off];
+}
+static inline uint16_t rd16(const void *p, size_t off)
+{
+	uint16_t v;
+	memcpy(&v, (const unsigned char *)p + off, sizeof(v));
+	return v;
+}
+static inline uint32_t rd32(const void *p, size_t off)
+{
+	uint32_t v;
+	memcpy(&v, (const unsigned char *)p + off, sizeof(v));
+	return v;
+}
+static inline uint64_t rd64(const void *p, size_t off)
+{
+	uint64_t v;
+	memcpy(&v, (const unsigned char *)p + off, sizeof(v));
+	return v;
+}
+static inline void wr8(void *p, size_t off, uint8_t v)
+{
+	((unsigned char *)p)[off] = v;
+}
+
+static inline bool info_is_fid(unsigned int type)
+{
+	return type == FAN_EVENT_INFO_TYPE_FID || type == FAN_EVENT_INFO_TYPE_DFID ||
+	       type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
+	       type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME ||
+	       type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME;
+}
+static inline bool info_has_name(unsigned int type)
+{
+	return type == FAN_EVENT_INFO_TYPE_DFID_NAME ||
+	       type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME ||
+	       type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME;
+}
+
+/* ---- syscall layer (sys.c): -errno returns, nothing else ---- */
+int sys_fanotify_init(unsigned int flags, unsigned int event_f_flags);
+int sys_fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd,
+		      const char *path);
+ssize_t sys_read(int fd, void *buf, size_t len);
+int sys_write_exact(int fd, const void *buf, size_t len);
+void sys_close(int fd);
+int sys_open_by_handle_at(int mount_fd, const void *handle, int flags);
+int sys_name_to_handle_at(int dirfd, const char *path, void *handle, int *mnt_id,
+			  int flags);
+int sys_pidfd_send_signal(int pidfd, int sig);
+ssize_t sys_readlink_fd(int fd, char *buf, size_t size);
+
+/* ---- groups, marks and the filesystems they touch ---- */
+struct fan_mount {
+	struct fan_fsid fsid;
+	int fd;			/* O_PATH descriptor on that filesystem */
+};
+
+struct fan_dirmark {
+	struct fan_fsid fsid;
+	int32_t handle_type;
+	uint32_t handle_bytes;
+	unsigned char handle[128];
+	char *path;
+};
+
+struct fan_group {
+	int fd;
+	unsigned int init_flags;
+	unsigned int event_f_flags;
+	uint32_t default_response;
+	unsigned int flags;
+	pid_t self;
+
+	unsigned char *own_buf;
+	size_t own_size;
+	unsigned char *batch;	/* current batch: its valid prefix */
+	size_t batch_len;
+	uint64_t batch_seq;	/* bumped by every read */
+
+	struct fan_group_stats stats;
+
+	/*
+	 * Deferred permission events.  Answering takes life for reading (many
+	 * workers write responses at once), shutdown takes it for writing;
+	 * list_lock guards the list itself.
+	 */
+	pthread_rwlock_t life;
+	pthread_mutex_t list_lock;
+	struct fan_perm *perms;
+	int refs;		/* atomic: user + one per deferred perm */
+	bool closed;		/* fan_group_free() ran; under life */
+
+	/* filesystems and directory marks recorded by marks.c (reader thread) */
+	struct fan_mount *mounts;
+	size_t nmounts;
+	struct fan_dirmark *dirmarks;
+	size_t ndirmarks;
+	uint64_t dirmark_gen;	/* bumped when dirmarks changes */
+	uint64_t dirmark_epoch;	/* bumped when dirmarks is emptied */
+};
+
+void group_unref(struct fan_group *g);
+uint32_t group_default(const struct fan_group *g);
+
+/* batch.c */
+void batch_release(struct fan_group *g);
+void event_finish(struct fan_group *g, struct fan_event *ev);
+
+/* respond.c */
+int respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule);
+void perms_shutdown(struct fan_group *g);
+
+/* marks.c */
+void marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char *path);
+void marks_free(struct fan_group *g);
+bool fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b);
+
+/* parse.c: records of an event, for the layers above */
+const unsigned char *event_find_pidfd_rec(const struct fan_event *ev);
+
+#endif

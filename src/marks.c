@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Marks, and what a mark tells the layers above: for groups that report
+ * file handles, which filesystems may appear in events (a descriptor on
+ * each, for open_by_handle_at()) and which directories were marked (their
+ * handle and path, so events in them resolve without privilege).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+bool fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b)
+{
+	return a->val[0] == b->val[0] && a->val[1] == b->val[1];
+}
+
+static int fsid_of(int fd, struct fan_fsid *fsid)
+{
+	struct statfs st;
+
+	if (fstatfs(fd, &st) < 0)
+		return -errno;
+	memcpy(fsid->val, &st.f_fsid, sizeof(fsid->val));
+	return 0;
+}
+
+static int open_target(int dirfd, const char *path, bool nofollow)
+{
+	int fd;
+
+	if (!path)
+		fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	else
+		fd = openat(dirfd, path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	return fd < 0 ? -errno : fd;
+}
+
+FAN_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid)
+{
+	size_t i;
+
+	if (!g || !fsid)
+		return -EINVAL;
+	for (i = 0; i < g->nmounts; i++)
+		if (fsid_equal(&g->mounts[i].fsid, fsid))
+			return g->mounts[i].fd;
+	return -ENOENT;
+}
+
+/*
+ * open_by_handle_at() refuses O_PATH descriptors: reopen the object for
+ * reading (a directory through ".", anything else through /proc).
+ */
+static int reopen_readable(int opath_fd, bool dir)
+{
+	char link[32];
+	int fd;
+
+	if (dir) {
+		fd = openat(opath_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", opath_fd);
+		fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/* Record a descriptor for fsid unless one is known.  0 if one is known after. */
+static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opath_fd,
+		      bool dir)
+{
+	struct fan_mount *m;
+	int fd;
+
+	if (fan_group_mount_fd(g, fsid) >= 0)
+		return 0;
+	fd = reopen_readable(opath_fd, dir);
+	if (fd < 0)
+		return fd;
+	m = realloc(g->mounts, (g->nmounts + 1) * sizeof(*m));
+	if (!m) {
+		sys_close(fd);
+		return -ENOMEM;
+	}
+	g->mounts = m;
+	m[g->nmounts].fsid = *fsid;
+	m[g->nmounts].fd = fd;
+	g->nmounts++;
+	return 0;
+}
+
+static bool dirmark_known(const struct fan_group *g, const struct fan_dirmark *d)
+{
+	size_t i;
+
+	for (i = 0; i < g->ndirmarks; i++) {
+		const struct fan_dirmark *o = &g->dirmarks[i];
+
+		if (fsid_equal(&o->fsid, &d->fsid) && o->handle_type == d->handle_type &&
+		    o->handle_bytes == d->handle_bytes &&
+		    !memcmp(o->handle, d->handle, d->handle_bytes))
+			return true;
+	}
+	return false;
+}
+
+/* Remember a marked directory's handle and absolute path. */
+static void dirmark_add(struct fan_group *g, const struct fan_fsid *fsid, int fd)
+{
+	union {
+		struct file_handle fh;
+		unsigned char space[sizeof(struct file_handle) + 128];
+	} h = { .fh.handle_bytes = 128 };
+	struct fan_dirmark d = { .fsid = *fsid }, *arr;
+	char buf[4096];
+	ssize_t n;
+	int mnt;
+
+	if (sys_name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) < 0)
+		return;
+	d.handle_type = h.fh.handle_type;
+	d.handle_bytes = h.fh.handle_bytes;
+	memcpy(d.handle, h.fh.f_handle, h.fh.handle_bytes);
+	if (dirmark_known(g, &d))
+		return;
+	n = sys_readlink_fd(fd, buf, sizeof(buf));
+	if (n <= 0 || (size_t)n >= sizeof(buf) || buf[0] != '/')
+		return;
+	d.path = strndup(buf, (size_t)n);
+	arr = d.path ? realloc(g->dirmarks, (g->ndirmarks + 1) * sizeof(*arr)) : NULL;
+	if (!arr) {
+		free(d.path);
+		return;
+	}
+	g->dirmarks = arr;
+	arr[g->ndirmarks++] = d;
+	g->dirmark_gen++;
+}
+
+/* Best effort: a mark works without this; resolution just knows less. */
+static void record_target(struct fan_group *g, int dirfd, const char *path, bool nofollow,
+			  bool dirmark)
+{
+	struct fan_fsid fsid;
+	struct stat st;
+	int fd = open_target(dirfd, path, nofollow);
+	bool dir;
+
+	if (fd < 0)
+		return;
+	if (fsid_of(fd, &fsid) == 0 && fstat(fd, &st) == 0) {
+		dir = S_ISDIR(st.st_mode);
+		if (dirmark && dir)
+			dirmark_add(g, &fsid, fd);
+		mount_keep(g, &fsid, fd, dir);
+	}
+	sys_close(fd);
+}
+
+void marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char *path)
+{
+	if (!(g->init_flags & FAN_FID_FLAGS) || (flags & FAN_MARK_MNTNS) == FAN_MARK_MNTNS)
+		return;
+	record_target(g, dirfd, path, flags & FAN_MARK_DONT_FOLLOW,
+		      !(flags & (FAN_MARK_IGNORE | FAN_MARK_IGNORED_MASK)));
+}
+
+static void dirmarks_clear(struct fan_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ndirmarks; i++)
+		free(g->dirmarks[i].path);
+	free(g->dirmarks);
+	g->dirmarks = NULL;
+	g->ndirmarks = 0;
+	g->dirmark_gen++;
+	g->dirmark_epoch++;
+}
+
+void marks_free(struct fan_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nmounts; i++)
+		sys_close(g->mounts[i].fd);
+	free(g->mounts);
+	g->mounts = NULL;
+	g->nmounts = 0;
+	dirmarks_clear(g);
+}
+
+FAN_EXPORT int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+			      int dirfd, const char *path)
+{
+	int r;
+
+	if (!g)
+		return -EINVAL;
+	r = sys_fanotify_mark(g->fd, flags, mask, dirfd, path);
+	if (r < 0)
+		return r;
+	if (flags & FAN_MARK_ADD)
+		marks_record(g, flags, dirfd, path);
+	else if ((flags & FAN_MARK_FLUSH) && !(flags & (FAN_MARK_MOUNT | FAN_MARK_FILESYSTEM)))
+		dirmarks_clear(g);	/* unmarked directories: their renames go unseen */
+	return 0;
+}
+
+FAN_EXPORT int fan_group_add_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+				  const char *path)
+{
+	if (!path || (flags & (FAN_MARK_REMOVE | FAN_MARK_FLUSH)))
+		return -EINVAL;
+	return fan_group_mark(g, flags | FAN_MARK_ADD, mask, AT_FDCWD, path);
+}
+
+FAN_EXPORT int fan_group_add_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask,
+				     int fd)
+{
+	if (fd < 0)
+		return -EBADF;
+	if (flags & (FAN_MARK_REMOVE | FAN_MARK_FLUSH))
+		return -EINVAL;
+	return fan_group_mark(g, flags | FAN_MARK_ADD, mask, fd, NULL);
+}
+
+FAN_EXPORT int fan_group_remove_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+				     const char *path)
+{
+	if (!path || (flags & (FAN_MARK_ADD | FAN_MARK_FLUSH)))
+		return -EINVAL;
+	return fan_group_mark(g, flags | FAN_MARK_REMOVE, mask, AT_FDCWD, path);
+}
+
+FAN_EXPORT int fan_group_flush_marks(struct fan_group *g, unsigned int type)
+{
+	if (type != FAN_MARK_INODE && type != FAN_MARK_MOUNT && type != FAN_MARK_FILESYSTEM &&
+	    type != FAN_MARK_MNTNS)
+		return -EINVAL;
+	return fan_group_mark(g, FAN_MARK_FLUSH | type, 0, AT_FDCWD, NULL);
+}
+
+FAN_EXPORT int fan_group_add_mntns_mark(struct fan_group *g, uint64_t mask, int nsfd)
+{
+	int fd = nsfd, r;
+
+	if (nsfd < 0) {
+		fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	r = fan_group_mark(g, FAN_MARK_ADD | FAN_MARK_MNTNS, mask, fd, NULL);
+	if (nsfd < 0)
+		sys_close(fd);
+	return r;
+}
+
+FAN_EXPORT int fan_group_add_mount(struct fan_group *g, int dirfd, const char *path)
+{
+	struct fan_fsid fsid;
+	struct stat st;
+	int fd, r;
+
+	if (!g)
+		return -EINVAL;
+	fd = open_target(dirfd, path, false);
+	if (fd < 0)
+		return fd;
+	r = fsid_of(fd, &fsid);
+	if (r == 0)
+		r = fstat(fd, &st) < 0 ? -errno : mount_keep(g, &fsid, fd, S_ISDIR(st.st_mode));
+	sys_close(fd);
+	return r;
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Permission answers: written whole or reported, exactly once per event,
+ * from any thread for deferred events.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct fan_perm {
+	struct fan_group *g;
+	struct fan_perm *prev, *next;	/* in g->perms, under g->list_lock */
+	size_t len;
+	unsigned char ev[];		/* copy of the event; owns its fd and pidfd */
+};
+
+int respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule)
+{
+	unsigned char buf[8 + 16];
+	size_t len = 8;
+
+	if (fd < 0 || !(response & (FAN_ALLOW | FAN_DENY)))
+		return -EINVAL;
+	if (rule) {
+		uint8_t type = FAN_RESPONSE_INFO_AUDIT_RULE, pad = 0;
+		uint16_t rlen = 16;
+
+		response |= FAN_INFO;
+		memcpy(buf + 8, &type, 1);
+		memcpy(buf + 9, &pad, 1);
+		memcpy(buf + 10, &rlen, 2);
+		memcpy(buf + 12, &rule->rule_number, 4);
+		memcpy(buf + 16, &rule->subj_trust, 4);
+		memcpy(buf + 20, &rule->obj_trust, 4);
+		len += 16;
+	}
+	memcpy(buf, &fd, 4);
+	memcpy(buf + 4, &response, 4);
+	return sys_write_exact(gfd, buf, len);
+}
+
+FAN_EXPORT int fan_group_respond_fd(struct fan_group *g, int fd, uint32_t response,
+				    const struct fan_audit_rule *rule)
+{
+	if (!g)
+		return -EINVAL;
+	return respond_raw(g->fd, fd, response, rule);
+}
+
+static int check_answerable(const struct fan_event *ev)
+{
+	if (!fan_event_is_permission(ev) || fan_event_fd(ev) < 0)
+		return -EINVAL;
+	return fan_event_needs_answer(ev) ? 0 : -EALREADY;
+}
+
+FAN_EXPORT int fan_event_respond(struct fan_group *g, struct fan_event *ev,
+				 uint32_t response, const struct fan_audit_rule *rule)
+{
+	int r;
+
+	if (!g || !ev)
+		return -EINVAL;
+	r = check_answerable(ev);
+	if (r < 0)
+		return r;
+	r = respond_raw(g->fd, fan_event_fd(ev), response, rule);
+	if (r == 0)
+		wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
+	else
+		__atomic_add_fetch(&g->stats.answer_errors, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+static void list_add(struct fan_group *g, struct fan_perm *p)
+{
+	pthread_mutex_lock(&g->list_lock);
+	p->next = g->perms;
+	if (g->perms)
+		g->perms->prev = p;
+	g->perms = p;
+	pthread_mutex_unlock(&g->list_lock);
+}
+
+static void list_del(struct fan_group *g, struct fan_perm *p)
+{
+	pthread_mutex_lock(&g->list_lock);
+	if (p->prev)
+		p->prev->next = p->next;
+	else if (g->perms == p)
+		g->perms = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	p->prev = p->next = NULL;
+	pthread_mutex_unlock(&g->list_lock);
+}
+
+FAN_EXPORT int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct fan_perm **ret)
+{
+	unsigned char *rec;
+	struct fan_perm *p;
+	size_t len;
+	int r;
+
+	if (!g || !ev || !ret)
+		return -EINVAL;
+	r = check_answerable(ev);
+	if (r < 0)
+		return r;
+	len = fan_event_len(ev);
+	p = calloc(1, sizeof(*p) + len);
+	if (!p)
+		return -ENOMEM;
+	/* The copy keeps the caller's taken bits; the original gives up the rest. */
+	memcpy(p->ev, ev, len);
+	p->len = len;
+	p->g = g;
+	wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_DEFERRED | ST_ANSWERED | ST_FD_TAKEN);
+	rec = (unsigned char *)event_find_pidfd_rec(ev);
+	if (rec)
+		wr8(rec, INFO_PAD, rd8(rec, INFO_PAD) | ST_PIDFD_TAKEN);
+	__atomic_add_fetch(&g->refs, 1, __ATOMIC_ACQ_REL);
+	list_add(g, p);
+	*ret = p;
+	return 0;
+}
+
+FAN_EXPORT const struct fan_event *fan_perm_event(const struct fan_perm *p)
+{
+	return p ? (const struct fan_event *)p->ev : NULL;
+}
+
+static void perm_destroy(struct fan_perm *p)
+{
+	struct fan_group *g = p->g;
+
+	free(p);
+	group_unref(g);
+}
+
+FAN_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
+				const struct fan_audit_rule *rule)
+{
+	struct fan_group *g;
+	struct fan_event *ev;
+	int r = -ECANCELED;
+
+	if (!p)
+		return -EINVAL;
+	g = p->g;
+	ev = (struct fan_event *)p->ev;
+	pthread_rwlock_rdlock(&g->life);
+	if (!g->closed) {
+		r = respond_raw(g->fd, fan_event_fd(ev), response, rule);
+		if (r == 0)
+			wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
+		else
+			__atomic_add_fetch(&g->stats.answer_errors, 1, __ATOMIC_RELAXED);
+		event_finish(g, ev);	/* default verdict if refused, then close */
+		list_del(g, p);
+	}
+	pthread_rwlock_unlock(&g->life);
+	perm_destroy(p);
+	return r;
+}
+
+FAN_EXPORT void fan_perm_free(struct fan_perm *p)
+{
+	struct fan_group *g;
+
+	if (!p)
+		return;
+	g = p->g;
+	pthread_rwlock_rdlock(&g->life);
+	if (!g->closed) {
+		event_finish(g, (struct fan_event *)p->ev);
+		list_del(g, p);
+	}
+	pthread_rwlock_unlock(&g->life);
+	perm_destroy(p);
+}
+
+/* fan_group_free(): answer and close what deferred events still hold. */
+void perms_shutdown(struct fan_group *g)
+{
+	struct fan_perm *p, *next;
+
+	pthread_rwlock_wrlock(&g->life);
+	g->closed = true;
+	for (p = g->perms; p; p = next) {
+		next = p->next;
+		event_finish(g, (struct fan_event *)p->ev);
+		p->prev = p->next = NULL;
+	}
+	g->perms = NULL;
+	pthread_rwlock_unlock(&g->life);
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fanotify/fanotify.h>
+
+#include "th.h"
+
+#define MAX_MOUNTS 8
+static char mounts[MAX_MOUNTS][256];
+static int nmounts;
+static bool in_private_ns;
+static pid_t owner;
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "FAIL: test timed out\n";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+void th_init(unsigned int timeout_seconds)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	signal(SIGALRM, on_alarm);
+	alarm(timeout_seconds);
+	owner = getpid();
+}
+
+void th_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("SKIP: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(TH_SKIP);
+}
+
+void th_fail_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static void cleanup_mounts(void)
+{
+	/* Only the process that mounted cleans up (children exit through here too). */
+	if (getpid() != owner)
+		return;
+	while (nmounts > 0) {
+		nmounts--;
+		if (umount2(mounts[nmounts], MNT_DETACH) == 0)
+			rmdir(mounts[nmounts]);
+	}
+}
+
+static void enter_private_ns(void)
+{
+	if (in_private_ns)
+		return;
+	if (unshare(CLONE_NEWNS) < 0)
+		th_skip("cannot create a mount namespace (%s): needs CAP_SYS_ADMIN",
+			strerror(errno));
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		th_fail("making / private: %s", strerror(errno));
+	in_private_ns = true;
+	if (!owner)
+		owner = getpid();
+	atexit(cleanup_mounts);
+}
+
+static void remember(const char *dir)
+{
+	if (nmounts < MAX_MOUNTS)
+		snprintf(mounts[nmounts++], sizeof(mounts[0]), "%s", dir);
+}
+
+void th_private_tmpfs(char *dir, size_t size)
+{
+	char tmpl[] = "/tmp/libfanotify-test.XXXXXX";
+
+	enter_private_ns();
+	if (!mkdtemp(tmpl))
+		th_fail("mkdtemp: %s", strerror(errno));
+	if (mount("tmpfs", tmpl, "tmpfs", 0, "mode=0755") < 0)
+		th_skip("cannot mount tmpfs: %s", strerror(errno));
+	remember(tmpl);
+	snprintf(dir, size, "%s", tmpl);
+}
+
+void th_private_ext4(char *dir, size_t size, unsigned int size_mb, const char *extra_mkfs,
+		     char *img, size_t img_size)
+{
+	char base[256], image[300], cmd[1024];
+	int fd;
+
+	th_private_tmpfs(base, sizeof(base));
+	if (system("command -v mkfs.ext4 >/dev/null 2>&1") != 0)
+		th_skip("mkfs.ext4 not installed (apt-get install e2fsprogs)");
+	snprintf(image, sizeof(image), "%s/ext4.img", base);
+	fd = open(image, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)size_mb << 20) < 0)
+		th_fail("creating %s: %s", image, strerror(errno));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F %s %s >/dev/null 2>&1",
+		 extra_mkfs ? extra_mkfs : "", image);
+	if (system(cmd) != 0)
+		th_fail("mkfs.ext4 failed: %s", cmd);
+	snprintf(dir, size, "%s/mnt", base);
+	if (mkdir(dir, 0755) < 0)
+		th_fail("mkdir %s: %s", dir, strerror(errno));
+	snprintf(cmd, sizeof(cmd), "mount -o loop %s %s 2>/dev/null", image, dir);
+	if (system(cmd) != 0)
+		th_skip("cannot loop-mount an ext4 image (no loop devices?)");
+	remember(dir);
+	if (img)
+		snprintf(img, img_size, "%s", image);
+}
+
+void th_require_init(unsigned int init_flags, unsigned int event_f_flags)
+{
+	int r = fan_probe_init(init_flags, event_f_flags);
+	char names[256] = "";
+	unsigned int bit;
+
+	if (r == 0)
+		return;
+	for (bit = 1; bit; bit <<= 1) {
+		const char *n = (init_flags & bit) ? fan_init_flag_name(bit) : NULL;
+
+		if (n && fan_probe_init(bit & ~0xcu, 0) < 0) {
+			strncat(names, n, sizeof(names) - strlen(names) - 2);
+			strcat(names, " ");
+		}
+	}
+	th_skip("kernel refuses fanotify_init(0x%x): %s%s", init_flags, strerror(-r),
+		names[0] ? "" : "");
+}
+
+pid_t th_spawn(void (*fn)(void *arg), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		th_fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	return pid;
+}
+
+int th_wait(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			th_fail("waitpid: %s", strerror(errno));
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void th_write_file(const char *dir, const char *name, size_t len)
+{
+	char path[4096], buf[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		th_fail("open %s: %s", path, strerror(errno));
+	memset(buf, 'x', sizeof(buf));
+	while (len) {
+		size_t n = len < sizeof(buf) ? len : sizeof(buf);
+
+		if (write(fd, buf, n) != (ssize_t)n)
+			th_fail("write %s: %s", path, strerror(errno));
+		len -= n;
+	}
+	close(fd);
+}
+
+int th_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		th_fail("opendir /proc/self/fd: %s", strerror(errno));
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own descriptor */
+}
+
+double th_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
