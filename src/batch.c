@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -109,6 +110,35 @@ static int classify(struct fan_group *g)
 	return visible;
 }
 
+/* Descriptors the kernel creates per event read from this group. */
+static unsigned int fds_per_event(const struct fan_group *g)
+{
+	unsigned int n = (g->init_flags & FAN_REPORT_PIDFD) ? 1 : 0;
+
+	return n + ((g->init_flags & FAN_FID_FLAGS) ? 0 : 1);
+}
+
+/*
+ * The kernel drops an event it cannot give a descriptor (EMFILE), silently.
+ * So never ask for more events than half the descriptor limit allows: the
+ * other half is left to the application.  Events are at least
+ * FAN_EVENT_METADATA_LEN bytes, which bounds the events a length can hold.
+ */
+static size_t read_len_for_fds(const struct fan_group *g, size_t len)
+{
+	unsigned int per = fds_per_event(g);
+	struct rlimit rl;
+	size_t events;
+
+	if (!per || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return len;
+	events = (size_t)(rl.rlim_cur / 2) / per;
+	if (events > len / FAN_EVENT_METADATA_LEN)
+		return len;
+	events *= FAN_EVENT_METADATA_LEN;
+	return events < LIBFANOTIFY_MIN_BUF_SIZE ? LIBFANOTIFY_MIN_BUF_SIZE : events;
+}
+
 FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 {
 	size_t valid;
@@ -118,7 +148,7 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 	if (!g || !buf || len < LIBFANOTIFY_MIN_BUF_SIZE || g->fd < 0)
 		return -EINVAL;
 	batch_release(g);
-	n = sys_read(g->fd, buf, len);
+	n = sys_read(g->fd, buf, read_len_for_fds(g, len));
 	if (n < 0)
 		return (int)n;
 	fan_buffer_validate(buf, (size_t)n, &valid);

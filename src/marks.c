@@ -58,12 +58,15 @@ FAN_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fs
  * open_by_handle_at() refuses O_PATH descriptors: reopen the object for
  * reading (a directory through ".", anything else through /proc).
  */
-static int reopen_readable(int opath_fd, bool dir)
+static int reopen_readable(int opath_fd, mode_t mode)
 {
 	char link[32];
 	int fd;
 
-	if (dir) {
+	/* Opening a device or a FIFO can have effects: only files and directories. */
+	if (!S_ISDIR(mode) && !S_ISREG(mode))
+		return -EOPNOTSUPP;
+	if (S_ISDIR(mode)) {
 		fd = openat(opath_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	} else {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", opath_fd);
@@ -74,14 +77,14 @@ static int reopen_readable(int opath_fd, bool dir)
 
 /* Record a descriptor for fsid unless one is known.  0 if one is known after. */
 static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opath_fd,
-		      bool dir)
+		      mode_t mode)
 {
 	struct fan_mount *m;
 	int fd;
 
 	if (fan_group_mount_fd(g, fsid) >= 0)
 		return 0;
-	fd = reopen_readable(opath_fd, dir);
+	fd = reopen_readable(opath_fd, mode);
 	if (fd < 0)
 		return fd;
 	m = realloc(g->mounts, (g->nmounts + 1) * sizeof(*m));
@@ -111,6 +114,25 @@ static bool dirmark_known(const struct fan_group *g, const struct fan_dirmark *d
 	return false;
 }
 
+#ifndef AT_HANDLE_FID
+#define AT_HANDLE_FID 0x200	/* Linux 6.5 */
+#endif
+
+/*
+ * The handle fanotify will report for the directory fd.  Filesystems that
+ * cannot export handles still report ones for identification (Linux 6.5+).
+ */
+static int dirmark_handle(int fd, struct file_handle *fh)
+{
+	int mnt, r = sys_name_to_handle_at(fd, "", fh, &mnt, AT_EMPTY_PATH);
+
+	if (r == -EOPNOTSUPP) {
+		fh->handle_bytes = 128;
+		r = sys_name_to_handle_at(fd, "", fh, &mnt, AT_EMPTY_PATH | AT_HANDLE_FID);
+	}
+	return r;
+}
+
 /* Remember a marked directory's handle and absolute path. */
 static void dirmark_add(struct fan_group *g, const struct fan_fsid *fsid, int fd)
 {
@@ -121,9 +143,8 @@ static void dirmark_add(struct fan_group *g, const struct fan_fsid *fsid, int fd
 	struct fan_dirmark d = { .fsid = *fsid }, *arr;
 	char buf[4096];
 	ssize_t n;
-	int mnt;
 
-	if (sys_name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) < 0)
+	if (dirmark_handle(fd, &h.fh) < 0)
 		return;
 	d.handle_type = h.fh.handle_type;
 	d.handle_bytes = h.fh.handle_bytes;
@@ -159,7 +180,7 @@ static void record_target(struct fan_group *g, int dirfd, const char *path, bool
 		dir = S_ISDIR(st.st_mode);
 		if (dirmark && dir)
 			dirmark_add(g, &fsid, fd);
-		mount_keep(g, &fsid, fd, dir);
+		mount_keep(g, &fsid, fd, st.st_mode);
 	}
 	sys_close(fd);
 }
@@ -276,7 +297,7 @@ FAN_EXPORT int fan_group_add_mount(struct fan_group *g, int dirfd, const char *p
 		return fd;
 	r = fsid_of(fd, &fsid);
 	if (r == 0)
-		r = fstat(fd, &st) < 0 ? -errno : mount_keep(g, &fsid, fd, S_ISDIR(st.st_mode));
+		r = fstat(fd, &st) < 0 ? -errno : mount_keep(g, &fsid, fd, st.st_mode);
 	sys_close(fd);
 	return r;
 }

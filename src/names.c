@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Names of the kernel's bits and the release that brought each one. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "internal.h"
@@ -162,6 +163,8 @@ FAN_EXPORT int fan_mask_format(uint64_t mask, const char *sep, char *buf, size_t
 	uint64_t known = 0;
 	int n;
 
+	if (!buf && size)
+		return -EINVAL;
 	if (!sep)
 		sep = ",";
 	if (size)

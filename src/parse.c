@@ -11,6 +11,9 @@
 
 #include "internal.h"
 
+/* MNT record: id offset where u64 is 8-aligned (MNT_ID is the packed i386 one). */
+enum { MNT_ID_ALIGNED = 8 };
+
 static const unsigned char *bytes(const void *p)
 {
 	return (const unsigned char *)p;
@@ -87,8 +90,12 @@ FAN_EXPORT int fan_buffer_validate(const void *buf, size_t len, size_t *valid_le
 	size_t off = 0;
 	int n = 0;
 
-	if (!buf && len)
-		len = 0;
+	if (!buf && len) {
+		/* A length without bytes is misuse, not an empty batch. */
+		if (valid_len)
+			*valid_len = 0;
+		return -EINVAL;
+	}
 	while (off < len && event_ok(p + off, len - off)) {
 		off += rd32(p + off, MD_EVENT_LEN);
 		n++;
@@ -169,9 +176,13 @@ FAN_EXPORT int fan_event_needs_answer(const struct fan_event *ev)
 
 FAN_EXPORT int fan_event_take_fd(struct fan_event *ev)
 {
-	uint8_t st = rd8(ev, MD_RESERVED);
-	int fd = fan_event_fd(ev);
+	uint8_t st;
+	int fd;
 
+	if (!ev)
+		return -EINVAL;
+	st = rd8(ev, MD_RESERVED);
+	fd = fan_event_fd(ev);
 	if (fd < 0 || (st & (ST_FD_TAKEN | ST_DEFERRED)))
 		return -EBADF;
 	wr8(ev, MD_RESERVED, st | ST_FD_TAKEN);
@@ -222,9 +233,12 @@ FAN_EXPORT int fan_event_pidfd(const struct fan_event *ev)
 
 FAN_EXPORT int fan_event_take_pidfd(struct fan_event *ev)
 {
-	unsigned char *rec = (unsigned char *)event_find_pidfd_rec(ev);
+	unsigned char *rec;
 	int fd;
 
+	if (!ev)
+		return -EINVAL;
+	rec = (unsigned char *)event_find_pidfd_rec(ev);
 	if (!rec || (rd8(ev, MD_RESERVED) & ST_DEFERRED))
 		return -EBADF;
 	fd = (int32_t)rd32(rec, PIDFD_FD);
@@ -299,10 +313,15 @@ FAN_EXPORT int fan_info_range(const struct fan_info *rec, struct fan_range *out)
 	return 0;
 }
 
+/*
+ * struct fanotify_event_info_mnt is {hdr; __u64 mnt_id}: 16 bytes with the
+ * id at offset 8 where u64 is 8-aligned (x86_64, arm64, ...), 12 bytes with
+ * the id at offset 4 on i386.  The record's length tells which.
+ */
 FAN_EXPORT int fan_info_mnt(const struct fan_info *rec, uint64_t *mnt_id)
 {
 	if (!rec || !mnt_id || rd8(rec, INFO_TYPE) != FAN_EVENT_INFO_TYPE_MNT)
 		return -EINVAL;
-	*mnt_id = rd64(rec, MNT_ID);
+	*mnt_id = rd64(rec, rd16(rec, INFO_LEN) >= MNT_ID_ALIGNED + 8 ? MNT_ID_ALIGNED : MNT_ID);
 	return 0;
 }

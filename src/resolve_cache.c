@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The directory cache: handle -> path, bounded in bytes.  Chained hash plus
- * an LRU list; every byte an entry costs (header, key, path) counts against
- * the limit, as does the bucket array, so memory stays within what the
- * caller set whatever the number of names seen.
+ * an LRU list; every byte an entry costs (header, key, path, and what the
+ * allocator adds to each block) counts against the limit, as does the
+ * bucket array, so memory stays within what the caller set whatever the
+ * number of names seen.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,19 +26,35 @@ struct dcache {
 	size_t bytes, max_bytes, count;
 };
 
+/* Keys are 20 to 140 bytes: hash them eight bytes at a time. */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 32);
+}
+
 static uint64_t hash_bytes(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ n, v;
 
-	while (n--)
-		h = (h ^ *s++) * 0x100000001b3ull;
-	return h ^ (h >> 29);
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&v, s, 8);
+		h = mix(h, v);
+	}
+	v = 0;
+	memcpy(&v, s, n);
+	return mix(h, v);
 }
 
+/*
+ * malloc() rounds each block up and keeps a header in front of it (glibc:
+ * 8 bytes, 16-byte granules); charge a generous 16 plus the rounding so the
+ * limit bounds the heap, not only the bytes asked for.
+ */
 static size_t entry_cost(size_t klen, size_t plen)
 {
-	return sizeof(struct dentry_) + klen + plen + 1;
+	return (sizeof(struct dentry_) + klen + plen + 1 + 16 + 15) & ~(size_t)15;
 }
 
 static size_t pick_buckets(size_t max_bytes)
@@ -165,7 +182,8 @@ int dcache_put(struct dcache *c, const void *key, size_t klen, const char *path,
 		while (c->tail && c->bytes + cost > c->max_bytes)
 			entry_remove(c, c->tail);
 	}
-	e = malloc(cost);
+	/* Ask for the bytes used; cost (with malloc's overhead) is only what is charged. */
+	e = malloc(sizeof(*e) + klen + plen + 1);
 	if (!e)
 		return -ENOMEM;
 	e->hash = h;
@@ -192,15 +210,32 @@ static bool under(const struct dentry_ *e, const char *prefix, size_t len)
 	return e->plen == len || p[len] == '/' || (len == 1 && prefix[0] == '/');
 }
 
-void dcache_drop_under(struct dcache *c, const char *prefix, size_t len)
+int dcache_del(struct dcache *c, const void *key, size_t klen)
+{
+	struct dentry_ *e = find(c, key, klen, hash_bytes(key, klen));
+
+	if (!e)
+		return -ENOENT;
+	entry_remove(c, e);
+	return 0;
+}
+
+void dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
+			  dcache_stale_fn *stale, void *arg)
 {
 	struct dentry_ *e, *next;
 
 	for (e = c->head; e; e = next) {
 		next = e->next;
-		if (under(e, prefix, len))
+		if (under(e, prefix, len) &&
+		    (!stale || stale(e->data, e->klen, (const char *)e->data + e->klen, arg)))
 			entry_remove(c, e);
 	}
+}
+
+void dcache_drop_under(struct dcache *c, const char *prefix, size_t len)
+{
+	dcache_drop_under_if(c, prefix, len, NULL, NULL);
 }
 
 void dcache_rename_under(struct dcache *c, const char *prefix, size_t len,

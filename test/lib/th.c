@@ -25,12 +25,24 @@ static int nmounts;
 static bool in_private_ns;
 static pid_t owner;
 
+static void unmount_all(void)
+{
+	/* umount2() and rmdir() are async-signal-safe: usable from on_alarm() */
+	while (nmounts > 0) {
+		nmounts--;
+		if (umount2(mounts[nmounts], MNT_DETACH) == 0)
+			rmdir(mounts[nmounts]);
+	}
+}
+
 static void on_alarm(int sig)
 {
 	static const char msg[] = "FAIL: test timed out\n";
 
 	(void)sig;
 	(void)!write(2, msg, sizeof(msg) - 1);
+	if (getpid() == owner)
+		unmount_all();
 	_exit(1);
 }
 
@@ -69,13 +81,8 @@ void th_fail_at(const char *file, int line, const char *fmt, ...)
 static void cleanup_mounts(void)
 {
 	/* Only the process that mounted cleans up (children exit through here too). */
-	if (getpid() != owner)
-		return;
-	while (nmounts > 0) {
-		nmounts--;
-		if (umount2(mounts[nmounts], MNT_DETACH) == 0)
-			rmdir(mounts[nmounts]);
-	}
+	if (getpid() == owner)
+		unmount_all();
 }
 
 static void enter_private_ns(void)
@@ -157,8 +164,8 @@ void th_require_init(unsigned int init_flags, unsigned int event_f_flags)
 			strcat(names, " ");
 		}
 	}
-	th_skip("kernel refuses fanotify_init(0x%x): %s%s", init_flags, strerror(-r),
-		names[0] ? "" : "");
+	th_skip("kernel refuses fanotify_init(0x%x): %s%s%s", init_flags, strerror(-r),
+		names[0] ? "; refused alone: " : "", names);
 }
 
 pid_t th_spawn(void (*fn)(void *arg), void *arg)

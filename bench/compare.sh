@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# compare.sh: fanwatch against a raw fanotify reader, fatrace and
+# fsnotifywait on one burst workload (bench/workload: create, write 512
+# bytes, close, unlink, in a loop), in one run.
+#
+# For each listener, rate and repetition: a fresh private tmpfs tree, the
+# listener started pinned to one CPU and waited for until its marks are in
+# place, the workload run pinned to the other CPU, the listener given time
+# to drain its queue (until its CPU time and output stop growing), then
+# SIGINT.  Measured: listener CPU (user+sys, wait4() rusage via
+# rusage_run), events captured per type and with a full path (parsed from
+# its output by compare_parse.py, whose header says how merged records
+# count), overflows it reported.  Medians over the repetitions are printed
+# as a table; everything raw is kept in bench/results/ (git-ignored).
+#
+# Usage (root): bench/compare.sh
+# Environment: BUILD (build dir, default build-bench), N (iterations,
+# 100000), RATES ("20000 50000 max"), REPEAT (5), LISTENERS
+# ("raw_reader fanwatch fatrace fsnotifywait"; also raw_fd: raw_reader
+# --fd-mode, raw_nopidfd: raw_reader --no-pidfd), RESULTS (output dir), WORK_CPU (0), LISTEN_CPU (1).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(dirname "$HERE")
+BUILD=${BUILD:-$SRC/build-bench}
+BUILD=$(cd "$BUILD" && pwd)
+N=${N:-100000}
+RATES=${RATES:-"20000 50000 max"}
+REPEAT=${REPEAT:-5}
+LISTENERS=${LISTENERS:-"raw_reader fanwatch fatrace fsnotifywait"}
+WORK_CPU=${WORK_CPU:-0}
+LISTEN_CPU=${LISTEN_CPU:-1}
+NDIRS=4
+FW_EVENTS=create,modify,close_write,delete,open
+B=$BUILD/bench
+FANWATCH=$BUILD/tools/fanwatch/fanwatch
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+
+[[ $(id -u) == 0 ]] || die "needs root (fanotify groups, a private mount namespace)"
+
+# Re-enter in a private mount namespace: the tmpfs and every mark stay in it.
+if [[ -z ${COMPARE_IN_NS:-} ]]; then
+	"$SRC/scripts/deps.sh" fatrace inotify-tools
+	for prog in workload raw_reader rusage_run; do
+		[[ -x $B/$prog ]] || die "$B/$prog missing: ninja -C $BUILD"
+	done
+	RESULTS=${RESULTS:-$HERE/results/compare-$(date +%Y%m%d-%H%M%S)}
+	mkdir -p "$RESULTS"
+	export RESULTS BUILD
+	exec env COMPARE_IN_NS=1 unshare -m --propagation private "$0" "$@"
+fi
+
+ROOT=$(mktemp -d /tmp/fanwatch-compare.XXXXXX)
+mount -t tmpfs -o mode=0755,size=256m tmpfs "$ROOT"
+T=$ROOT/w
+LPID=
+LBG=
+
+cleanup() {
+	[[ -n $LPID ]] && kill -KILL "$LPID" 2>/dev/null
+	[[ -n $LBG ]] && wait "$LBG" 2>/dev/null
+	umount -l "$ROOT" 2>/dev/null && rmdir "$ROOT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# utime+stime in clock ticks, and the output size: what "still draining" looks like.
+progress() {
+	local stat size f
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return; }
+	stat=${stat##*) }
+	read -r -a f <<<"$stat"
+	size=$(stat -c %s "$2" 2>/dev/null || echo 0)
+	echo "$((f[11] + f[12])) $size"
+}
+
+# Marks in place: the listener said so (raw_reader, fanwatch, fsnotifywait)
+# or its fanotify descriptor lists a mark (fatrace says nothing).
+is_ready() {
+	local l=$1 pid=$2 dir=$3
+	case $l in
+	raw_*) grep -q 'ready' "$dir/stderr" ;;
+	fanwatch) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
+	fsnotifywait) grep -q 'Watches established' "$dir/stderr" ;;
+	fatrace) cat /proc/"$pid"/fdinfo/* 2>/dev/null | grep -q '^fanotify \(sdev\|mnt_id\|ino\):' ;;
+	esac
+}
+
+start_listener() {
+	local l=$1 dir=$2
+	local run=("$B/rusage_run" -p "$dir/pid" -o "$dir/rusage" -c "$LISTEN_CPU" --)
+	case $l in
+	raw_reader) "${run[@]}" "$B/raw_reader" -r "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
+	raw_fd) "${run[@]}" "$B/raw_reader" --fd-mode "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
+	raw_nopidfd) "${run[@]}" "$B/raw_reader" --no-pidfd -r "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
+	# The raw reader's mask exactly (fanwatch's default adds attrib and rename,
+	# which this workload never triggers).
+	fanwatch) "${run[@]}" "$FANWATCH" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	# -c: only the mount of its working directory (the private tmpfs).
+	fatrace) (cd "$T" && exec "${run[@]}" fatrace -c -f '+DCWO' -o "$dir/out") \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	fsnotifywait) "${run[@]}" fsnotifywait -r -m -o "$dir/out" --format '%e|%w%f' "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	esac
+	LBG=$!
+}
+
+wait_ready() {
+	local l=$1 dir=$2 i
+	for ((i = 0; i < 200; i++)); do
+		[[ -s $dir/pid ]] && LPID=$(cat "$dir/pid")
+		if [[ -n $LPID ]]; then
+			alive "$LPID" || return 1
+			is_ready "$l" "$LPID" "$dir" && return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# Until CPU time and output size stay the same for 0.6 s (at most 60 s).
+drain() {
+	local dir=$1 last='' now same=0 i
+	for ((i = 0; i < 300 && same < 3; i++)); do
+		sleep 0.2
+		now=$(progress "$LPID" "$dir/out")
+		[[ $now == gone ]] && break
+		if [[ $now == "$last" ]]; then same=$((same + 1)); else same=0; fi
+		last=$now
+	done
+	echo "$((i * 200))"
+}
+
+stop_listener() {
+	local i
+	kill -INT "$LPID" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		alive "$LBG" || break
+		sleep 0.1
+	done
+	if alive "$LBG"; then
+		echo "compare.sh: listener $LPID ignored SIGINT for 10 s: killed" >&2
+		kill -KILL "$LPID" 2>/dev/null || true
+	fi
+	wait "$LBG" 2>/dev/null || true
+	LPID='' LBG=''
+}
+
+run_one() {
+	local l=$1 rate=$2 rep=$3 dir early=0 ms
+	dir=$RESULTS/runs/$l-$rate-$rep
+	mkdir -p "$dir"
+	rm -rf "$T" "${dir:?}"/*
+	mkdir "$T"
+	"$B/workload" --prepare -d "$NDIRS" "$T"
+	start_listener "$l" "$dir"
+	if ! wait_ready "$l" "$dir"; then
+		echo "compare.sh: $l did not become ready (see $dir/stderr)" >&2
+		[[ -n $LPID ]] && kill -KILL "$LPID" 2>/dev/null
+		wait "$LBG" 2>/dev/null || true
+		LPID='' LBG=''
+		return 1
+	fi
+	timeout 300 "$B/workload" -n "$N" -r "$rate" -d "$NDIRS" -c "$WORK_CPU" "$T" >"$dir/workload" ||
+		echo "compare.sh: workload failed in $dir" >&2
+	ms=$(drain "$dir")
+	alive "$LPID" || early=1
+	stop_listener
+	echo "exited_early=$early drain_s=$(awk "BEGIN{print $ms/1000}")" >"$dir/meta"
+	python3 "$HERE/compare_parse.py" run --listener "$l" --rate "$rate" --rep "$rep" \
+		--iterations "$N" --ndirs "$NDIRS" --root "$T" --dir "$dir" >>"$RESULTS/results.jsonl"
+}
+
+main() {
+	local active=() l rate rep
+	for l in $LISTENERS; do
+		if [[ $l == fanwatch && ! -x $FANWATCH ]]; then
+			echo "fanwatch not built: skipped"
+			continue
+		fi
+		active+=("$l")
+	done
+	{
+		echo "date: $(date -Is)"
+		echo "kernel: $(uname -r)  cpus: $(nproc)  $(grep -m1 'model name' /proc/cpuinfo)"
+		echo "N=$N RATES=$RATES REPEAT=$REPEAT listeners=${active[*]} work_cpu=$WORK_CPU listen_cpu=$LISTEN_CPU"
+		echo "fatrace: $(dpkg-query -W -f '${Version}' fatrace)  inotify-tools: $(dpkg-query -W -f '${Version}' inotify-tools)"
+		echo "max_queued_events: $(cat /proc/sys/fs/fanotify/max_queued_events)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	} | tee "$RESULTS/env.txt"
+	: >"$RESULTS/results.jsonl"
+	# Repetitions outermost and listeners innermost: drift spreads over all of them.
+	for ((rep = 1; rep <= REPEAT; rep++)); do
+		for rate in $RATES; do
+			for l in "${active[@]}"; do
+				run_one "$l" "$rate" "$rep" || true
+			done
+		done
+		echo "compare.sh: repetition $rep/$REPEAT done" >&2
+	done
+	python3 "$HERE/compare_parse.py" summarize "$RESULTS/results.jsonl" | tee "$RESULTS/table.txt"
+	echo "raw results: $RESULTS"
+}
+
+main "$@"

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# instructions.sh: instruction counts, which stay put on a noisy machine
+# where CPU times do not.
+#
+# 1. callgrind (user-space instructions) of raw_reader and of
+#    fanwatch --json -o FILE on a fixed workload of N iterations (4N events),
+#    in two shapes:
+#      burst  the listener is stopped (SIGSTOP) while the workload runs, then
+#             drains the queue: large batches, fully merged records
+#      paced  the workload runs at RATE iterations/s: small batches
+#    Each is also run with 0 iterations; (Ir(N) - Ir(0)) / 4N is the cost
+#    per event without start-up and shutdown.  The top functions of the
+#    fanwatch burst run (self cost) are printed: the hot spots.
+# 2. callgrind of the permission listeners of perm_latency (raw, lib,
+#    fanwatch --deny, fanwatch-q = the same with -e create) on PERM_N1 and PERM_N2 opens: (Ir(N2) - Ir(N1)) /
+#    (N2 - N1) per permission event.
+# 3. perf stat -e task-clock (plus instructions where the machine has the
+#    counter: `perf stat -e instructions true`) attached to each listener,
+#    natively, over a PERF_N-iteration burst at full speed.
+#
+# Usage (root): bench/instructions.sh
+# Environment: BUILD, N (2000), RATE (500), PERM_N1 (500), PERM_N2 (1500),
+# PERF_N (20000), RESULTS.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(dirname "$HERE")
+BUILD=${BUILD:-$SRC/build-bench}
+BUILD=$(cd "$BUILD" && pwd)
+N=${N:-2000}
+RATE=${RATE:-500}
+PERM_N1=${PERM_N1:-500}
+PERM_N2=${PERM_N2:-1500}
+PERF_N=${PERF_N:-20000}
+B=$BUILD/bench
+FANWATCH=$BUILD/tools/fanwatch/fanwatch
+NDIRS=4
+
+die() { echo "instructions.sh: $*" >&2; exit 1; }
+[[ $(id -u) == 0 ]] || die "needs root"
+
+if [[ -z ${INSTR_IN_NS:-} ]]; then
+	"$SRC/scripts/deps.sh" linux-perf valgrind
+	for prog in workload raw_reader perm_latency; do
+		[[ -x $B/$prog ]] || die "$B/$prog missing: ninja -C $BUILD"
+	done
+	RESULTS=${RESULTS:-$HERE/results/instructions-$(date +%Y%m%d-%H%M%S)}
+	mkdir -p "$RESULTS"
+	export RESULTS BUILD
+	exec env INSTR_IN_NS=1 unshare -m --propagation private "$0" "$@"
+fi
+
+ROOT=$(mktemp -d /tmp/fanwatch-instr.XXXXXX)
+mount -t tmpfs -o mode=0755,size=256m tmpfs "$ROOT"
+T=$ROOT/w
+LPID=
+
+cleanup() {
+	if [[ -n $LPID ]]; then
+		kill -CONT "$LPID" 2>/dev/null
+		kill -KILL "$LPID" 2>/dev/null
+		wait "$LPID" 2>/dev/null
+	fi
+	umount -l "$ROOT" 2>/dev/null && rmdir "$ROOT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+cpu_ticks() {
+	local stat f
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return; }
+	stat=${stat##*) }
+	read -r -a f <<<"$stat"
+	echo "$((f[11] + f[12]))"
+}
+
+# The listener has read everything once its CPU time stays put for 1 s (at most 120 s).
+drain() {
+	local last='' now same=0 i
+	for ((i = 0; i < 600 && same < 5; i++)); do
+		sleep 0.2
+		now=$(cpu_ticks "$LPID")
+		[[ $now == gone ]] && return
+		if [[ $now == "$last" ]]; then same=$((same + 1)); else same=0; fi
+		last=$now
+	done
+}
+
+wait_ready() {
+	local what=$1 err=$2 i
+	for ((i = 0; i < 1200; i++)); do
+		alive "$LPID" || return 1
+		case $what in
+		raw_reader) grep -qs 'raw_reader: ready' "$err" && return 0 ;;
+		*) grep -sv '^==' "$err" | grep -q . && return 0 ;;
+		esac
+		sleep 0.05
+	done
+	return 1
+}
+
+stop_listener() {
+	local i
+	kill -INT "$LPID" 2>/dev/null || true
+	for ((i = 0; i < 300; i++)); do
+		alive "$LPID" || break
+		sleep 0.1
+	done
+	alive "$LPID" && kill -KILL "$LPID"
+	wait "$LPID" 2>/dev/null || true
+	LPID=
+}
+
+listener_cmd() {
+	case $1 in
+	raw_reader) echo "$B/raw_reader -r $T" ;;
+	fanwatch) echo "$FANWATCH --json -e create,modify,close_write,delete,open -o $2 $T" ;;
+	esac
+}
+
+# callgrind_one LISTENER SHAPE ITERATIONS -> prints total Ir
+callgrind_one() {
+	local l=$1 shape=$2 n=$3 tag dir
+	tag=$l-$shape-$n
+	dir=$RESULTS/callgrind
+	mkdir -p "$dir"
+	rm -rf "$T"
+	mkdir "$T"
+	"$B/workload" --prepare -d "$NDIRS" "$T"
+	# shellcheck disable=SC2046
+	taskset -c 1 valgrind --tool=callgrind --callgrind-out-file="$dir/$tag.callgrind" \
+		$(listener_cmd "$l" "$dir/$tag.out") >"$dir/$tag.stdout" 2>"$dir/$tag.stderr" &
+	LPID=$!
+	wait_ready "$l" "$dir/$tag.stderr" || die "$l did not start under valgrind: $dir/$tag.stderr"
+	if [[ $shape == burst ]]; then
+		kill -STOP "$LPID"
+		"$B/workload" -n "$n" -d "$NDIRS" -c 0 "$T" >"$dir/$tag.workload"
+		kill -CONT "$LPID"
+	else
+		"$B/workload" -n "$n" -r "$RATE" -d "$NDIRS" -c 0 "$T" >"$dir/$tag.workload"
+	fi
+	drain
+	stop_listener
+	local ir recs
+	ir=$(sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$dir/$tag.callgrind" | head -1)
+	if [[ $l == raw_reader ]]; then
+		recs=$(sed -n 's/.*records=\([0-9]*\).*/\1/p' "$dir/$tag.stdout")
+	else
+		recs=$(wc -l <"$dir/$tag.out")
+	fi
+	echo "$ir ${recs:-0}"
+}
+
+per_event() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN { printf "%.0f", (b - a) / e }'; }
+
+callgrind_listeners() {
+	local listeners=(raw_reader) l shape i0 i1 r0 r1
+	if [[ -x $FANWATCH ]]; then listeners+=(fanwatch); else echo "fanwatch not built: skipped"; fi
+	printf '%-11s %-6s %12s %12s %9s %10s %11s\n' listener shape "Ir(0)" "Ir($N)" records \
+		"Ir/event" "Ir/record"
+	for l in "${listeners[@]}"; do
+		for shape in burst paced; do
+			read -r i0 r0 < <(callgrind_one "$l" "$shape" 0)
+			read -r i1 r1 < <(callgrind_one "$l" "$shape" "$N")
+			printf '%-11s %-6s %12s %12s %9s %10s %11s\n' "$l" "$shape" "$i0" "$i1" "$r1" \
+				"$(per_event "$i0" "$i1" $((4 * N)))" "$(per_event "$i0" "$i1" $((r1 - r0)))"
+		done
+	done
+	echo "(user-space instructions per workload event (4 per iteration) and per record read"
+	echo " (kernel event, merged ones count once; for fanwatch: output lines))"
+	if [[ -x $FANWATCH ]]; then
+		local cg=$RESULTS/callgrind shape
+		for shape in burst paced; do
+			callgrind_annotate --inclusive=no "$cg/fanwatch-$shape-$N.callgrind" \
+				>"$cg/fanwatch-$shape-self.txt" 2>/dev/null || true
+			callgrind_annotate --inclusive=yes "$cg/fanwatch-$shape-$N.callgrind" \
+				>"$cg/fanwatch-$shape-inclusive.txt" 2>/dev/null || true
+			echo
+			echo "fanwatch hot spots ($shape, $N iterations, self cost; $cg/fanwatch-$shape-*.txt):"
+			grep -E '^ *[0-9,]+ ' "$cg/fanwatch-$shape-self.txt" | head -20 || true
+		done
+	fi
+}
+
+# Permission listeners: perm_latency under callgrind, children traced (the
+# forked raw/lib listeners stay instrumented, fanwatch is followed into exec).
+callgrind_perm() {
+	local dir=$RESULTS/callgrind-perm n lst=raw,lib l pid ir
+	declare -A irs
+	mkdir -p "$dir"
+	[[ -x $FANWATCH ]] && lst=raw,lib,fanwatch,fanwatch-q
+	for n in "$PERM_N1" "$PERM_N2"; do
+		mkdir -p "$dir/$n"
+		valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$dir/$n/cg.%p" \
+			"$B/perm_latency" -l "$lst" -p cross -R 1 -n "$n" -t 300 -o "$dir/$n" \
+			--fanwatch "$FANWATCH" >"$dir/$n/stdout" 2>"$dir/$n/stderr" ||
+			die "perm_latency under valgrind failed: $dir/$n/stderr"
+		for l in ${lst//,/ }; do
+			pid=$(sed -n "s/^run listener=$l .*listener_pid=\([0-9]*\).*/\1/p" "$dir/$n/stdout")
+			ir=$(sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$dir/$n/cg.$pid" | head -1)
+			irs[$l-$n]=$ir
+		done
+	done
+	printf '%-9s %14s %14s %14s\n' listener "Ir($PERM_N1)" "Ir($PERM_N2)" "Ir/perm event"
+	for l in ${lst//,/ }; do
+		printf '%-9s %14s %14s %14s\n' "$l" "${irs[$l-$PERM_N1]}" "${irs[$l-$PERM_N2]}" \
+			"$(per_event "${irs[$l-$PERM_N1]}" "${irs[$l-$PERM_N2]}" $((PERM_N2 - PERM_N1)))"
+	done
+	echo "(user-space instructions of the listener process per open it allowed)"
+}
+
+perf_one() {
+	local l=$1 events=$2 dir=$RESULTS/perf ppid
+	mkdir -p "$dir"
+	rm -rf "$T"
+	mkdir "$T"
+	"$B/workload" --prepare -d "$NDIRS" "$T"
+	# shellcheck disable=SC2046
+	taskset -c 1 $(listener_cmd "$l" "$dir/$l.out") >"$dir/$l.stdout" 2>"$dir/$l.stderr" &
+	LPID=$!
+	wait_ready "$l" "$dir/$l.stderr" || die "$l did not start"
+	perf stat -e "$events" -x, -o "$dir/$l.perf" -p "$LPID" &
+	ppid=$!
+	sleep 0.5
+	"$B/workload" -n "$PERF_N" -d "$NDIRS" -c 0 "$T" >"$dir/$l.workload"
+	drain
+	stop_listener
+	wait "$ppid" || true
+	awk -F, -v ev=$((4 * PERF_N)) -v l="$l" '
+		$3 == "task-clock" || $3 ~ /^task-clock/ { tc = $1 }
+		$3 ~ /^instructions/ { ins = $1 }
+		END { printf "%-11s %12.1f %14s %12.2f %12s\n", l, tc, (ins == "" ? "n/a" : ins),
+		      tc * 1000 / ev, (ins ~ /^[0-9]+$/ ? sprintf("%.0f", ins / ev) : "n/a") }' \
+		"$dir/$l.perf"
+}
+
+perf_listeners() {
+	local events=task-clock l
+	if perf stat -e instructions true 2>&1 | grep -q 'not supported'; then
+		echo "perf: the instructions counter is not supported here (virtual machine): task-clock only"
+	else
+		events=task-clock,instructions
+	fi
+	printf '%-11s %12s %14s %12s %12s\n' listener task-clock_ms instructions "us/event" "ins/event"
+	perf_one raw_reader "$events"
+	if [[ -x $FANWATCH ]]; then perf_one fanwatch "$events"; else echo "fanwatch not built: skipped"; fi
+	echo "(perf stat attached after start-up, $PERF_N iterations at full speed = $((4 * PERF_N)) events)"
+}
+
+{
+	echo "date: $(date -Is)  kernel: $(uname -r)  cpus: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "valgrind: $(valgrind --version)  N=$N RATE=$RATE PERM_N1=$PERM_N1 PERM_N2=$PERM_N2 PERF_N=$PERF_N"
+	echo
+	echo "== callgrind: notification listeners"
+	callgrind_listeners
+	echo
+	echo "== callgrind: permission listeners (perm_latency)"
+	callgrind_perm
+	echo
+	echo "== perf stat"
+	perf_listeners
+} 2>&1 | tee "$RESULTS/summary.txt"
+echo "raw results: $RESULTS"

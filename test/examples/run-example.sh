@@ -1,0 +1,203 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Run one program of examples/ against a real workload, inside a private
+# mount namespace on a private tmpfs (permission marks never leave it), and
+# check what it printed and what the workload saw.
+#
+# usage: run-example.sh NAME PROGRAM
+#   NAME: notify, permission, tree-logger, tree-logger-unpriv,
+#         exec-allowlist, mount-watch
+# exit 0 pass, 1 fail, 77 skip (one-line reason)
+set -u
+
+name=$1 prog=$2
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() {
+	echo "FAIL: $*"
+	[ -s "$out" ] && { echo "--- $name stdout"; cat "$out"; }
+	[ -s "$err" ] && { echo "--- $name stderr"; cat "$err"; }
+	exit 1
+}
+
+# ---- outside: a directory to mount on, and a private mount namespace ----
+if [ "${EXAMPLE_IN_NS:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || skip "needs root (private mounts, CAP_SYS_ADMIN)"
+	command -v unshare >/dev/null 2>&1 || skip "unshare(1) not installed"
+	unshare --mount --propagation private true 2>/dev/null ||
+		skip "cannot create a mount namespace"
+	base=$(mktemp -d /tmp/libfanotify-example.XXXXXX) || exit 1
+	EXAMPLE_IN_NS=1 EXAMPLE_BASE=$base unshare --mount --propagation private sh "$0" "$@"
+	rc=$?
+	rmdir "$base" 2>/dev/null
+	exit $rc
+fi
+
+# ---- inside: everything below happens on the private tmpfs ----
+T=$EXAMPLE_BASE
+mount -t tmpfs -o mode=0755 tmpfs "$T" || skip "cannot mount a tmpfs"
+work=$T/.work
+mkdir "$work"
+out=$work/out err=$work/err
+pid=
+runas=
+export LC_ALL=C
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	cd /
+	umount -l "$T" 2>/dev/null
+}
+trap cleanup EXIT
+
+# start ARGS...: run the example in the background, wait for its "watching" line.
+start() {
+	$runas "$prog" "$@" >"$out" 2>"$err" &
+	pid=$!
+	i=0
+	while ! grep -q "watching" "$err" 2>/dev/null; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			rc=$?
+			pid=
+			[ $rc -eq 3 ] && skip "$name: $(head -n 1 "$err")"
+			fail "$name exited with $rc before it was ready"
+		fi
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "$name not ready after 10 s"
+		sleep 0.1
+	done
+}
+
+# finish: wait for the example to stop by itself (--timeout or --count).
+finish() {
+	wait "$pid"
+	rc=$?
+	pid=
+	[ $rc -eq 0 ] || fail "$name exited with $rc"
+}
+
+expect() {
+	grep -qxF -- "$1" "$out" || fail "expected the line: $1"
+}
+
+expect_prefix() {
+	grep -q "^$(printf '%s' "$1" | sed 's/[][\.*^$/]/\\&/g')" "$out" ||
+		fail "expected a line starting with: $1"
+}
+
+reject() {
+	grep -qF -- "$1" "$out" && fail "unexpected output: $1"
+	return 0
+}
+
+case $name in
+notify)
+	mkdir "$T/d"
+	echo before >"$T/d/read.txt"
+	start --timeout 3 "$T/d"
+	echo hello >"$T/d/new.txt"
+	cat "$T/d/read.txt" >/dev/null
+	echo elsewhere >"$T/outside.txt"
+	finish
+	# the kernel may merge a process's events on one file into one line
+	for ev in open modify close_write; do
+		grep -Eq "^([a-z_]+,)*$ev(,[a-z_]+)* $T/d/new.txt pid [0-9]+ \(" "$out" ||
+			fail "no $ev of $T/d/new.txt"
+	done
+	for ev in open close_nowrite; do
+		grep -Eq "^([a-z_]+,)*$ev(,[a-z_]+)* $T/d/read.txt pid [0-9]+ \\(" "$out" ||
+			fail "no $ev of $T/d/read.txt"
+	done
+	reject "outside.txt"
+	;;
+permission)
+	mkdir "$T/p"
+	echo secret >"$T/p/a.secret"
+	echo public >"$T/p/b.txt"
+	start --timeout 5 "$T/p" '*.secret' '*.key'
+	cat "$T/p/a.secret" >"$work/cat1" 2>&1 && fail "reading a.secret was allowed"
+	grep -q "Operation not permitted" "$work/cat1" || fail "the opener did not see EPERM: $(cat "$work/cat1")"
+	[ "$(cat "$T/p/b.txt")" = public ] || fail "reading b.txt was not allowed"
+	finish
+	# the opener waits for the answer: its name is known
+	expect_prefix "deny $T/p/a.secret pid "
+	grep -q "^deny $T/p/a.secret pid [0-9]* (cat)$" "$out" || fail "the denied opener is not named cat"
+	expect_prefix "allow $T/p/b.txt pid "
+	# the listener is gone: its mark went with its group
+	[ "$(cat "$T/p/a.secret")" = secret ] || fail "a.secret still denied after the listener exited"
+	;;
+tree-logger)
+	mkdir "$T/tree"
+	start --timeout 3 "$T/tree"
+	mkdir "$T/tree/d1"
+	echo x >"$T/tree/d1/f"
+	mv "$T/tree/d1/f" "$T/tree/d1/g"
+	mv "$T/tree/d1" "$T/tree/d2"
+	rm "$T/tree/d2/g"
+	touch "$T/outside"
+	finish
+	expect "create $T/tree/d1/"
+	expect "create $T/tree/d1/f"
+	expect "close_write $T/tree/d1/f"
+	expect "rename $T/tree/d1/f -> $T/tree/d1/g"
+	expect "rename $T/tree/d1/ -> $T/tree/d2/"
+	expect "delete $T/tree/d2/g"
+	reject "outside"
+	;;
+tree-logger-unpriv)
+	# without privileges: an inode mark on DIR, full paths from the mark
+	command -v setpriv >/dev/null 2>&1 || skip "setpriv(1) not installed"
+	chmod 0755 "$work"
+	mkdir -m 0777 "$T/tree"
+	runas="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+	start --timeout 3 "$T/tree"
+	grep -q "no CAP_SYS_ADMIN" "$err" || fail "did not fall back to an inode mark"
+	mkdir "$T/tree/d1"
+	echo x >"$T/tree/f"
+	mv "$T/tree/f" "$T/tree/g"
+	echo y >"$T/tree/d1/deep"
+	rm "$T/tree/g"
+	finish
+	expect "create $T/tree/d1/"
+	expect "create $T/tree/f"
+	expect "close_write $T/tree/f"
+	expect "rename $T/tree/f -> $T/tree/g"
+	expect "delete $T/tree/g"
+	reject "deep"	# not DIR's own entry: an inode mark does not reach it
+	;;
+exec-allowlist)
+	mkdir "$T/ok" "$T/other"
+	bin=/usr/bin/true
+	[ -x "$bin" ] || bin=/bin/true
+	cp "$bin" "$T/ok/true" && cp "$bin" "$T/other/true" || fail "cannot copy $bin"
+	start --timeout 5 "$T" "$T/ok"
+	"$T/ok/true" || fail "running $T/ok/true was denied"
+	sh -c "exec $T/other/true" >"$work/exec" 2>&1 && fail "running $T/other/true was allowed"
+	grep -q "Operation not permitted" "$work/exec" || fail "exec did not fail with EPERM: $(cat "$work/exec")"
+	finish
+	expect_prefix "allow $T/ok/true pid "
+	expect_prefix "deny $T/other/true pid "
+	;;
+mount-watch)
+	mkdir "$T/m"
+	start --timeout 3
+	mount -t tmpfs none "$T/m" || fail "mount"
+	umount "$T/m" || fail "umount"
+	finish
+	grep -q "^attach 0x[0-9a-f]* $T/m\$" "$out" || fail "no attach of $T/m"
+	grep -q "^detach 0x[0-9a-f]* $T/m\$" "$out" || fail "no detach of $T/m"
+	# the same mount id in both lines
+	a=$(grep "^attach .* $T/m\$" "$out" | awk '{ print $2 }')
+	d=$(grep "^detach .* $T/m\$" "$out" | awk '{ print $2 }')
+	[ "$a" = "$d" ] || fail "attach id $a, detach id $d"
+	;;
+*)
+	echo "unknown example: $name"
+	exit 1
+	;;
+esac
+echo "ok: $name printed:"
+cat "$out"
+exit 0

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A pid reused between the event and the lookup.  Inside a new PID
+ * namespace (we are its pid 1, with our own /proc), ns_last_pid makes the
+ * next fork take the pid of the process that caused the event, after that
+ * one has exited.  With FAN_REPORT_PIDFD the library must say GONE and not
+ * report the impostor's comm:
+ *   A: the event is read after the reuse (the kernel gives no pidfd);
+ *   B: the event is read (pidfd in hand) while its process lives, the
+ *      process exits and its pid is reused, then the event is resolved:
+ *      /proc/PID now shows the impostor, the pidfd check must catch it.
+ * A group without pidfds is best effort: it does see the impostor (so the
+ * reuse really happened) and does not claim VERIFIED.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "th.h"
+#include "rh.h"
+
+static char dir[256];
+static int go[2];	/* victim waits on it (case B) */
+
+static void victim(void *arg)
+{
+	char c;
+
+	prctl(PR_SET_NAME, "victim");
+	th_write_file(dir, "victim-file", 1);
+	if (arg)
+		T_EQ(read(go[0], &c, 1), 1);
+}
+
+static void impostor(void *arg)
+{
+	prctl(PR_SET_NAME, "impostor");
+	pause();
+}
+
+/* Fork the impostor so that it gets pid; kill it later. */
+static pid_t reuse(pid_t pid)
+{
+	pid_t q;
+	int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid - 1);
+
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		th_skip("cannot write ns_last_pid: %s", strerror(errno));
+	close(fd);
+	q = th_spawn(impostor, NULL);
+	if (q != pid)
+		th_skip("could not force pid %d (got %d)", (int)pid, (int)q);
+	usleep(100000);	/* let it name itself */
+	return q;
+}
+
+static void check_comm(pid_t pid, const char *want)
+{
+	char *p = rh_fmt("/proc/%d/comm", (int)pid), buf[32] = "";
+	FILE *f = fopen(p, "r");
+
+	T_ASSERT(f && fgets(buf, sizeof(buf), f));
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	T_STREQ(buf, want);
+	free(p);
+}
+
+static void expect_gone(const struct fan_process *p, int ret)
+{
+	T_EQ(ret, -ESRCH);
+	T_EQ(p->flags & LIBFANOTIFY_PROC_GONE, LIBFANOTIFY_PROC_GONE);
+	T_ASSERT(!p->comm);
+	T_ASSERT(!p->exe);
+}
+
+static void case_a(void)
+{
+	struct fan_group *g = rh_group(FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_PIDFD,
+				       O_RDONLY);
+	struct fan_group *plain = rh_group(FAN_REPORT_DFID_NAME | FAN_REPORT_FID, O_RDONLY);
+	struct fan_resolver *r = rh_resolver(g, 0), *rp = rh_resolver(plain, 0);
+	char *path = rh_fmt("%s/victim-file", dir);
+	struct rh_evs e = { 0 }, ep = { 0 };
+	const struct rh_ev *v;
+	pid_t pid, q;
+
+	T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, FAN_CLOSE_WRITE, dir), 0);
+	T_EQ(fan_group_add_mark(plain, FAN_MARK_FILESYSTEM, FAN_CLOSE_WRITE, dir), 0);
+	pid = th_spawn(victim, NULL);
+	T_EQ(th_wait(pid), 0);
+	q = reuse(pid);
+	check_comm(pid, "impostor");
+	rh_drain(g, r, &e, true);
+	v = rh_expect(&e, FAN_CLOSE_WRITE, path);
+	T_EQ(v->pid, pid);
+	expect_gone(&v->proc, v->proc_ret);
+	rh_drain(plain, rp, &ep, true);
+	v = rh_expect(&ep, FAN_CLOSE_WRITE, path);
+	T_STREQ(v->proc.comm, "impostor");	/* what "best effort" means */
+	T_EQ(v->proc.flags & LIBFANOTIFY_PROC_VERIFIED, 0);
+	kill(q, SIGKILL);
+	th_wait(q);
+	rh_evs_free(&e), rh_evs_free(&ep);
+	fan_resolver_free(r), fan_resolver_free(rp);
+	fan_group_free(g), fan_group_free(plain);
+	T_EQ(unlink(path), 0);
+	free(path);
+}
+
+static struct fan_event *wait_event(struct fan_group *g)
+{
+	struct pollfd pfd = { .fd = fan_group_fd(g), .events = POLLIN };
+
+	T_EQ(poll(&pfd, 1, 10000), 1);
+	T_ASSERT(fan_group_read(g) > 0);
+	return fan_group_first_event(g);
+}
+
+static void case_b(void)
+{
+	struct fan_group *g = rh_group(FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_PIDFD,
+				       O_RDONLY);
+	struct fan_resolver *r = rh_resolver(g, 0);
+	struct fan_process p;
+	struct fan_event *ev;
+	pid_t pid, q;
+
+	T_EQ(pipe2(go, O_CLOEXEC), 0);
+	T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, FAN_CLOSE_WRITE, dir), 0);
+	pid = th_spawn(victim, "wait");
+	ev = wait_event(g);	/* the batch is in hand, with a live pidfd */
+	T_EQ(fan_event_pid(ev), pid);
+	T_ASSERT(fan_event_pidfd(ev) >= 0);
+	T_EQ(write(go[1], "x", 1), 1);
+	T_EQ(th_wait(pid), 0);
+	q = reuse(pid);
+	check_comm(pid, "impostor");
+	T_EQ(fan_resolve_process(r, ev, &p), -ESRCH);
+	expect_gone(&p, -ESRCH);
+	T_EQ(p.pid, pid);
+	kill(q, SIGKILL);
+	th_wait(q);
+	fan_resolver_free(r);
+	fan_group_free(g);
+}
+
+/* pid 1 of the new namespace, with its own /proc. */
+static void ns_init(void *arg)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		th_fail("private /proc: %s", strerror(errno));
+	T_EQ(getpid(), 1);
+	case_a();
+	case_b();
+	printf("PASS\n");
+	exit(0);
+}
+
+int main(void)
+{
+	th_init(60);
+	th_private_tmpfs(dir, sizeof(dir));
+	if (unshare(CLONE_NEWPID) < 0)
+		th_skip("cannot create a PID namespace: %s", strerror(errno));
+	return th_wait(th_spawn(ns_init, NULL));
+}
