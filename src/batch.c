@@ -122,13 +122,16 @@ static unsigned int fds_per_event(const struct fan_group *g)
  * The kernel drops an event it cannot give a descriptor (EMFILE), silently.
  * So never ask for more events than half the descriptor limit allows: the
  * other half is left to the application.  Events are at least
- * FAN_EVENT_METADATA_LEN bytes, which bounds the events a length can hold.
+ * FAN_EVENT_METADATA_LEN bytes, which bounds the events a length can hold;
+ * the length must still fit the largest single event (fd mode: metadata
+ * and a pidfd record; FID records can take a few KiB).
  */
 static size_t read_len_for_fds(const struct fan_group *g, size_t len)
 {
 	unsigned int per = fds_per_event(g);
+	size_t events, floor = (g->init_flags & FAN_FID_FLAGS) ? LIBFANOTIFY_MIN_BUF_SIZE
+							       : FAN_EVENT_METADATA_LEN + PIDFD_MIN;
 	struct rlimit rl;
-	size_t events;
 
 	if (!per || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return len;
@@ -136,7 +139,7 @@ static size_t read_len_for_fds(const struct fan_group *g, size_t len)
 	if (events > len / FAN_EVENT_METADATA_LEN)
 		return len;
 	events *= FAN_EVENT_METADATA_LEN;
-	return events < LIBFANOTIFY_MIN_BUF_SIZE ? LIBFANOTIFY_MIN_BUF_SIZE : events;
+	return events < floor ? floor : events;
 }
 
 FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
