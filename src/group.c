@@ -9,21 +9,6 @@
 
 #include "internal.h"
 
-/* A newer caller's struct may be larger: fields we do not know must be zero. */
-static bool opts_ok(const struct fan_group_opts *o)
-{
-	size_t i;
-
-	if (!o)
-		return true;
-	if (o->sz < sizeof(size_t))
-		return false;
-	for (i = sizeof(*o); i < o->sz; i++)
-		if (((const unsigned char *)o)[i])
-			return false;
-	return true;
-}
-
 /* Fields the caller's (possibly older, smaller) struct holds, zero beyond. */
 static struct fan_group_opts opts_copy(const struct fan_group_opts *o)
 {
@@ -77,7 +62,7 @@ FAN_EXPORT int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_
 	struct fan_group_opts o;
 	int fd, r;
 
-	if (!ret || !opts_ok(opts))
+	if (!ret || !opts_valid(opts, sizeof(struct fan_group_opts)))
 		return -EINVAL;
 	o = opts_copy(opts);
 	fd = sys_fanotify_init(o.init_flags, o.event_f_flags);
@@ -126,7 +111,7 @@ FAN_EXPORT int fan_group_adopt(int fd, const struct fan_group_opts *opts,
 
 	if (fd < 0)
 		return -EBADF;
-	if (!ret || !opts_ok(opts)) {
+	if (!ret || !opts_valid(opts, sizeof(struct fan_group_opts))) {
 		sys_close(fd);
 		return -EINVAL;
 	}

@@ -83,6 +83,26 @@ static inline void wr8(void *p, size_t off, uint8_t v)
 	((unsigned char *)p)[off] = v;
 }
 
+/*
+ * An options struct (first field its size) from a caller built against
+ * any version of the header: at least the size field, and whatever lies
+ * beyond the fields this library knows must be zero.  NULL is fine.
+ */
+static inline bool opts_valid(const void *opts, size_t known)
+{
+	size_t sz, i;
+
+	if (!opts)
+		return true;
+	memcpy(&sz, opts, sizeof(sz));
+	if (sz < sizeof(size_t))
+		return false;
+	for (i = known; i < sz; i++)
+		if (((const unsigned char *)opts)[i])
+			return false;
+	return true;
+}
+
 static inline bool info_is_fid(unsigned int type)
 {
 	return type == FAN_EVENT_INFO_TYPE_FID || type == FAN_EVENT_INFO_TYPE_DFID ||

@@ -60,27 +60,13 @@
 #define DIRENT_EVENTS (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME)
 #define DIR_GONE_EVENTS (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME)
 
-static bool opts_ok(const struct fan_resolver_opts *o)
-{
-	size_t i;
-
-	if (!o)
-		return true;
-	if (o->sz < sizeof(size_t))
-		return false;
-	for (i = sizeof(*o); i < o->sz; i++)
-		if (((const unsigned char *)o)[i])
-			return false;
-	return true;
-}
-
 FAN_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_opts *opts,
 				struct fan_resolver **ret)
 {
 	struct fan_resolver_opts o = { .sz = sizeof(o) };
 	struct fan_resolver *r;
 
-	if (!g || !ret || !opts_ok(opts))
+	if (!g || !ret || !opts_valid(opts, sizeof(struct fan_resolver_opts)))
 		return -EINVAL;
 	if (opts)
 		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
