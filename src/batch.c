@@ -91,22 +91,32 @@ static bool handle_self(struct fan_group *g, struct fan_event *ev)
 	return !(st & ST_HIDDEN);
 }
 
-/* One pass over a fresh batch: count, note overflows, take care of our own. */
-static int classify(struct fan_group *g)
+/* Note a fresh, valid event: count it, and take care of our own. */
+static bool classify(struct fan_group *g, struct fan_event *ev)
 {
-	struct fan_event *ev;
+	g->stats.events++;
+	if (fan_event_is_overflow(ev))
+		g->stats.overflows++;
+	if ((g->flags & LIBFANOTIFY_ANSWER_SELF) && is_self(g, fan_event_pid(ev)))
+		return handle_self(g, ev);
+	return true;
+}
+
+/*
+ * One pass over what read() returned: validate each event and classify it.
+ * The batch is the valid prefix; returns the number of visible events.
+ */
+static int scan(struct fan_group *g, unsigned char *buf, size_t len)
+{
+	size_t off = 0;
 	int visible = 0;
 
-	for (ev = fan_buffer_first(g->batch, g->batch_len); ev;
-	     ev = fan_buffer_next(g->batch, g->batch_len, ev)) {
-		g->stats.events++;
-		if (fan_event_is_overflow(ev))
-			g->stats.overflows++;
-		if ((g->flags & LIBFANOTIFY_ANSWER_SELF) && is_self(g, fan_event_pid(ev)))
-			visible += handle_self(g, ev);
-		else
-			visible++;
+	while (off < len && parse_event_ok(buf + off, len - off)) {
+		visible += classify(g, (struct fan_event *)(buf + off));
+		off += rd32(buf + off, MD_EVENT_LEN);
 	}
+	g->batch = buf;
+	g->batch_len = off;
 	return visible;
 }
 
@@ -126,16 +136,32 @@ static unsigned int fds_per_event(const struct fan_group *g)
  * the length must still fit the largest single event (fd mode: metadata
  * and a pidfd record; FID records can take a few KiB).
  */
-static size_t read_len_for_fds(const struct fan_group *g, size_t len)
+#define FD_LIMIT_EVERY 64
+
+/* The soft descriptor limit, read again every FD_LIMIT_EVERY batches. */
+static size_t fd_limit(struct fan_group *g)
+{
+	struct rlimit rl;
+
+	if (!g->fd_limit || g->batch_seq % FD_LIMIT_EVERY == 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+		    rl.rlim_cur > SIZE_MAX)
+			g->fd_limit = SIZE_MAX;
+		else
+			g->fd_limit = (size_t)rl.rlim_cur;
+	}
+	return g->fd_limit;
+}
+
+static size_t read_len_for_fds(struct fan_group *g, size_t len)
 {
 	unsigned int per = fds_per_event(g);
 	size_t events, floor = (g->init_flags & FAN_FID_FLAGS) ? LIBFANOTIFY_MIN_BUF_SIZE
 							       : FAN_EVENT_METADATA_LEN + PIDFD_MIN;
-	struct rlimit rl;
 
-	if (!per || getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+	if (!per)
 		return len;
-	events = (size_t)(rl.rlim_cur / 2) / per;
+	events = fd_limit(g) / 2 / per;
 	if (events > len / FAN_EVENT_METADATA_LEN)
 		return len;
 	events *= FAN_EVENT_METADATA_LEN;
@@ -144,7 +170,6 @@ static size_t read_len_for_fds(const struct fan_group *g, size_t len)
 
 FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 {
-	size_t valid;
 	ssize_t n;
 	int count;
 
@@ -154,13 +179,10 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 	n = sys_read(g->fd, buf, read_len_for_fds(g, len));
 	if (n < 0)
 		return (int)n;
-	fan_buffer_validate(buf, (size_t)n, &valid);
-	g->batch = buf;
-	g->batch_len = valid;
 	g->batch_seq++;
 	g->stats.batches++;
-	count = classify(g);
-	if (valid != (size_t)n) {
+	count = scan(g, buf, (size_t)n);
+	if (g->batch_len != (size_t)n) {
 		g->stats.malformed++;
 		return -EBADMSG;
 	}

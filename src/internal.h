@@ -157,6 +157,7 @@ struct fan_group {
 	unsigned char *batch;	/* current batch: its valid prefix */
 	size_t batch_len;
 	uint64_t batch_seq;	/* bumped by every read */
+	size_t fd_limit;	/* RLIMIT_NOFILE soft limit, re-read every FD_LIMIT_EVERY reads */
 
 	struct fan_group_stats stats;
 
@@ -196,6 +197,8 @@ void marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char
 void marks_free(struct fan_group *g);
 bool fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b);
 
+/* parse.c: one event checked whole (metadata and every record) within room bytes */
+bool parse_event_ok(const void *event, size_t room);
 /* parse.c: records of an event, for the layers above */
 const unsigned char *event_find_pidfd_rec(const struct fan_event *ev);
 

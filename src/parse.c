@@ -64,8 +64,9 @@ static bool info_ok(const unsigned char *rec, size_t room)
 	return !info_is_fid(type) || fid_record_ok(rec, len, type);
 }
 
-static bool event_ok(const unsigned char *ev, size_t room)
+bool parse_event_ok(const void *event, size_t room)
 {
+	const unsigned char *ev = event;
 	uint32_t len;
 	uint16_t mdlen;
 	size_t off;
@@ -96,7 +97,7 @@ FAN_EXPORT int fan_buffer_validate(const void *buf, size_t len, size_t *valid_le
 			*valid_len = 0;
 		return -EINVAL;
 	}
-	while (off < len && event_ok(p + off, len - off)) {
+	while (off < len && parse_event_ok(p + off, len - off)) {
 		off += rd32(p + off, MD_EVENT_LEN);
 		n++;
 	}

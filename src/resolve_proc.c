@@ -10,10 +10,11 @@
  * Liveness and ids come from the pidfd itself (PIDFD_GET_INFO, Linux 6.13),
  * comm and exe from /proc; older kernels read /proc/PID/status instead
  * (slower: generating status costs as much as the rest together).
- * Identities are kept for the current batch only, keyed by pid and by the
- * pidfd's pidfs inode, unique per process (Linux 6.9; before, all pidfds
- * share one inode and the key is the pid alone, which a batch read at once
- * cannot see reused in practice).
+ * Identities are keyed by pid and by the pidfd's pidfs inode, unique per
+ * process (Linux 6.9), and kept for PROC_TTL_MS across batches; without a
+ * unique inode (older kernels, no pidfd) the key is the pid alone and an
+ * identity lasts one batch, which a batch read at once cannot see reused
+ * in practice.
  *
  * Opening files in /proc costs far more than reading them, so on pidfs the
  * /proc/PID directory and comm file of the last few processes stay open
@@ -31,12 +32,14 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "resolve.h"
 
 struct pentry {
 	uint64_t seq;		/* group batch it was read in; 0 = empty */
+	uint64_t stamp;		/* when it was read, ms (coarse monotonic) */
 	pid_t key_pid;
 	uint64_t key_ino;	/* pidfs inode, 0 without pidfd */
 	struct fan_process p;
@@ -59,6 +62,8 @@ struct pcache {
 	size_t n;
 	int pidfs;		/* pidfds have one inode per process: 1 yes, 0 no, -1 unknown */
 	uint64_t clock;
+	uint64_t now_seq;	/* batch now_ms was read for */
+	uint64_t now_ms;
 	struct held held[HELD_MAX];
 	struct pentry e[];
 };
@@ -452,6 +457,37 @@ static int no_pidfd(const struct fan_resolver *r, pid_t pid, int pidfd, struct f
 	return err;
 }
 
+/*
+ * How long a verified identity (keyed by the pidfs inode, so never another
+ * process) is reused across batches before comm and exe are read again: a
+ * process that calls execve() shows its new name within this time.
+ */
+#define PROC_TTL_MS 100
+
+static uint64_t batch_now_ms(struct pcache *c, uint64_t seq)
+{
+	struct timespec ts;
+
+	if (c->now_seq != seq) {
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		c->now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		c->now_seq = seq;
+	}
+	return c->now_ms;
+}
+
+static bool entry_fresh(struct pcache *c, const struct pentry *e, pid_t pid, uint64_t ino,
+			uint64_t seq)
+{
+	if (e->key_pid != pid || e->key_ino != ino || !e->seq)
+		return false;
+	if (e->seq == seq)
+		return true;
+	/* across batches only for identities the pidfs inode pins down */
+	return ino && !(e->p.flags & LIBFANOTIFY_PROC_GONE) &&
+	       batch_now_ms(c, seq) - e->stamp < PROC_TTL_MS;
+}
+
 int proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out)
 {
 	bool has_pidfd = r->g->init_flags & FAN_REPORT_PIDFD;
@@ -471,9 +507,10 @@ int proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_
 	if (pidfd >= 0 && fstat(pidfd, &st) == 0)
 		ino = st.st_ino;
 	e = slot(r->procs, pid, ino);
-	if (e->seq != seq || e->key_pid != pid || e->key_ino != ino) {
+	if (!entry_fresh(r->procs, e, pid, ino, seq)) {
 		fill_new(e, pid);
 		e->seq = seq;
+		e->stamp = batch_now_ms(r->procs, seq);
 		e->key_pid = pid;
 		e->key_ino = ino;
 		lookup_any(r->procs, e, pid, ino, pidfd);

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A verified identity is reused across batches only for a short while: a
+ * process that calls execve() must show its new name once that time has
+ * passed, while within one batch the same process is read once.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "rh.h"
+#include "th.h"
+
+static char dir[256];
+static int go[2];
+
+/*
+ * Write "before" as "before-exec"; when told, exec a shell that writes
+ * "after" and then waits on its stdin (so it is alive when we read).
+ */
+static void child(void *arg)
+{
+	char c, cmd[512];
+
+	(void)arg;
+	prctl(PR_SET_NAME, "before-exec");
+	th_write_file(dir, "before", 1);
+	if (read(go[0], &c, 1) != 1)
+		_exit(1);
+	snprintf(cmd, sizeof(cmd), "exec 3>%s/after; exec 3>&-; read x", dir);
+	dup2(go[0], 0);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(1);
+}
+
+int main(void)
+{
+	struct rh_evs first = { 0 }, second = { 0 };
+	const struct rh_ev *a, *b;
+	struct fan_resolver *r;
+	struct fan_group *g;
+	pid_t pid;
+
+	th_init(30);
+	th_private_tmpfs(dir, sizeof(dir));
+	g = rh_group(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_PIDFD,
+		     O_RDONLY);
+	r = rh_resolver(g, 0);
+	T_EQ(fan_group_add_mark(g, 0, FAN_CLOSE_WRITE | FAN_EVENT_ON_CHILD, dir), 0);
+	if (pipe(go) < 0)
+		th_fail("pipe");
+	pid = th_spawn(child, NULL);
+	usleep(100 * 1000);
+	rh_drain(g, r, &first, true);
+	a = rh_expect(&first, FAN_CLOSE_WRITE, rh_fmt("%s/before", dir));
+	T_STREQ(a->comm, "before-exec");
+	/* let the identity age past the reuse window, then exec and read again */
+	usleep(300 * 1000);
+	T_EQ(write(go[1], "x", 1), 1);
+	usleep(200 * 1000);
+	rh_drain(g, r, &second, true);
+	b = rh_expect(&second, FAN_CLOSE_WRITE, rh_fmt("%s/after", dir));
+	T_EQ(b->pid, pid);
+	T_ASSERT(b->proc.flags & LIBFANOTIFY_PROC_VERIFIED);
+	T_STREQ(b->comm, "sh");
+	T_EQ(write(go[1], "\n", 1), 1);
+	T_EQ(th_wait(pid), 0);
+	rh_evs_free(&first);
+	rh_evs_free(&second);
+	fan_resolver_free(r);
+	fan_group_free(g);
+	return 0;
+}
