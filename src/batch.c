@@ -19,7 +19,7 @@ static void stat_add(uint64_t *counter, uint64_t n)
 	__atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
 }
 
-void event_finish(struct fan_group *g, struct fan_event *ev)
+void lf_event_finish(struct fan_group *g, struct fan_event *ev)
 {
 	uint8_t st = rd8(ev, MD_RESERVED);
 	const unsigned char *rec;
@@ -28,30 +28,30 @@ void event_finish(struct fan_group *g, struct fan_event *ev)
 	if (st & ST_DEFERRED)
 		return;		/* its descriptors belong to a fan_perm now */
 	if (fan_event_needs_answer(ev)) {
-		if (respond_raw(g->fd, fd, g->default_response, NULL) < 0)
+		if (lf_respond_raw(g->fd, fd, g->default_response, NULL) < 0)
 			stat_add(&g->stats.answer_errors, 1);
 		else
 			stat_add(&g->stats.default_answers, 1);
 		wr8(ev, MD_RESERVED, st |= ST_ANSWERED);
 	}
 	if (fd >= 0 && !(st & ST_FD_TAKEN)) {
-		sys_close(fd);
+		lf_sys_close(fd);
 		wr8(ev, MD_RESERVED, st | ST_FD_TAKEN);
 	}
-	rec = event_find_pidfd_rec(ev);
+	rec = lf_event_find_pidfd_rec(ev);
 	if (rec && !(rd8(rec, INFO_PAD) & ST_PIDFD_TAKEN)) {
-		sys_close((int32_t)rd32(rec, PIDFD_FD));
+		lf_sys_close((int32_t)rd32(rec, PIDFD_FD));
 		wr8((void *)rec, INFO_PAD, rd8(rec, INFO_PAD) | ST_PIDFD_TAKEN);
 	}
 }
 
-void batch_release(struct fan_group *g)
+void lf_batch_release(struct fan_group *g)
 {
 	struct fan_event *ev;
 
 	for (ev = fan_buffer_first(g->batch, g->batch_len); ev;
 	     ev = fan_buffer_next(g->batch, g->batch_len, ev))
-		event_finish(g, ev);
+		lf_event_finish(g, ev);
 	g->batch = NULL;
 	g->batch_len = 0;
 }
@@ -59,7 +59,7 @@ void batch_release(struct fan_group *g)
 FAN_EXPORT void fan_group_release(struct fan_group *g)
 {
 	if (g)
-		batch_release(g);
+		lf_batch_release(g);
 }
 
 /* Is this pid (a tid with FAN_REPORT_TID) one of our own threads? */
@@ -81,7 +81,7 @@ static bool handle_self(struct fan_group *g, struct fan_event *ev)
 	uint8_t st = rd8(ev, MD_RESERVED);
 
 	if (fan_event_needs_answer(ev) &&
-	    respond_raw(g->fd, fan_event_fd(ev), FAN_ALLOW, NULL) == 0) {
+	    lf_respond_raw(g->fd, fan_event_fd(ev), FAN_ALLOW, NULL) == 0) {
 		st |= ST_ANSWERED;
 		g->stats.self_answers++;
 	}
@@ -111,7 +111,7 @@ static int scan(struct fan_group *g, unsigned char *buf, size_t len)
 	size_t off = 0;
 	int visible = 0;
 
-	while (off < len && parse_event_ok(buf + off, len - off)) {
+	while (off < len && lf_parse_event_ok(buf + off, len - off)) {
 		visible += classify(g, (struct fan_event *)(buf + off));
 		off += rd32(buf + off, MD_EVENT_LEN);
 	}
@@ -175,8 +175,8 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 
 	if (!g || !buf || len < LIBFANOTIFY_MIN_BUF_SIZE || g->fd < 0)
 		return -EINVAL;
-	batch_release(g);
-	n = sys_read(g->fd, buf, read_len_for_fds(g, len));
+	lf_batch_release(g);
+	n = lf_sys_read(g->fd, buf, read_len_for_fds(g, len));
 	if (n < 0)
 		return (int)n;
 	g->batch_seq++;

@@ -65,12 +65,12 @@ FAN_EXPORT int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_
 	if (!ret || !opts_valid(opts, sizeof(struct fan_group_opts)))
 		return -EINVAL;
 	o = opts_copy(opts);
-	fd = sys_fanotify_init(o.init_flags, o.event_f_flags);
+	fd = lf_sys_fanotify_init(o.init_flags, o.event_f_flags);
 	if (fd < 0)
 		return fd;
 	r = group_setup(fd, &o, ret);
 	if (r < 0)
-		sys_close(fd);
+		lf_sys_close(fd);
 	return r;
 }
 
@@ -112,30 +112,30 @@ FAN_EXPORT int fan_group_adopt(int fd, const struct fan_group_opts *opts,
 	if (fd < 0)
 		return -EBADF;
 	if (!ret || !opts_valid(opts, sizeof(struct fan_group_opts))) {
-		sys_close(fd);
+		lf_sys_close(fd);
 		return -EINVAL;
 	}
 	o = opts_copy(opts);
 	r = fdinfo_flags(fd, &o.init_flags, &o.event_f_flags);
 	if (r == -EINVAL || (r < 0 && fcntl(fd, F_GETFD) < 0)) {
 		/* readable fdinfo without a fanotify line, or not a descriptor */
-		sys_close(fd);
+		lf_sys_close(fd);
 		return r == -EINVAL ? -EINVAL : -EBADF;
 	}
 	if (r < 0 && opts)
 		o.init_flags = opts->init_flags;	/* no /proc: trust the caller */
 	r = group_setup(fd, &o, ret);
 	if (r < 0)
-		sys_close(fd);
+		lf_sys_close(fd);
 	return r;
 }
 
-uint32_t group_default(const struct fan_group *g)
+uint32_t lf_group_default(const struct fan_group *g)
 {
 	return g->default_response;
 }
 
-void group_unref(struct fan_group *g)
+void lf_group_unref(struct fan_group *g)
 {
 	if (__atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
@@ -148,14 +148,14 @@ FAN_EXPORT void fan_group_free(struct fan_group *g)
 {
 	if (!g)
 		return;
-	batch_release(g);
-	perms_shutdown(g);
-	marks_free(g);
-	sys_close(g->fd);
+	lf_batch_release(g);
+	lf_perms_shutdown(g);
+	lf_marks_free(g);
+	lf_sys_close(g->fd);
 	g->fd = -1;
 	free(g->own_buf);
 	g->own_buf = NULL;
-	group_unref(g);
+	lf_group_unref(g);
 }
 
 FAN_EXPORT int fan_group_fd(const struct fan_group *g)

@@ -117,18 +117,23 @@ static inline bool info_has_name(unsigned int type)
 	       type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME;
 }
 
+/*
+ * Every function shared between the library's files is named lf_*: a
+ * program linking the static library may define any other name.
+ */
+
 /* ---- syscall layer (sys.c): -errno returns, nothing else ---- */
-int sys_fanotify_init(unsigned int flags, unsigned int event_f_flags);
-int sys_fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd,
+int lf_sys_fanotify_init(unsigned int flags, unsigned int event_f_flags);
+int lf_sys_fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd,
 		      const char *path);
-ssize_t sys_read(int fd, void *buf, size_t len);
-int sys_write_exact(int fd, const void *buf, size_t len);
-void sys_close(int fd);
-int sys_open_by_handle_at(int mount_fd, const void *handle, int flags);
-int sys_name_to_handle_at(int dirfd, const char *path, void *handle, int *mnt_id,
+ssize_t lf_sys_read(int fd, void *buf, size_t len);
+int lf_sys_write_exact(int fd, const void *buf, size_t len);
+void lf_sys_close(int fd);
+int lf_sys_open_by_handle_at(int mount_fd, const void *handle, int flags);
+int lf_sys_name_to_handle_at(int dirfd, const char *path, void *handle, int *mnt_id,
 			  int flags);
-int sys_pidfd_send_signal(int pidfd, int sig);
-ssize_t sys_readlink_fd(int fd, char *buf, size_t size);
+int lf_sys_pidfd_send_signal(int pidfd, int sig);
+ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size);
 
 /* ---- groups, marks and the filesystems they touch ---- */
 struct fan_mount {
@@ -136,11 +141,16 @@ struct fan_mount {
 	int fd;			/* O_PATH descriptor on that filesystem */
 };
 
-struct fan_dirmark {
+/* The identity fanotify reports for an object: its filesystem and handle. */
+struct obj_handle {
 	struct fan_fsid fsid;
-	int32_t handle_type;
-	uint32_t handle_bytes;
-	unsigned char handle[128];
+	int32_t type;
+	uint32_t bytes;
+	unsigned char data[128];
+};
+
+struct fan_dirmark {
+	struct obj_handle h;
 	char *path;
 };
 
@@ -181,25 +191,27 @@ struct fan_group {
 	uint64_t dirmark_epoch;	/* bumped when dirmarks is emptied */
 };
 
-void group_unref(struct fan_group *g);
-uint32_t group_default(const struct fan_group *g);
+void lf_group_unref(struct fan_group *g);
+uint32_t lf_group_default(const struct fan_group *g);
 
 /* batch.c */
-void batch_release(struct fan_group *g);
-void event_finish(struct fan_group *g, struct fan_event *ev);
+void lf_batch_release(struct fan_group *g);
+void lf_event_finish(struct fan_group *g, struct fan_event *ev);
 
 /* respond.c */
-int respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule);
-void perms_shutdown(struct fan_group *g);
+int lf_respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule);
+void lf_perms_shutdown(struct fan_group *g);
 
 /* marks.c */
-void marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char *path);
-void marks_free(struct fan_group *g);
-bool fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b);
+void lf_marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char *path);
+void lf_marks_free(struct fan_group *g);
+bool lf_fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b);
+/* The handle fanotify reports for the object fd refers to (O_PATH is fine). */
+int lf_object_handle(int fd, struct obj_handle *h);
 
 /* parse.c: one event checked whole (metadata and every record) within room bytes */
-bool parse_event_ok(const void *event, size_t room);
+bool lf_parse_event_ok(const void *event, size_t room);
 /* parse.c: records of an event, for the layers above */
-const unsigned char *event_find_pidfd_rec(const struct fan_event *ev);
+const unsigned char *lf_event_find_pidfd_rec(const struct fan_event *ev);
 
 #endif

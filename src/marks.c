@@ -16,7 +16,7 @@
 
 #include "internal.h"
 
-bool fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b)
+bool lf_fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b)
 {
 	return a->val[0] == b->val[0] && a->val[1] == b->val[1];
 }
@@ -49,7 +49,7 @@ FAN_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fs
 	if (!g || !fsid)
 		return -EINVAL;
 	for (i = 0; i < g->nmounts; i++)
-		if (fsid_equal(&g->mounts[i].fsid, fsid))
+		if (lf_fsid_equal(&g->mounts[i].fsid, fsid))
 			return g->mounts[i].fd;
 	return -ENOENT;
 }
@@ -89,7 +89,7 @@ static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opat
 		return fd;
 	m = realloc(g->mounts, (g->nmounts + 1) * sizeof(*m));
 	if (!m) {
-		sys_close(fd);
+		lf_sys_close(fd);
 		return -ENOMEM;
 	}
 	g->mounts = m;
@@ -99,16 +99,15 @@ static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opat
 	return 0;
 }
 
-static bool dirmark_known(const struct fan_group *g, const struct fan_dirmark *d)
+static bool dirmark_known(const struct fan_group *g, const struct obj_handle *h)
 {
 	size_t i;
 
 	for (i = 0; i < g->ndirmarks; i++) {
-		const struct fan_dirmark *o = &g->dirmarks[i];
+		const struct obj_handle *o = &g->dirmarks[i].h;
 
-		if (fsid_equal(&o->fsid, &d->fsid) && o->handle_type == d->handle_type &&
-		    o->handle_bytes == d->handle_bytes &&
-		    !memcmp(o->handle, d->handle, d->handle_bytes))
+		if (lf_fsid_equal(&o->fsid, &h->fsid) && o->type == h->type && o->bytes == h->bytes &&
+		    !memcmp(o->data, h->data, h->bytes))
 			return true;
 	}
 	return false;
@@ -119,39 +118,41 @@ static bool dirmark_known(const struct fan_group *g, const struct fan_dirmark *d
 #endif
 
 /*
- * The handle fanotify will report for the directory fd.  Filesystems that
- * cannot export handles still report ones for identification (Linux 6.5+).
+ * Filesystems that cannot export handles still report ones for
+ * identification (AT_HANDLE_FID, Linux 6.5+).
  */
-static int dirmark_handle(int fd, struct file_handle *fh)
-{
-	int mnt, r = sys_name_to_handle_at(fd, "", fh, &mnt, AT_EMPTY_PATH);
-
-	if (r == -EOPNOTSUPP) {
-		fh->handle_bytes = 128;
-		r = sys_name_to_handle_at(fd, "", fh, &mnt, AT_EMPTY_PATH | AT_HANDLE_FID);
-	}
-	return r;
-}
-
-/* Remember a marked directory's handle and absolute path. */
-static void dirmark_add(struct fan_group *g, const struct fan_fsid *fsid, int fd)
+int lf_object_handle(int fd, struct obj_handle *h)
 {
 	union {
 		struct file_handle fh;
-		unsigned char space[sizeof(struct file_handle) + 128];
-	} h = { .fh.handle_bytes = 128 };
-	struct fan_dirmark d = { .fsid = *fsid }, *arr;
+		unsigned char space[sizeof(struct file_handle) + sizeof(h->data)];
+	} u = { .fh.handle_bytes = sizeof(h->data) };
+	int mnt, r = lf_sys_name_to_handle_at(fd, "", &u.fh, &mnt, AT_EMPTY_PATH);
+
+	if (r == -EOPNOTSUPP) {
+		u.fh.handle_bytes = sizeof(h->data);
+		r = lf_sys_name_to_handle_at(fd, "", &u.fh, &mnt, AT_EMPTY_PATH | AT_HANDLE_FID);
+	}
+	if (r == 0)
+		r = fsid_of(fd, &h->fsid);
+	if (r < 0)
+		return r;
+	h->type = u.fh.handle_type;
+	h->bytes = u.fh.handle_bytes;
+	memcpy(h->data, u.fh.f_handle, u.fh.handle_bytes);
+	return 0;
+}
+
+/* Remember a marked directory's handle and absolute path. */
+static void dirmark_add(struct fan_group *g, int fd)
+{
+	struct fan_dirmark d, *arr;
 	char buf[4096];
 	ssize_t n;
 
-	if (dirmark_handle(fd, &h.fh) < 0)
+	if (lf_object_handle(fd, &d.h) < 0 || dirmark_known(g, &d.h))
 		return;
-	d.handle_type = h.fh.handle_type;
-	d.handle_bytes = h.fh.handle_bytes;
-	memcpy(d.handle, h.fh.f_handle, h.fh.handle_bytes);
-	if (dirmark_known(g, &d))
-		return;
-	n = sys_readlink_fd(fd, buf, sizeof(buf));
+	n = lf_sys_readlink_fd(fd, buf, sizeof(buf));
 	if (n <= 0 || (size_t)n >= sizeof(buf) || buf[0] != '/')
 		return;
 	d.path = strndup(buf, (size_t)n);
@@ -179,13 +180,13 @@ static void record_target(struct fan_group *g, int dirfd, const char *path, bool
 	if (fsid_of(fd, &fsid) == 0 && fstat(fd, &st) == 0) {
 		dir = S_ISDIR(st.st_mode);
 		if (dirmark && dir)
-			dirmark_add(g, &fsid, fd);
+			dirmark_add(g, fd);
 		mount_keep(g, &fsid, fd, st.st_mode);
 	}
-	sys_close(fd);
+	lf_sys_close(fd);
 }
 
-void marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char *path)
+void lf_marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char *path)
 {
 	if (!(g->init_flags & FAN_FID_FLAGS) || (flags & FAN_MARK_MNTNS) == FAN_MARK_MNTNS)
 		return;
@@ -206,12 +207,12 @@ static void dirmarks_clear(struct fan_group *g)
 	g->dirmark_epoch++;
 }
 
-void marks_free(struct fan_group *g)
+void lf_marks_free(struct fan_group *g)
 {
 	size_t i;
 
 	for (i = 0; i < g->nmounts; i++)
-		sys_close(g->mounts[i].fd);
+		lf_sys_close(g->mounts[i].fd);
 	free(g->mounts);
 	g->mounts = NULL;
 	g->nmounts = 0;
@@ -225,11 +226,11 @@ FAN_EXPORT int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t 
 
 	if (!g)
 		return -EINVAL;
-	r = sys_fanotify_mark(g->fd, flags, mask, dirfd, path);
+	r = lf_sys_fanotify_mark(g->fd, flags, mask, dirfd, path);
 	if (r < 0)
 		return r;
 	if (flags & FAN_MARK_ADD)
-		marks_record(g, flags, dirfd, path);
+		lf_marks_record(g, flags, dirfd, path);
 	else if ((flags & FAN_MARK_FLUSH) && !(flags & (FAN_MARK_MOUNT | FAN_MARK_FILESYSTEM)))
 		dirmarks_clear(g);	/* unmarked directories: their renames go unseen */
 	return 0;
@@ -280,7 +281,7 @@ FAN_EXPORT int fan_group_add_mntns_mark(struct fan_group *g, uint64_t mask, int 
 	}
 	r = fan_group_mark(g, FAN_MARK_ADD | FAN_MARK_MNTNS, mask, fd, NULL);
 	if (nsfd < 0)
-		sys_close(fd);
+		lf_sys_close(fd);
 	return r;
 }
 
@@ -298,6 +299,6 @@ FAN_EXPORT int fan_group_add_mount(struct fan_group *g, int dirfd, const char *p
 	r = fsid_of(fd, &fsid);
 	if (r == 0)
 		r = fstat(fd, &st) < 0 ? -errno : mount_keep(g, &fsid, fd, st.st_mode);
-	sys_close(fd);
+	lf_sys_close(fd);
 	return r;
 }

@@ -64,7 +64,7 @@ static bool info_ok(const unsigned char *rec, size_t room)
 	return !info_is_fid(type) || fid_record_ok(rec, len, type);
 }
 
-bool parse_event_ok(const void *event, size_t room)
+bool lf_parse_event_ok(const void *event, size_t room)
 {
 	const unsigned char *ev = event;
 	uint32_t len;
@@ -97,7 +97,7 @@ FAN_EXPORT int fan_buffer_validate(const void *buf, size_t len, size_t *valid_le
 			*valid_len = 0;
 		return -EINVAL;
 	}
-	while (off < len && parse_event_ok(p + off, len - off)) {
+	while (off < len && lf_parse_event_ok(p + off, len - off)) {
 		off += rd32(p + off, MD_EVENT_LEN);
 		n++;
 	}
@@ -220,14 +220,14 @@ FAN_EXPORT const struct fan_info *fan_event_find_info(const struct fan_event *ev
 	return NULL;
 }
 
-const unsigned char *event_find_pidfd_rec(const struct fan_event *ev)
+const unsigned char *lf_event_find_pidfd_rec(const struct fan_event *ev)
 {
 	return (const unsigned char *)fan_event_find_info(ev, FAN_EVENT_INFO_TYPE_PIDFD);
 }
 
 FAN_EXPORT int fan_event_pidfd(const struct fan_event *ev)
 {
-	const unsigned char *rec = event_find_pidfd_rec(ev);
+	const unsigned char *rec = lf_event_find_pidfd_rec(ev);
 
 	return rec ? (int32_t)rd32(rec, PIDFD_FD) : FAN_NOPIDFD;
 }
@@ -239,7 +239,7 @@ FAN_EXPORT int fan_event_take_pidfd(struct fan_event *ev)
 
 	if (!ev)
 		return -EINVAL;
-	rec = (unsigned char *)event_find_pidfd_rec(ev);
+	rec = (unsigned char *)lf_event_find_pidfd_rec(ev);
 	if (!rec || (rd8(ev, MD_RESERVED) & ST_DEFERRED))
 		return -EBADF;
 	fd = (int32_t)rd32(rec, PIDFD_FD);

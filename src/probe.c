@@ -64,11 +64,11 @@ static int cache_put(int kind, unsigned int a, unsigned int b, uint64_t mask, in
 
 static int try_init(unsigned int init_flags, unsigned int event_f_flags)
 {
-	int fd = sys_fanotify_init(init_flags | FAN_CLOEXEC, event_f_flags);
+	int fd = lf_sys_fanotify_init(init_flags | FAN_CLOEXEC, event_f_flags);
 
 	if (fd < 0)
 		return fd;
-	sys_close(fd);
+	lf_sys_close(fd);
 	return 0;
 }
 
@@ -101,8 +101,8 @@ static int detached_dir(void)
 	if (mnt >= 0)	/* fsmount() gives an O_PATH-like fd: open the root for real */
 		fd = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 #endif
-	sys_close(mnt);
-	sys_close(fs);
+	lf_sys_close(mnt);
+	lf_sys_close(fs);
 	return fd;
 }
 
@@ -140,7 +140,7 @@ static int try_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t m
 {
 	int gfd, tfd = -1, r = 0;
 
-	gfd = sys_fanotify_init(init_flags | FAN_CLOEXEC, O_RDONLY);
+	gfd = lf_sys_fanotify_init(init_flags | FAN_CLOEXEC, O_RDONLY);
 	if (gfd < 0)
 		return gfd;
 	if (!path && dirfd < 0) {
@@ -150,9 +150,9 @@ static int try_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t m
 		dirfd = tfd = r;
 	}
 	if (r >= 0)
-		r = sys_fanotify_mark(gfd, mark_flags | FAN_MARK_ADD, mask, dirfd, path);
-	sys_close(gfd);
-	sys_close(tfd);
+		r = lf_sys_fanotify_mark(gfd, mark_flags | FAN_MARK_ADD, mask, dirfd, path);
+	lf_sys_close(gfd);
+	lf_sys_close(tfd);
 	return r;
 }
 

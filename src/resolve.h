@@ -15,44 +15,44 @@
  */
 struct dcache;
 
-struct dcache *dcache_new(size_t max_bytes);	/* 0: unbounded */
-void dcache_free(struct dcache *c);
-void dcache_clear(struct dcache *c);
+struct dcache *lf_dcache_new(size_t max_bytes);	/* 0: unbounded */
+void lf_dcache_free(struct dcache *c);
+void lf_dcache_clear(struct dcache *c);
 /* The cached path or NULL; a hit becomes most recently used. */
-const char *dcache_get(struct dcache *c, const void *key, size_t klen, size_t *plen);
-int dcache_put(struct dcache *c, const void *key, size_t klen, const char *path, size_t plen);
+const char *lf_dcache_get(struct dcache *c, const void *key, size_t klen, size_t *plen);
+int lf_dcache_put(struct dcache *c, const void *key, size_t klen, const char *path, size_t plen);
 /* Remove one key; 0 if it was there, -ENOENT if not. */
-int dcache_del(struct dcache *c, const void *key, size_t klen);
+int lf_dcache_del(struct dcache *c, const void *key, size_t klen);
 /* Drop every entry whose path is prefix or lies under it. */
-void dcache_drop_under(struct dcache *c, const char *prefix, size_t len);
+void lf_dcache_drop_under(struct dcache *c, const char *prefix, size_t len);
 /*
  * Same, but only the entries for which stale(key, klen, path, arg) is
  * true.  stale must not touch the cache.
  */
 typedef bool dcache_stale_fn(const void *key, size_t klen, const char *path, void *arg);
-void dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
+void lf_dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
 			  dcache_stale_fn *stale, void *arg);
 /* Rewrite prefix into newp in every entry at or under prefix. */
-void dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
+void lf_dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
 			 const char *newp, size_t newlen);
 /* Bytes charged against the limit (entries with allocator overhead, buckets). */
-size_t dcache_bytes(const struct dcache *c);
-size_t dcache_count(const struct dcache *c);
+size_t lf_dcache_bytes(const struct dcache *c);
+size_t lf_dcache_count(const struct dcache *c);
 
 /* A growable string. */
 struct sbuf {
 	char *s;
 	size_t len, cap;
 };
-int sbuf_reserve(struct sbuf *b, size_t cap);
-int sbuf_set(struct sbuf *b, const char *s, size_t len);
-int sbuf_append(struct sbuf *b, const char *s, size_t len);
-void sbuf_free(struct sbuf *b);
+int lf_sbuf_reserve(struct sbuf *b, size_t cap);
+int lf_sbuf_set(struct sbuf *b, const char *s, size_t len);
+int lf_sbuf_append(struct sbuf *b, const char *s, size_t len);
+void lf_sbuf_free(struct sbuf *b);
 
 /* Process identities, per batch (resolve_proc.c). */
 struct pcache;
-struct pcache *pcache_new(size_t entries);
-void pcache_free(struct pcache *c);
+struct pcache *lf_pcache_new(size_t entries);
+void lf_pcache_free(struct pcache *c);
 
 /* Where a directory's path came from (see resolve_path.c's top comment). */
 enum {
@@ -87,6 +87,26 @@ struct fan_resolver {
 	struct dcache *mounts;		/* mount id -> mount point, for detach events */
 };
 
-int proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out);
+int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out);
+
+/* resolve_path.c: cache keys (0: the handle is too long to be one) */
+size_t lf_make_key(unsigned char *key, const struct fan_fsid *fsid, int32_t type,
+		const void *handle, size_t hb);
+size_t lf_rec_key(unsigned char *key, const struct fan_info *rec);
+/* Bring in directory marks the group recorded since the last call. */
+void lf_sync_pinned(struct fan_resolver *r);
+
+/* resolve_fd.c: path of an open descriptor; LIBFANOTIFY_PATH_DELETED in *flags */
+int lf_fd_path(struct fan_resolver *r, int fd, struct sbuf *out, unsigned int *flags);
+
+/* resolve_mount.c */
+uint64_t lf_fd_mnt_id(int fd);	/* unique mount id of fd's mount, 0 if unknown */
+int lf_mount_point(struct fan_resolver *r, uint64_t mnt_id, struct sbuf *out);
+
+/* resolve_track.c: could this event move or delete a directory? */
+bool lf_may_move_dirs(uint64_t mask);
+/* Keep directory paths right after ev, whose resolved paths are path and new_path. */
+void lf_maintain(struct fan_resolver *r, const struct fan_event *ev,
+	      const struct fan_path *path, const struct fan_path *new_path);
 
 #endif

@@ -67,7 +67,7 @@ static size_t pick_buckets(size_t max_bytes)
 	return max_bytes ? n : 1024;
 }
 
-struct dcache *dcache_new(size_t max_bytes)
+struct dcache *lf_dcache_new(size_t max_bytes)
 {
 	struct dcache *c = calloc(1, sizeof(*c));
 
@@ -154,7 +154,7 @@ static struct dentry_ *find(struct dcache *c, const void *key, size_t klen, uint
 	return NULL;
 }
 
-const char *dcache_get(struct dcache *c, const void *key, size_t klen, size_t *plen)
+const char *lf_dcache_get(struct dcache *c, const void *key, size_t klen, size_t *plen)
 {
 	struct dentry_ *e = find(c, key, klen, hash_bytes(key, klen));
 
@@ -168,7 +168,7 @@ const char *dcache_get(struct dcache *c, const void *key, size_t klen, size_t *p
 	return (const char *)e->data + e->klen;
 }
 
-int dcache_put(struct dcache *c, const void *key, size_t klen, const char *path, size_t plen)
+int lf_dcache_put(struct dcache *c, const void *key, size_t klen, const char *path, size_t plen)
 {
 	uint64_t h = hash_bytes(key, klen);
 	size_t cost = entry_cost(klen, plen);
@@ -210,7 +210,7 @@ static bool under(const struct dentry_ *e, const char *prefix, size_t len)
 	return e->plen == len || p[len] == '/' || (len == 1 && prefix[0] == '/');
 }
 
-int dcache_del(struct dcache *c, const void *key, size_t klen)
+int lf_dcache_del(struct dcache *c, const void *key, size_t klen)
 {
 	struct dentry_ *e = find(c, key, klen, hash_bytes(key, klen));
 
@@ -220,7 +220,7 @@ int dcache_del(struct dcache *c, const void *key, size_t klen)
 	return 0;
 }
 
-void dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
+void lf_dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
 			  dcache_stale_fn *stale, void *arg)
 {
 	struct dentry_ *e, *next;
@@ -233,12 +233,12 @@ void dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
 	}
 }
 
-void dcache_drop_under(struct dcache *c, const char *prefix, size_t len)
+void lf_dcache_drop_under(struct dcache *c, const char *prefix, size_t len)
 {
-	dcache_drop_under_if(c, prefix, len, NULL, NULL);
+	lf_dcache_drop_under_if(c, prefix, len, NULL, NULL);
 }
 
-void dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
+void lf_dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
 			 const char *newp, size_t newlen)
 {
 	struct dentry_ *e, *next, *moved = NULL;
@@ -258,44 +258,44 @@ void dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
 		bool ok;
 
 		next = e->next;
-		ok = sbuf_set(&k, (const char *)e->data, e->klen) == 0 &&
-		     sbuf_set(&b, newp, newlen) == 0 &&
-		     sbuf_append(&b, p + len, e->plen - len) == 0;
+		ok = lf_sbuf_set(&k, (const char *)e->data, e->klen) == 0 &&
+		     lf_sbuf_set(&b, newp, newlen) == 0 &&
+		     lf_sbuf_append(&b, p + len, e->plen - len) == 0;
 		lru_push(c, e);		/* back on the list so it can be removed */
 		entry_remove(c, e);
 		if (ok)
-			dcache_put(c, k.s, k.len, b.s, b.len);
+			lf_dcache_put(c, k.s, k.len, b.s, b.len);
 	}
-	sbuf_free(&b);
-	sbuf_free(&k);
+	lf_sbuf_free(&b);
+	lf_sbuf_free(&k);
 }
 
-void dcache_clear(struct dcache *c)
+void lf_dcache_clear(struct dcache *c)
 {
 	while (c->head)
 		entry_remove(c, c->head);
 }
 
-void dcache_free(struct dcache *c)
+void lf_dcache_free(struct dcache *c)
 {
 	if (!c)
 		return;
-	dcache_clear(c);
+	lf_dcache_clear(c);
 	free(c->buckets);
 	free(c);
 }
 
-size_t dcache_bytes(const struct dcache *c)
+size_t lf_dcache_bytes(const struct dcache *c)
 {
 	return c->bytes;
 }
 
-size_t dcache_count(const struct dcache *c)
+size_t lf_dcache_count(const struct dcache *c)
 {
 	return c->count;
 }
 
-int sbuf_reserve(struct sbuf *b, size_t cap)
+int lf_sbuf_reserve(struct sbuf *b, size_t cap)
 {
 	char *s;
 	size_t n;
@@ -313,15 +313,15 @@ int sbuf_reserve(struct sbuf *b, size_t cap)
 	return 0;
 }
 
-int sbuf_set(struct sbuf *b, const char *s, size_t len)
+int lf_sbuf_set(struct sbuf *b, const char *s, size_t len)
 {
 	b->len = 0;
-	return sbuf_append(b, s, len);
+	return lf_sbuf_append(b, s, len);
 }
 
-int sbuf_append(struct sbuf *b, const char *s, size_t len)
+int lf_sbuf_append(struct sbuf *b, const char *s, size_t len)
 {
-	if (sbuf_reserve(b, b->len + len + 1) < 0)
+	if (lf_sbuf_reserve(b, b->len + len + 1) < 0)
 		return -ENOMEM;
 	memmove(b->s + b->len, s, len);
 	b->len += len;
@@ -329,7 +329,7 @@ int sbuf_append(struct sbuf *b, const char *s, size_t len)
 	return 0;
 }
 
-void sbuf_free(struct sbuf *b)
+void lf_sbuf_free(struct sbuf *b)
 {
 	free(b->s);
 	*b = (struct sbuf){ 0 };

@@ -68,7 +68,7 @@ struct pcache {
 	struct pentry e[];
 };
 
-struct pcache *pcache_new(size_t entries)
+struct pcache *lf_pcache_new(size_t entries)
 {
 	struct pcache *c = calloc(1, sizeof(*c) + entries * sizeof(struct pentry));
 
@@ -85,12 +85,12 @@ struct pcache *pcache_new(size_t entries)
 
 static void held_drop(struct held *h)
 {
-	sys_close(h->dirfd);
-	sys_close(h->commfd);
+	lf_sys_close(h->dirfd);
+	lf_sys_close(h->commfd);
 	*h = (struct held){ .dirfd = -1, .commfd = -1 };
 }
 
-void pcache_free(struct pcache *c)
+void lf_pcache_free(struct pcache *c)
 {
 	size_t i;
 
@@ -112,7 +112,7 @@ static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
 		return -errno;
 	n = read(fd, buf, size - 1);
 	n = n < 0 ? -errno : n;
-	sys_close(fd);
+	lf_sys_close(fd);
 	if (n >= 0)
 		buf[n] = '\0';
 	return n;
@@ -309,7 +309,7 @@ static int check_alive(int pidfd, struct fan_process *p, bool *fast)
 	*fast = res == 0;
 	if (res == 0 || res == -ESRCH)
 		return res;
-	return sys_pidfd_send_signal(pidfd, 0);
+	return lf_sys_pidfd_send_signal(pidfd, 0);
 }
 
 /*
@@ -339,8 +339,8 @@ static void lookup(struct pentry *e, pid_t pid, int pidfd)
 		if (e->p.error == -ESRCH)
 			e->p.flags |= LIBFANOTIFY_PROC_GONE;	/* died while we read */
 	}
-	sys_close(dirfd);
-	sys_close(own);
+	lf_sys_close(dirfd);
+	lf_sys_close(own);
 }
 
 static struct held *held_find(struct pcache *c, pid_t pid, uint64_t ino)
@@ -488,7 +488,7 @@ static bool entry_fresh(struct pcache *c, const struct pentry *e, pid_t pid, uin
 	       batch_now_ms(c, seq) - e->stamp < PROC_TTL_MS;
 }
 
-int proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out)
+int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out)
 {
 	bool has_pidfd = r->g->init_flags & FAN_REPORT_PIDFD;
 	pid_t pid = fan_event_pid(ev);
@@ -525,5 +525,5 @@ FAN_EXPORT int fan_resolve_process(struct fan_resolver *r, const struct fan_even
 {
 	if (!r || !ev || !out)
 		return -EINVAL;
-	return proc_resolve(r, ev, out);
+	return lf_proc_resolve(r, ev, out);
 }

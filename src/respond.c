@@ -16,7 +16,7 @@ struct fan_perm {
 	unsigned char ev[];		/* copy of the event; owns its fd and pidfd */
 };
 
-int respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule)
+int lf_respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule)
 {
 	unsigned char buf[8 + 16];
 	size_t len = 8;
@@ -38,7 +38,7 @@ int respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule 
 	}
 	memcpy(buf, &fd, 4);
 	memcpy(buf + 4, &response, 4);
-	return sys_write_exact(gfd, buf, len);
+	return lf_sys_write_exact(gfd, buf, len);
 }
 
 FAN_EXPORT int fan_group_respond_fd(struct fan_group *g, int fd, uint32_t response,
@@ -46,7 +46,7 @@ FAN_EXPORT int fan_group_respond_fd(struct fan_group *g, int fd, uint32_t respon
 {
 	if (!g)
 		return -EINVAL;
-	return respond_raw(g->fd, fd, response, rule);
+	return lf_respond_raw(g->fd, fd, response, rule);
 }
 
 static int check_answerable(const struct fan_event *ev)
@@ -66,7 +66,7 @@ FAN_EXPORT int fan_event_respond(struct fan_group *g, struct fan_event *ev,
 	r = check_answerable(ev);
 	if (r < 0)
 		return r;
-	r = respond_raw(g->fd, fan_event_fd(ev), response, rule);
+	r = lf_respond_raw(g->fd, fan_event_fd(ev), response, rule);
 	if (r == 0)
 		wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
 	else
@@ -118,7 +118,7 @@ FAN_EXPORT int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct
 	p->len = len;
 	p->g = g;
 	wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_DEFERRED | ST_ANSWERED | ST_FD_TAKEN);
-	rec = (unsigned char *)event_find_pidfd_rec(ev);
+	rec = (unsigned char *)lf_event_find_pidfd_rec(ev);
 	if (rec)
 		wr8(rec, INFO_PAD, rd8(rec, INFO_PAD) | ST_PIDFD_TAKEN);
 	__atomic_add_fetch(&g->refs, 1, __ATOMIC_ACQ_REL);
@@ -137,7 +137,7 @@ static void perm_destroy(struct fan_perm *p)
 	struct fan_group *g = p->g;
 
 	free(p);
-	group_unref(g);
+	lf_group_unref(g);
 }
 
 FAN_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
@@ -153,12 +153,12 @@ FAN_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
 	ev = (struct fan_event *)p->ev;
 	pthread_rwlock_rdlock(&g->life);
 	if (!g->closed) {
-		r = respond_raw(g->fd, fan_event_fd(ev), response, rule);
+		r = lf_respond_raw(g->fd, fan_event_fd(ev), response, rule);
 		if (r == 0)
 			wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
 		else
 			__atomic_add_fetch(&g->stats.answer_errors, 1, __ATOMIC_RELAXED);
-		event_finish(g, ev);	/* default verdict if refused, then close */
+		lf_event_finish(g, ev);	/* default verdict if refused, then close */
 		list_del(g, p);
 	}
 	pthread_rwlock_unlock(&g->life);
@@ -175,7 +175,7 @@ FAN_EXPORT void fan_perm_free(struct fan_perm *p)
 	g = p->g;
 	pthread_rwlock_rdlock(&g->life);
 	if (!g->closed) {
-		event_finish(g, (struct fan_event *)p->ev);
+		lf_event_finish(g, (struct fan_event *)p->ev);
 		list_del(g, p);
 	}
 	pthread_rwlock_unlock(&g->life);
@@ -183,7 +183,7 @@ FAN_EXPORT void fan_perm_free(struct fan_perm *p)
 }
 
 /* fan_group_free(): answer and close what deferred events still hold. */
-void perms_shutdown(struct fan_group *g)
+void lf_perms_shutdown(struct fan_group *g)
 {
 	struct fan_perm *p, *next;
 
@@ -191,7 +191,7 @@ void perms_shutdown(struct fan_group *g)
 	g->closed = true;
 	for (p = g->perms; p; p = next) {
 		next = p->next;
-		event_finish(g, (struct fan_event *)p->ev);
+		lf_event_finish(g, (struct fan_event *)p->ev);
 		p->prev = p->next = NULL;
 	}
 	g->perms = NULL;

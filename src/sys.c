@@ -11,20 +11,20 @@
 
 #include "internal.h"
 
-int sys_fanotify_init(unsigned int flags, unsigned int event_f_flags)
+int lf_sys_fanotify_init(unsigned int flags, unsigned int event_f_flags)
 {
 	int fd = fanotify_init(flags, event_f_flags);
 
 	return fd < 0 ? -errno : fd;
 }
 
-int sys_fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd,
+int lf_sys_fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd,
 		      const char *path)
 {
 	return fanotify_mark(fd, flags, mask, dirfd, path) < 0 ? -errno : 0;
 }
 
-ssize_t sys_read(int fd, void *buf, size_t len)
+ssize_t lf_sys_read(int fd, void *buf, size_t len)
 {
 	ssize_t n = read(fd, buf, len);
 
@@ -32,7 +32,7 @@ ssize_t sys_read(int fd, void *buf, size_t len)
 }
 
 /* A response must go in one write(): the kernel rejects partial structs. */
-int sys_write_exact(int fd, const void *buf, size_t len)
+int lf_sys_write_exact(int fd, const void *buf, size_t len)
 {
 	ssize_t n = write(fd, buf, len);
 
@@ -41,27 +41,27 @@ int sys_write_exact(int fd, const void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-void sys_close(int fd)
+void lf_sys_close(int fd)
 {
 	/* Linux closes the descriptor even when close() reports EINTR. */
 	if (fd >= 0)
 		(void)close(fd);
 }
 
-int sys_open_by_handle_at(int mount_fd, const void *handle, int flags)
+int lf_sys_open_by_handle_at(int mount_fd, const void *handle, int flags)
 {
 	int fd = open_by_handle_at(mount_fd, (struct file_handle *)handle, flags);
 
 	return fd < 0 ? -errno : fd;
 }
 
-int sys_name_to_handle_at(int dirfd, const char *path, void *handle, int *mnt_id,
+int lf_sys_name_to_handle_at(int dirfd, const char *path, void *handle, int *mnt_id,
 			  int flags)
 {
 	return name_to_handle_at(dirfd, path, handle, mnt_id, flags) < 0 ? -errno : 0;
 }
 
-int sys_pidfd_send_signal(int pidfd, int sig)
+int lf_sys_pidfd_send_signal(int pidfd, int sig)
 {
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
@@ -83,7 +83,7 @@ static void fd_link(char *out, int fd)
 	*out = '\0';
 }
 
-ssize_t sys_readlink_fd(int fd, char *buf, size_t size)
+ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size)
 {
 	char link[32];
 	ssize_t n;

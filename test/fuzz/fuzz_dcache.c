@@ -107,7 +107,7 @@ static void check_get(struct dcache *c, const struct model *m, unsigned int id, 
 {
 	unsigned char key[4];
 	size_t klen = key_of(id, key), plen = 0;
-	const char *p = dcache_get(c, key, klen, &plen);
+	const char *p = lf_dcache_get(c, key, klen, &plen);
 
 	if (!m->path[id]) {
 		CHECK(p == NULL);
@@ -125,25 +125,25 @@ static void op_put(struct dcache *c, struct model *m, unsigned int id, const cha
 {
 	unsigned char key[4];
 	size_t klen = key_of(id, key), got = 0;
-	int r = dcache_put(c, key, klen, p, len);
+	int r = lf_dcache_put(c, key, klen, p, len);
 
 	if (r == -ENOSPC) {
 		/* Only in a bounded cache, only for what never fits; the old path is gone. */
 		CHECK(bounded && len >= SHORT_PATH);
-		CHECK(dcache_get(c, key, klen, &got) == NULL);
+		CHECK(lf_dcache_get(c, key, klen, &got) == NULL);
 		model_set(m, id, NULL, 0);
 		return;
 	}
 	CHECK(r == 0);
 	model_set(m, id, p, len);
-	CHECK(dcache_get(c, key, klen, &got) != NULL && got == len);
+	CHECK(lf_dcache_get(c, key, klen, &got) != NULL && got == len);
 }
 
 static void op_drop(struct dcache *c, struct model *m, const char *prefix, size_t len)
 {
 	unsigned int i;
 
-	dcache_drop_under(c, prefix, len);
+	lf_dcache_drop_under(c, prefix, len);
 	for (i = 0; i < NKEYS; i++)
 		if (m->path[i] && under(m->path[i], m->len[i], prefix, len))
 			model_set(m, i, NULL, 0);
@@ -154,7 +154,7 @@ static void op_rename(struct dcache *c, struct model *m, const char *prefix, siz
 {
 	unsigned int i;
 
-	dcache_rename_under(c, prefix, len, newp, newlen);
+	lf_dcache_rename_under(c, prefix, len, newp, newlen);
 	for (i = 0; i < NKEYS; i++) {
 		size_t rest;
 		char *buf;
@@ -199,8 +199,8 @@ static void run(struct dcache *c, struct model *m, struct input *in, size_t limi
 				op_rename(c, m, a, alen, b, blen);
 			break;
 		case 4:
-			dcache_clear(c);
-			CHECK(dcache_count(c) == 0);
+			lf_dcache_clear(c);
+			CHECK(lf_dcache_count(c) == 0);
 			for (id = 0; id < NKEYS; id++)
 				model_set(m, id, NULL, 0);
 			break;
@@ -216,9 +216,9 @@ static void run(struct dcache *c, struct model *m, struct input *in, size_t limi
 			free(big);
 			break;
 		}
-		CHECK(!limit || dcache_bytes(c) <= limit);
-		CHECK(dcache_count(c) <= model_count(m));
-		CHECK(limit || dcache_count(c) == model_count(m));
+		CHECK(!limit || lf_dcache_bytes(c) <= limit);
+		CHECK(lf_dcache_count(c) <= model_count(m));
+		CHECK(limit || lf_dcache_count(c) == model_count(m));
 	}
 }
 
@@ -228,7 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t l = next(&in);
 	/* Small limits (a few entries) evict often; a short path always fits. */
 	size_t limit = l ? 2048 + (size_t)l * 64 : 0;
-	struct dcache *c = dcache_new(limit);
+	struct dcache *c = lf_dcache_new(limit);
 	struct model m;
 	unsigned int id;
 
@@ -237,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(c, &m, &in, limit);
 	for (id = 0; id < NKEYS; id++)
 		check_get(c, &m, id, limit != 0);
-	dcache_free(c);
+	lf_dcache_free(c);
 	for (id = 0; id < NKEYS; id++)
 		model_set(&m, id, NULL, 0);
 	return 0;

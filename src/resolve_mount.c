@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Mount points, by unique mount id (statmount(), Linux 6.8), for mount
+ * events and filesystem-wide errors.  A detached mount is gone from
+ * statmount(): what was seen while it was attached answers for it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "resolve.h"
+
+#ifndef SYS_statmount
+#define SYS_statmount 457
+#endif
+#define STATMOUNT_MNT_POINT_ 0x10u
+#define SM_MASK_OFF 8		/* u64: what was filled in */
+#define SM_MNT_POINT_OFF 108	/* u32 offset into str[] */
+#define SM_STR_OFF 512
+
+/* mnt_id (unique) of the mount fd is on, or 0. */
+uint64_t lf_fd_mnt_id(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, 0x4000 /* STATX_MNT_ID_UNIQUE */, &stx) < 0 ||
+	    !(stx.stx_mask & 0x4000))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/* statmount()'s mount point string, or NULL. */
+static const char *statmount_point(struct sbuf *buf, uint64_t mnt_id)
+{
+	struct { uint32_t size, spare; uint64_t mnt_id, param; } req = {
+		.size = 24, .mnt_id = mnt_id, .param = STATMOUNT_MNT_POINT_,
+	};
+	uint32_t off, size;
+	uint64_t mask;
+
+	if (lf_sbuf_reserve(buf, SM_STR_OFF + 8192) < 0 ||
+	    syscall(SYS_statmount, &req, buf->s, buf->cap, 0) != 0)
+		return NULL;
+	memcpy(&size, buf->s, 4);
+	memcpy(&mask, buf->s + SM_MASK_OFF, 8);
+	memcpy(&off, buf->s + SM_MNT_POINT_OFF, 4);
+	if (!(mask & STATMOUNT_MNT_POINT_) || size > buf->cap || size <= SM_STR_OFF ||
+	    off >= size - SM_STR_OFF || !memchr(buf->s + SM_STR_OFF + off, 0, size - SM_STR_OFF - off))
+		return NULL;
+	return buf->s + SM_STR_OFF + off;
+}
+
+int lf_mount_point(struct fan_resolver *r, uint64_t mnt_id, struct sbuf *out)
+{
+	const char *p = statmount_point(&r->scratch, mnt_id);
+	size_t plen;
+
+	if (p) {
+		lf_dcache_put(r->mounts, &mnt_id, sizeof(mnt_id), p, strlen(p));
+		return lf_sbuf_set(out, p, strlen(p));
+	}
+	/* detached already: what we saw while it was attached */
+	p = lf_dcache_get(r->mounts, &mnt_id, sizeof(mnt_id), &plen);
+	return p ? lf_sbuf_set(out, p, plen) : -ENOENT;
+}
