@@ -18,7 +18,8 @@
 # Usage (root): bench/compare.sh
 # Environment: BUILD (build dir, default build-bench), N (iterations,
 # 100000), RATES ("20000 50000 max"), REPEAT (5), LISTENERS
-# ("raw_reader fanwatch fatrace fsnotifywait"; also raw_fd: raw_reader
+# ("raw_reader raw_batched fanwatch fatrace fsnotifywait"; raw_batched is
+# raw_reader --pause-us 1000, fanwatch's batching; also raw_fd: raw_reader
 # --fd-mode, raw_nopidfd: raw_reader --no-pidfd), RESULTS (output dir), WORK_CPU (0), LISTEN_CPU (1).
 set -euo pipefail
 
@@ -29,7 +30,7 @@ BUILD=$(cd "$BUILD" && pwd)
 N=${N:-100000}
 RATES=${RATES:-"20000 50000 max"}
 REPEAT=${REPEAT:-5}
-LISTENERS=${LISTENERS:-"raw_reader fanwatch fatrace fsnotifywait"}
+LISTENERS=${LISTENERS:-"raw_reader raw_batched fanwatch fatrace fsnotifywait"}
 WORK_CPU=${WORK_CPU:-0}
 LISTEN_CPU=${LISTEN_CPU:-1}
 NDIRS=4
@@ -98,6 +99,8 @@ start_listener() {
 	raw_reader) "${run[@]}" "$B/raw_reader" -r "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
 	raw_fd) "${run[@]}" "$B/raw_reader" --fd-mode "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
 	raw_nopidfd) "${run[@]}" "$B/raw_reader" --no-pidfd -r "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
+	# fanwatch's batching (1 ms pause after a read while events keep coming).
+	raw_batched) "${run[@]}" "$B/raw_reader" --pause-us 1000 -r "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
 	# The raw reader's mask exactly (fanwatch's default adds attrib and rename,
 	# which this workload never triggers).
 	fanwatch) "${run[@]}" "$FANWATCH" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
@@ -156,6 +159,8 @@ run_one() {
 	local l=$1 rate=$2 rep=$3 dir early=0 ms
 	dir=$RESULTS/runs/$l-$rate-$rep
 	mkdir -p "$dir"
+	# The mount point lives in the shared /tmp: never go on without our tmpfs on it.
+	mountpoint -q "$ROOT" || die "the private tmpfs on $ROOT is gone"
 	rm -rf "$T" "${dir:?}"/*
 	mkdir "$T"
 	"$B/workload" --prepare -d "$NDIRS" "$T"

@@ -127,6 +127,8 @@ callgrind_one() {
 	local l=$1 shape=$2 n=$3 tag dir
 	tag=$l-$shape-$n
 	dir=$RESULTS/callgrind
+	# The mount point lives in the shared /tmp: never go on without our tmpfs on it.
+	mountpoint -q "$ROOT" || die "the private tmpfs on $ROOT is gone"
 	mkdir -p "$dir"
 	rm -rf "$T"
 	mkdir "$T"
@@ -216,6 +218,7 @@ callgrind_perm() {
 perf_one() {
 	local l=$1 events=$2 dir=$RESULTS/perf ppid
 	mkdir -p "$dir"
+	mountpoint -q "$ROOT" || die "the private tmpfs on $ROOT is gone"
 	rm -rf "$T"
 	mkdir "$T"
 	"$B/workload" --prepare -d "$NDIRS" "$T"

@@ -543,7 +543,7 @@ static void report(const struct config *c, struct result res[L_COUNT][P_COUNT])
 	double pr;
 	int l, p;
 
-	printf("\n%-9s %-6s %10s %17s %9s %10s %13s %8s\n", "listener", "cpus", "median_ns",
+	printf("\n%-10s %-6s %10s %17s %9s %10s %13s %8s\n", "listener", "cpus", "median_ns",
 	       "runs min..max", "p99_ns", "added_ns", "added_vs_raw", "paired");
 	for (p = 0; p < P_COUNT; p++) {
 		double base, raw_added = -1;
@@ -559,13 +559,13 @@ static void report(const struct config *c, struct result res[L_COUNT][P_COUNT])
 
 			if (!c->use[l] || !r->n) {
 				if (c->use[l])
-					printf("%-9s %-6s %10s\n", listener_names[l], placement_names[p],
+					printf("%-10s %-6s %10s\n", listener_names[l], placement_names[p],
 					       is_fanwatch(l) && !c->fanwatch ? "skipped" : "failed");
 				continue;
 			}
 			med = (double)median_of(r->median, r->n);
 			added = med - base;
-			printf("%-9s %-6s %10.0f %8llu..%-8llu %9llu %10.0f", listener_names[l],
+			printf("%-10s %-6s %10.0f %8llu..%-8llu %9llu %10.0f", listener_names[l],
 			       placement_names[p], med, (unsigned long long)min_of(r->median, r->n),
 			       (unsigned long long)max_of(r->median, r->n),
 			       (unsigned long long)median_of(r->p99, r->n), added);

@@ -4,7 +4,7 @@
  * syscalls, no libfanotify, no path resolution, no output per event: the
  * least a listener can do with the events fanwatch asks for.
  *
- *   raw_reader [--fd-mode] [--no-pidfd] [-r] [-m MASK] [-b BUFSIZE] [-t SECONDS] PATH...
+ *   raw_reader [--fd-mode] [--no-pidfd] [--pause-us N] [-r] [-m MASK] [-b BUFSIZE] [-t SECONDS] PATH...
  *
  * FID mode (default), the group fanwatch uses for a directory workload:
  *   fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_REPORT_DFID_NAME |
@@ -13,6 +13,8 @@
  *   every directory below it), mask create,delete,modify,close_write,open;
  *   every pidfd the kernel puts in an event is closed.
  * --no-pidfd: the FID group without FAN_REPORT_PIDFD (what pidfds cost).
+ * --pause-us N: after a read, when events came within 2 ms of the previous
+ *   ones, sleep N us before reading again (fanwatch batches this way).
  * --fd-mode: FAN_CLASS_NOTIF without FID reporting, one mount mark on the
  *   first PATH (mask modify,close_write,open: create/delete need FID), and
  *   every event fd closed.
@@ -37,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fanotify/compat.h>	/* constants only: FAN_REPORT_PIDFD and friends on 6.1 headers */
@@ -47,6 +50,7 @@ struct config {
 	bool fd_mode;
 	bool recursive;
 	bool no_pidfd;
+	unsigned int pause_us;	/* 0: read again at once */
 	uint64_t mask;
 	size_t buf_size;
 	unsigned int timeout;
@@ -83,7 +87,7 @@ static void on_signal(int sig)
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: raw_reader [--fd-mode] [--no-pidfd] [-r] [-m LIST] [-b BUFSIZE] [-t SECONDS] PATH...\n"
+		"usage: raw_reader [--fd-mode] [--no-pidfd] [--pause-us N] [-r] [-m LIST] [-b BUFSIZE] [-t SECONDS] PATH...\n"
 		"LIST: comma-separated create,delete,modify,close_write,open,access,close_nowrite,...\n");
 	exit(status);
 }
@@ -111,6 +115,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 	static const struct option opts[] = {
 		{ "fd-mode", no_argument, NULL, 'F' },
 		{ "no-pidfd", no_argument, NULL, 'N' },
+		{ "pause-us", required_argument, NULL, 'P' },
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "mask", required_argument, NULL, 'm' },
 		{ "buffer", required_argument, NULL, 'b' },
@@ -125,6 +130,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 		switch (o) {
 		case 'F': c->fd_mode = true; break;
 		case 'N': c->no_pidfd = true; break;
+		case 'P': c->pause_us = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'r': c->recursive = true; break;
 		case 'm': c->mask = parse_mask(optarg); break;
 		case 'b': c->buf_size = strtoul(optarg, NULL, 0); break;
@@ -240,9 +246,34 @@ static void count_buffer(struct counts *n, const unsigned char *buf, size_t len)
 	}
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * --pause-us: fanwatch's batching, for a like-for-like baseline.  When
+ * events come again within 2 ms of the previous ones, sleep pause_us after a
+ * read so the next read finds a larger batch.
+ */
+static void maybe_pause(const struct config *c, double *last)
+{
+	struct timespec ts = { .tv_nsec = (long)c->pause_us * 1000 };
+	double t = now();
+	bool busy = t - *last < 0.002;
+
+	*last = t;
+	if (busy)
+		nanosleep(&ts, NULL);
+}
+
 static void read_loop(const struct config *c, struct counts *n)
 {
 	unsigned char *buf = aligned_alloc(8, c->buf_size);
+	double last = 0;
 	ssize_t len;
 
 	if (!buf)
@@ -257,6 +288,8 @@ static void read_loop(const struct config *c, struct counts *n)
 		}
 		n->reads++;
 		count_buffer(n, buf, (size_t)len);
+		if (c->pause_us)
+			maybe_pause(c, &last);
 	}
 	free(buf);
 }
