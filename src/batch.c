@@ -19,7 +19,42 @@ static void stat_add(uint64_t *counter, uint64_t n)
 	__atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
 }
 
-void lf_event_finish(struct fan_group *g, struct fan_event *ev)
+/*
+ * Descriptors to close, gathered into runs of consecutive numbers: the
+ * kernel gives a batch the lowest free numbers, so its event fds and pidfds
+ * are usually one run, closed with one close_range() instead of a close()
+ * per descriptor.  Only descriptors the batch owns ever join a run.
+ */
+struct fd_run {
+	int lo, hi;		/* empty when lo > hi */
+};
+
+static void run_flush(struct fd_run *run)
+{
+	if (run->lo <= run->hi)
+		lf_sys_close_range(run->lo, run->hi);
+	run->lo = 1;
+	run->hi = 0;
+}
+
+/* Close fd now (run NULL) or as part of a run. */
+static void run_add(struct fd_run *run, int fd)
+{
+	if (fd < 0)
+		return;
+	if (!run) {
+		lf_sys_close(fd);
+		return;
+	}
+	if (run->lo <= run->hi && fd == run->hi + 1) {
+		run->hi = fd;
+		return;
+	}
+	run_flush(run);
+	run->lo = run->hi = fd;
+}
+
+static void finish(struct fan_group *g, struct fan_event *ev, struct fd_run *run)
 {
 	uint8_t st = rd8(ev, MD_RESERVED);
 	const unsigned char *rec;
@@ -35,23 +70,31 @@ void lf_event_finish(struct fan_group *g, struct fan_event *ev)
 		wr8(ev, MD_RESERVED, st |= ST_ANSWERED);
 	}
 	if (fd >= 0 && !(st & ST_FD_TAKEN)) {
-		lf_sys_close(fd);
+		run_add(run, fd);
 		wr8(ev, MD_RESERVED, st | ST_FD_TAKEN);
 	}
 	rec = lf_event_find_pidfd_rec(ev);
 	if (rec && !(rd8(rec, INFO_PAD) & ST_PIDFD_TAKEN)) {
-		lf_sys_close((int32_t)rd32(rec, PIDFD_FD));
+		run_add(run, (int32_t)rd32(rec, PIDFD_FD));
 		wr8((void *)rec, INFO_PAD, rd8(rec, INFO_PAD) | ST_PIDFD_TAKEN);
 	}
 }
 
+void lf_event_finish(struct fan_group *g, struct fan_event *ev)
+{
+	finish(g, ev, NULL);
+}
+
+/* Every answer is written before any descriptor of the batch is closed. */
 void lf_batch_release(struct fan_group *g)
 {
+	struct fd_run run = { 1, 0 };
 	struct fan_event *ev;
 
 	for (ev = fan_buffer_first(g->batch, g->batch_len); ev;
 	     ev = fan_buffer_next(g->batch, g->batch_len, ev))
-		lf_event_finish(g, ev);
+		finish(g, ev, &run);
+	run_flush(&run);
 	g->batch = NULL;
 	g->batch_len = 0;
 }
