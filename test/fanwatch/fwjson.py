@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Check fanwatch --json output (JSON Lines) for the end-to-end tests.
+
+Paths are compared as bytes, recovered by fanwatch's documented rule:
+the "<key>_raw" field (base64) when present, else the UTF-8 of the string.
+Command-line arguments are bytes too (os.fsencode), so hostile names pass.
+
+  fwjson.py valid FILE                 every line valid UTF-8 JSON, schema ok
+  fwjson.py find FILE [filters]        exit 0 if a record matches, else 1
+  fwjson.py count FILE [filters]       print how many records match
+  fwjson.py paths FILE [filters]       print matching paths, one per line (bytes)
+  fwjson.py summary FILE               print the --count summary object's fields
+
+filters: --event NAME (in "events"), --path P, --new-path P, --pid N,
+--under DIR (path inside DIR), --synthetic, --dir, --decision D, --comm C,
+--no-pid (pid null)
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import sys
+
+EVENTS = {"access", "modify", "attrib", "open", "open_exec", "close_write",
+          "close_nowrite", "create", "delete", "moved_from", "moved_to", "rename",
+          "delete_self", "move_self", "fs_error", "mount", "umount", "overflow"}
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$")
+
+
+def load(path):
+    recs = []
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                text = raw.decode("utf-8", "strict")
+            except UnicodeDecodeError as e:
+                sys.exit(f"line {n}: not UTF-8: {e}")
+            if not text.endswith("\n"):
+                sys.exit(f"line {n}: no newline at the end")
+            try:
+                recs.append(json.loads(text))
+            except json.JSONDecodeError as e:
+                sys.exit(f"line {n}: not JSON: {e}: {text!r}")
+    return recs
+
+
+def raw_bytes(rec, key):
+    """The exact bytes of a string field, by the documented rule."""
+    if rec.get(key) is None:
+        return None
+    if key + "_raw" in rec:
+        return base64.b64decode(rec[key + "_raw"], validate=True)
+    return rec[key].encode("utf-8")
+
+
+def check_schema(rec, n):
+    if rec.get("summary"):
+        return
+    if not isinstance(rec.get("time"), str) or not TIME.match(rec["time"]):
+        sys.exit(f"record {n}: bad time {rec.get('time')!r}")
+    ev = rec.get("events")
+    if not isinstance(ev, list) or not ev or any(e not in EVENTS for e in ev):
+        sys.exit(f"record {n}: bad events {ev!r}")
+    if ev == ["overflow"]:
+        return
+    for key in ("path", "pid", "comm"):
+        if key not in rec:
+            sys.exit(f"record {n}: no {key}")
+    for key in ("path", "new_path", "comm", "exe"):
+        if key + "_raw" in rec:
+            b = raw_bytes(rec, key)
+            if b.decode("utf-8", "replace") != rec[key]:
+                sys.exit(f"record {n}: {key} and {key}_raw disagree")
+    if "rename" in ev and "new_path" not in rec:
+        sys.exit(f"record {n}: rename without new_path")
+
+
+def matches(rec, a):
+    if rec.get("summary"):
+        return False
+    if a.event and a.event not in rec.get("events", []):
+        return False
+    if a.path is not None and raw_bytes(rec, "path") != os.fsencode(a.path):
+        return False
+    if a.new_path is not None and raw_bytes(rec, "new_path") != os.fsencode(a.new_path):
+        return False
+    if a.under is not None:
+        p = raw_bytes(rec, "path") or b""
+        u = os.fsencode(a.under).rstrip(b"/") + b"/"
+        if not p.startswith(u):
+            return False
+    if a.pid is not None and rec.get("pid") != a.pid:
+        return False
+    if a.no_pid and rec.get("pid") is not None:
+        return False
+    if a.synthetic and not rec.get("synthetic"):
+        return False
+    if a.dir and not rec.get("dir"):
+        return False
+    if a.decision is not None and rec.get("decision") != a.decision:
+        return False
+    if a.comm is not None and raw_bytes(rec, "comm") != os.fsencode(a.comm):
+        return False
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmd", choices=["valid", "find", "count", "paths", "summary"])
+    ap.add_argument("file")
+    ap.add_argument("--event")
+    ap.add_argument("--path")
+    ap.add_argument("--new-path")
+    ap.add_argument("--under")
+    ap.add_argument("--pid", type=int)
+    ap.add_argument("--no-pid", action="store_true")
+    ap.add_argument("--synthetic", action="store_true")
+    ap.add_argument("--dir", action="store_true")
+    ap.add_argument("--decision")
+    ap.add_argument("--comm")
+    a = ap.parse_args()
+    recs = load(a.file)
+    if a.cmd == "valid":
+        for n, r in enumerate(recs, 1):
+            check_schema(r, n)
+        print(len(recs))
+        return 0
+    if a.cmd == "summary":
+        s = [r for r in recs if r.get("summary")]
+        if len(s) != 1:
+            sys.exit(f"{len(s)} summary objects")
+        print(json.dumps(s[0]))
+        return 0
+    hits = [r for r in recs if matches(r, a)]
+    if a.cmd == "count":
+        print(len(hits))
+        return 0
+    if a.cmd == "paths":
+        for r in hits:
+            sys.stdout.buffer.write(raw_bytes(r, "path") + b"\n")
+        return 0
+    if hits:
+        return 0
+    sys.stderr.write(f"no record matches {vars(a)}; records:\n")
+    for r in recs[-40:]:
+        sys.stderr.write(json.dumps(r) + "\n")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: MIT
+# Sourced by every fanwatch end-to-end test.  Exit 0 pass, 1 fail, 77 skip.
+#
+# The test re-runs itself in a private mount namespace (unshare -m, / made
+# private) with a fresh tmpfs on $TMP; every mark fanwatch adds lives
+# there.  $W is the watched directory, $LOG holds fanwatch's output.
+# Everything started is killed by pid and every mount undone at exit.
+#
+# Environment (set by meson): FANWATCH (the binary), FW_WORKLOAD (the
+# helper with a known pid), FWT_DIR (this directory: fwjson.py).
+
+set -euo pipefail
+
+FW=${FANWATCH:?FANWATCH is not set}
+FW_CMD=("$FW")	# how fw_start runs it (a test may prefix setpriv, env ...)
+WL=${FW_WORKLOAD:?FW_WORKLOAD is not set}
+FWJ="python3 ${FWT_DIR:?FWT_DIR is not set}/fwjson.py"
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "# $*"; }
+
+[[ $(id -u) == 0 ]] || skip "needs root (fanotify marks inside a private mount namespace)"
+command -v python3 >/dev/null || skip "python3 is not installed"
+
+if [[ -z ${FWT_IN_NS:-} ]]; then
+	unshare -m true 2>/dev/null || skip "cannot create a mount namespace"
+	exec env FWT_IN_NS=1 unshare -m --propagation private "$0" "$@"
+fi
+
+TMP=$(mktemp -d /tmp/fanwatch-test.XXXXXX)
+mount -t tmpfs -o mode=0755,size=512m tmpfs "$TMP" || skip "cannot mount a tmpfs"
+W=$TMP/w
+LOG=$TMP/log
+mkdir "$W" "$LOG"
+STARTED=()
+EXTRA_MOUNTS=()
+
+# Still our child?  A pid that ended may since belong to anyone (pid_max is small).
+is_child() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	[[ $(cut -d' ' -f2 <<<"$st") == "$$" ]]
+}
+
+cleanup() {
+	local p m
+	for p in "${STARTED[@]}"; do is_child "$p" && kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null || true
+	for ((m = ${#EXTRA_MOUNTS[@]} - 1; m >= 0; m--)); do
+		umount -l "${EXTRA_MOUNTS[m]}" 2>/dev/null || true
+	done
+	umount -l "$TMP" 2>/dev/null && rmdir "$TMP"
+}
+trap cleanup EXIT
+
+# fw_start NAME ARGS...: fanwatch in the background (stdout $LOG/NAME.out,
+# stderr $LOG/NAME.err); returns once it printed its startup line (within
+# FW_START_WAIT seconds, default 10).
+fw_start() {
+	local name=$1 i tries=$((${FW_START_WAIT:-10} * 40))
+	shift
+	"${FW_CMD[@]}" "$@" >"$LOG/$name.out" 2>"$LOG/$name.err" &
+	FWPID=$!
+	STARTED+=("$FWPID")
+	FWNAME=$name
+	for ((i = 0; i < tries; i++)); do
+		grep -q "^fanwatch: watching " "$LOG/$name.err" 2>/dev/null && return 0
+		if ! kill -0 "$FWPID" 2>/dev/null; then
+			cat "$LOG/$name.err" >&2
+			fail "fanwatch $* exited before watching"
+		fi
+		sleep 0.025
+	done
+	fail "fanwatch $* printed no startup line in ${FW_START_WAIT:-10} s"
+}
+
+# fw_stop: SIGINT; FWSTATUS is its exit status.
+fw_stop() {
+	kill -INT "$FWPID"
+	FWSTATUS=0
+	wait "$FWPID" || FWSTATUS=$?
+}
+
+# freeze PID: SIGSTOP, and return once every thread of it is stopped
+# (kill(2) returns before a busy machine has stopped them all).
+freeze() {
+	local i
+	kill -STOP "$1"
+	for ((i = 0; i < 1000; i++)); do
+		grep -q '^State:.*[RSD] ' /proc/"$1"/task/*/status 2>/dev/null || return 0
+		sleep 0.005
+	done
+	fail "pid $1 did not stop"
+}
+
+# run_wl ARGS...: the workload in the foreground; WLPID is its pid.
+run_wl() {
+	"$WL" "$@" >"$LOG/wl.out"
+	WLPID=$(sed -n 's/^pid //p' "$LOG/wl.out")
+}
+
+# expect_json FILE FILTERS...: a record matching the filters is in FILE.
+expect_json() {
+	local f=$1
+	shift
+	$FWJ find "$f" "$@" || fail "no record with $* in $f"
+}
+
+# expect_no_json FILE FILTERS...
+expect_no_json() {
+	local f=$1 n
+	shift
+	n=$($FWJ count "$f" "$@")
+	[[ $n == 0 ]] || fail "$n record(s) with $* in $f, expected none"
+}
+
+# expect_status WANT MESSAGE-REGEX CMD...: exit status and a stderr line.
+expect_status() {
+	local want=$1 re=$2 st=0
+	shift 2
+	"$@" >"$LOG/cmd.out" 2>"$LOG/cmd.err" || st=$?
+	[[ $st == "$want" ]] || { cat "$LOG/cmd.err" >&2; fail "'$*' exited $st, expected $want"; }
+	grep -Eq -- "$re" "$LOG/cmd.err" || { cat "$LOG/cmd.err" >&2; fail "'$*': no message matching /$re/"; }
+}
+
+# private_ext4 DIR: a loop-mounted ext4 image on DIR (skips without mkfs.ext4).
+private_ext4() {
+	command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 is not installed"
+	truncate -s 64M "$TMP/ext4.img"
+	mkfs.ext4 -q -F "$TMP/ext4.img" >/dev/null 2>&1 || fail "mkfs.ext4 failed"
+	mkdir -p "$1"
+	mount -o loop,errors=continue "$TMP/ext4.img" "$1" 2>/dev/null ||
+		skip "cannot loop-mount an ext4 image"
+	EXTRA_MOUNTS+=("$1")
+}

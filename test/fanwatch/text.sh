@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Text output: TIME EVENTS PID COMM PATH in aligned columns, "-> new" for a
+# rename, annotations in brackets; colour only on a terminal, never with
+# NO_COLOR or -o.
+. "${FWT_DIR:?}/lib.sh"
+
+fw_start t -e create,rename,delete "$W"
+run_wl comm tname create "$W/a" rename "$W/a" "$W/b" mkdir "$W/d" unlink "$W/b" sleep 300
+fw_stop
+T=$LOG/t.out
+re_time='[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}'
+grep -Eq "^$re_time create +$WLPID tname +$W/a\$" "$T" || fail "create line: $(cat "$T")"
+grep -Eq "^$re_time rename +$WLPID tname +$W/a -> $W/b\$" "$T" || fail "rename line: $(cat "$T")"
+grep -Eq "^$re_time create +$WLPID tname +$W/d \[dir\]\$" "$T" || fail "dir line: $(cat "$T")"
+# columns: the pid ends and the path starts at the same place on every line
+awk '{ print index($0, " '"$WLPID"' "), index($0, "/") }' "$T" | sort -u | wc -l | grep -qx 1 ||
+	fail "columns are not aligned: $(cat "$T")"
+grep -q $'\033' "$T" && fail "colour escape in output that is not a terminal"
+note "text lines: ok"
+
+if command -v script >/dev/null; then
+	col() {	# run fanwatch on a pseudo-terminal, print its output
+		script -qec "$*" /dev/null </dev/null 2>/dev/null | tr -d '\r'
+	}
+	touch "$W/c"
+	( sleep 0.5; "$WL" create "$W/c" >/dev/null ) &
+	out=$(col "$FW" -t 1.5 -e open "$W")
+	grep -q $'\033\\[' <<<"$out" || fail "no colour on a terminal: $out"
+	( sleep 0.5; "$WL" create "$W/c" >/dev/null ) &
+	out=$(col env NO_COLOR=1 "$FW" -t 1.5 -e open "$W")
+	grep -q $'\033' <<<"$out" && fail "colour despite NO_COLOR"
+	grep -q "$W/c" <<<"$out" || fail "no event on the terminal: $out"
+	( sleep 0.5; "$WL" create "$W/c" >/dev/null ) &
+	col "$FW" -t 1.5 -e open -o "$LOG/tty.log" "$W" >/dev/null
+	grep -q $'\033' "$LOG/tty.log" && fail "colour in an -o file"
+	grep -q "$W/c" "$LOG/tty.log" || fail "no event in the -o file"
+	note "colour: terminal only, not with NO_COLOR or -o"
+else
+	note "script(1) missing: colour not checked"
+fi
+exit 0

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Without privilege (uid nobody, no capabilities): watching a directory
+# still works with unprivileged FID inode marks (pids of others hidden:
+# null); modes that need a capability say which one and exit 1.
+. "${FWT_DIR:?}/lib.sh"
+
+command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+chown 65534:65534 "$W" "$LOG"
+NB=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
+"${NB[@]}" true || skip "setpriv cannot drop to nobody here"
+FW_REAL=$FW
+FW_CMD=("${NB[@]}" "$FW_REAL")	# fw_start runs it as nobody
+fw_start up --json "$W"
+grep -q 'unprivileged' "$LOG/up.err" || fail "startup line does not say unprivileged: $(cat "$LOG/up.err")"
+"${NB[@]}" "$WL" create "$W/by-nobody" >/dev/null
+"$WL" create "$W/by-root" >/dev/null
+"${NB[@]}" mkdir "$W/sub"
+sleep 0.3
+"${NB[@]}" "$WL" create "$W/sub/later" >/dev/null
+fw_stop
+O=$LOG/up.out
+expect_json "$O" --event create --path "$W/by-nobody" --no-pid
+expect_json "$O" --event create --path "$W/by-root" --no-pid
+expect_json "$O" --event create --path "$W/sub/later" --no-pid
+note "unprivileged directory watch: ok"
+
+e() { expect_status 1 "$@"; }
+mkdir -m 700 "$TMP/private"
+e "cannot watch $TMP/private: Permission denied" "${NB[@]}" "$FW_REAL" "$TMP/private"
+e '--mount needs CAP_SYS_ADMIN' "${NB[@]}" "$FW_REAL" --mount "$W"
+e '--filesystem needs CAP_SYS_ADMIN' "${NB[@]}" "$FW_REAL" --filesystem "$W"
+e '--all needs CAP_SYS_ADMIN' "${NB[@]}" "$FW_REAL" --all
+e '--deny needs CAP_SYS_ADMIN' "${NB[@]}" "$FW_REAL" --deny x "$W"
+e 'fs_error events need CAP_SYS_ADMIN' "${NB[@]}" "$FW_REAL" --errors "$W"
+e 'mount and umount events need CAP_SYS_ADMIN' "${NB[@]}" "$FW_REAL" --mounts
+e '-- COMMAND needs CAP_SYS_ADMIN' "${NB[@]}" "$FW_REAL" "$W" -- true
+e '--pid needs CAP_SYS_ADMIN' "${NB[@]}" "$FW_REAL" --pid 1 "$W"
+note "privileged modes name the capability"
+exit 0

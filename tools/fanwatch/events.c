@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Event names as fanwatch spells them.  Mostly the library's names
+ * (fan_event_name), except where a user-facing word reads better:
+ * "mount"/"umount" for FAN_MNT_ATTACH/DETACH and "overflow" for
+ * FAN_Q_OVERFLOW.
+ */
+#include <string.h>
+
+#include "fanwatch.h"
+
+/* In the order a file's life goes, which is the order merged names are printed in. */
+const struct fw_event_name fw_event_names[] = {
+	{ FAN_CREATE, "create" },
+	{ FAN_OPEN, "open" },
+	{ FAN_OPEN_EXEC, "open_exec" },
+	{ FAN_ACCESS, "access" },
+	{ FAN_MODIFY, "modify" },
+	{ FAN_ATTRIB, "attrib" },
+	{ FAN_CLOSE_WRITE, "close_write" },
+	{ FAN_CLOSE_NOWRITE, "close_nowrite" },
+	{ FAN_MOVED_FROM, "moved_from" },
+	{ FAN_MOVED_TO, "moved_to" },
+	{ FAN_RENAME, "rename" },
+	{ FAN_MOVE_SELF, "move_self" },
+	{ FAN_DELETE, "delete" },
+	{ FAN_DELETE_SELF, "delete_self" },
+	{ FAN_FS_ERROR, "fs_error" },
+	{ FAN_MNT_ATTACH, "mount" },
+	{ FAN_MNT_DETACH, "umount" },
+	{ FAN_Q_OVERFLOW, "overflow" },
+};
+const size_t fw_event_count = sizeof(fw_event_names) / sizeof(fw_event_names[0]);
+
+uint64_t fw_event_from_name(const char *name)
+{
+	size_t i;
+
+	/* "overflow" is reported, never asked for */
+	for (i = 0; i < fw_event_count; i++)
+		if (fw_event_names[i].bit != FAN_Q_OVERFLOW && !strcmp(fw_event_names[i].name, name))
+			return fw_event_names[i].bit;
+	return 0;
+}
+
+int fw_event_index(uint64_t bit)
+{
+	size_t i;
+
+	for (i = 0; i < fw_event_count; i++)
+		if (fw_event_names[i].bit == bit)
+			return (int)i;
+	return -1;
+}
+
+size_t fw_events_format(uint64_t mask, char *buf, size_t size)
+{
+	size_t i, len = 0, n;
+
+	if (size)
+		buf[0] = '\0';
+	for (i = 0; i < fw_event_count; i++) {
+		if (!(mask & fw_event_names[i].bit))
+			continue;
+		n = strlen(fw_event_names[i].name);
+		if (len + n + 2 > size)
+			break;
+		if (len)
+			buf[len++] = ',';
+		memcpy(buf + len, fw_event_names[i].name, n + 1);
+		len += n;
+	}
+	return len;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fanwatch: shared types.  Each .c file has one job; this header is the
+ * contract between them.  fanwatch uses only the public libfanotify API.
+ */
+#ifndef FANWATCH_H
+#define FANWATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <fanotify/fanotify.h>
+
+/* Exit statuses. */
+enum { FW_EXIT_OK = 0, FW_EXIT_RUNTIME = 1, FW_EXIT_USAGE = 2 };
+
+/* fw_fatal(): message on stderr, exit with status. */
+__attribute__((noreturn, format(printf, 2, 3))) void fw_fatal(int status, const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void fw_warn(const char *fmt, ...);
+
+/* ---- events (events.c) ---- */
+
+/* Every name a user may give; "overflow" is output only. */
+#define FW_FILE_EVENTS                                                       \
+	(FAN_ACCESS | FAN_MODIFY | FAN_ATTRIB | FAN_OPEN | FAN_OPEN_EXEC |   \
+	 FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_CREATE | FAN_DELETE |      \
+	 FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME | FAN_DELETE_SELF |       \
+	 FAN_MOVE_SELF)
+#define FW_DIRENT_EVENTS                                                     \
+	(FAN_ATTRIB | FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | \
+	 FAN_RENAME | FAN_DELETE_SELF | FAN_MOVE_SELF)
+#define FW_MOUNT_EVENTS (FAN_MNT_ATTACH | FAN_MNT_DETACH)
+#define FW_ALL_EVENTS (FW_FILE_EVENTS | FAN_FS_ERROR | FW_MOUNT_EVENTS)
+#define FW_DEFAULT_EVENTS                                                    \
+	(FAN_OPEN | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_CREATE | FAN_DELETE |  \
+	 FAN_RENAME | FAN_ATTRIB)
+
+struct fw_event_name {
+	uint64_t bit;
+	const char *name;
+};
+extern const struct fw_event_name fw_event_names[];
+extern const size_t fw_event_count;
+
+/* The bit for a user-visible name, 0 if unknown. */
+uint64_t fw_event_from_name(const char *name);
+/* "open,modify" for mask (only names fanwatch knows), into buf. */
+size_t fw_events_format(uint64_t mask, char *buf, size_t size);
+/* Index 0..fw_event_count-1 of a single bit, -1 if none. */
+int fw_event_index(uint64_t bit);
+
+/* ---- options (options.c) ---- */
+
+enum fw_scope { FW_SCOPE_TREE, FW_SCOPE_MOUNT, FW_SCOPE_FILESYSTEM, FW_SCOPE_ALL };
+
+struct fw_strv {
+	char **v;
+	size_t n;
+};
+
+struct fw_opts {
+	uint64_t events;		/* user-visible event bits */
+	enum fw_scope scope;
+	bool json, count, follow_output_symlink;
+	const char *output;		/* NULL: stdout */
+	double timeout;			/* seconds; < 0: none */
+	uint64_t max_events;		/* 0: unlimited */
+	unsigned int top;		/* --count: paths and processes shown */
+	pid_t *pids;
+	size_t npids;
+	struct fw_strv comms, includes, excludes, denies, paths;
+	int deny_errno;			/* 0: plain FAN_DENY (EPERM) */
+	char **command;			/* argv after "--", NULL if none */
+};
+
+/* Parse argv; exits 2 with a message on bad input, 0 after --help/--version. */
+void fw_opts_parse(struct fw_opts *o, int argc, char **argv);
+void fw_opts_free(struct fw_opts *o);
+
+/* ---- records: what one output line says (output.c and friends) ---- */
+
+struct fw_bytes {
+	const char *s;		/* not NUL-terminated necessarily; NULL: unknown */
+	size_t len;
+};
+
+enum {
+	FW_REC_DIR = 0x01,
+	FW_REC_DELETED = 0x02,
+	FW_REC_PARTIAL = 0x04,
+	FW_REC_SYNTHETIC = 0x08,	/* found by scanning a new directory */
+	FW_REC_DENIED = 0x10,
+	FW_REC_OVERFLOW = 0x20,
+	FW_REC_ERROR = 0x40,		/* error/error_count valid */
+	FW_REC_MOUNT_ID = 0x80,		/* mount_id valid */
+	FW_REC_NEW_PATH = 0x100,	/* a rename: new_path is shown (null if unknown) */
+};
+
+struct fw_record {
+	uint64_t events;
+	unsigned int flags;
+	struct fw_bytes path, new_path;
+	pid_t pid;			/* 0: unknown */
+	const struct fan_process *proc;	/* NULL: unknown */
+	int32_t error;
+	uint32_t error_count;
+	uint64_t mount_id;
+};
+
+/* ---- output sink (output.c) ---- */
+
+struct fw_out {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	int error;			/* first write error, -errno */
+	bool json, color;
+	struct timespec now;		/* one clock read per batch */
+	char text_time[24];		/* HH:MM:SS.uuuuuu */
+	size_t text_time_len;
+	char json_time[48];		/* RFC 3339 with microseconds and offset */
+	size_t json_time_len;
+	uint64_t stamp;			/* bumped by every fw_out_stamp*(): a batch */
+	uint64_t flushes;		/* buffer writes so far */
+	uint64_t written;		/* records formatted */
+};
+
+int fw_out_open(struct fw_out *out, const struct fw_opts *o);
+void fw_out_close(struct fw_out *out);
+/* Read the clock once and prepare both time strings. */
+void fw_out_stamp(struct fw_out *out);
+/* Prepare the time strings for a given time. */
+void fw_out_stamp_at(struct fw_out *out, const struct timespec *ts);
+void fw_out_record(struct fw_out *out, const struct fw_record *rec);
+/* Write the buffer out; -errno on a write error (remembered in out->error). */
+int fw_out_flush(struct fw_out *out);
+/* Make room for n more bytes, flushing if needed; returns the write position. */
+char *fw_out_reserve(struct fw_out *out, size_t n);
+void fw_out_put(struct fw_out *out, const char *s, size_t n);
+
+/* formatting helpers shared by the formats (output.c) */
+size_t fw_fmt_u64(char *dst, uint64_t v);
+size_t fw_fmt_i64(char *dst, int64_t v);
+/* Length of a valid UTF-8 sequence at s (1..4), 0 if invalid. */
+size_t fw_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
+void fw_text_record(struct fw_out *out, const struct fw_record *rec);
+void fw_json_record(struct fw_out *out, const struct fw_record *rec);
+/* Text: a path as written in text mode (raw or quoted with escapes). */
+void fw_text_path(struct fw_out *out, const char *s, size_t len);
+/* JSON: a string value (or null) plus, if bytes had to be replaced, ,"<key>_raw":"base64". */
+void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len);
+/* Free what the JSON writer keeps between records. */
+void fw_json_free(void);
+
+/* ---- --count (count.c) ---- */
+struct fw_count;
+struct fw_count *fw_count_new(void);
+void fw_count_add(struct fw_count *c, const struct fw_record *rec);
+void fw_count_report(struct fw_count *c, struct fw_out *out, unsigned int top);
+void fw_count_free(struct fw_count *c);
+
+/* ---- globs (filter.c) ---- */
+bool fw_glob_match(const char *glob, const char *path, size_t len);
+bool fw_globs_match(const struct fw_strv *globs, const char *path, size_t len);
+
+/* ---- process tree for -- COMMAND (proctree.c) ---- */
+struct fw_proctree;
+/* Open the proc connector (may fail: then the /proc fallback is used). */
+struct fw_proctree *fw_proctree_new(void);
+void fw_proctree_set_root(struct fw_proctree *t, pid_t root);
+int fw_proctree_fd(const struct fw_proctree *t);	/* -1 without connector */
+/* Read every queued fork notification. */
+void fw_proctree_drain(struct fw_proctree *t);
+bool fw_proctree_contains(struct fw_proctree *t, pid_t pid);
+bool fw_proctree_lossy(const struct fw_proctree *t);
+void fw_proctree_free(struct fw_proctree *t);
+
+/* ---- capabilities (caps.c) ---- */
+bool fw_have_cap(int cap);
+/* Keep only the capabilities in keep (a mask of 1 << CAP_*); 0 or -errno. */
+int fw_caps_limit(uint64_t keep);
+
+#endif

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fanwatch: set up (groups, marks, command), drop privileges, then one
+ * poll loop over the reporting group, the mount-event group, the
+ * permission thread's reports, the proc connector and a signalfd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state.h"
+
+#define BATCHES_PER_WAKEUP 16
+#define BATCHES_TO_DRAIN 64
+#define BATCH_PAUSE_US 1000
+#define BUSY_GAP_US 2000
+#define CAP(c) (1ull << (c))
+
+static struct rlimit orig_nofile;
+
+void fw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fanwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void fw_fatal(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fanwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	/* the kernel allows whatever permission event is pending when we go */
+	exit(status);
+}
+
+/* Deep trees keep one descriptor per level open while walking. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &orig_nofile) < 0)
+		return;
+	rl = orig_nofile;
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Refuse, with the capability named, what this process may not do. */
+static void check_privileges(struct fw_state *st)
+{
+	const struct fw_opts *o = st->o;
+
+	if (st->privileged)
+		return;
+	if (o->scope == FW_SCOPE_MOUNT || o->scope == FW_SCOPE_FILESYSTEM || o->scope == FW_SCOPE_ALL)
+		fw_fatal(FW_EXIT_RUNTIME, "%s needs CAP_SYS_ADMIN (mount and filesystem marks); "
+			 "without it, watch directories (no --mount/--filesystem/--all)",
+			 o->scope == FW_SCOPE_MOUNT ? "--mount" :
+			 o->scope == FW_SCOPE_ALL ? "--all" : "--filesystem");
+	if (o->denies.n)
+		fw_fatal(FW_EXIT_RUNTIME, "--deny needs CAP_SYS_ADMIN (permission events)");
+	if (o->events & FAN_FS_ERROR)
+		fw_fatal(FW_EXIT_RUNTIME, "fs_error events need CAP_SYS_ADMIN (filesystem mark)");
+	if (o->events & FW_MOUNT_EVENTS)
+		fw_fatal(FW_EXIT_RUNTIME, "mount and umount events need CAP_SYS_ADMIN");
+	if (o->command || o->npids || o->comms.n)
+		fw_fatal(FW_EXIT_RUNTIME, "%s needs CAP_SYS_ADMIN: without it the kernel hides "
+			 "which process caused an event", o->command ? "-- COMMAND" :
+			 o->npids ? "--pid" : "--comm");
+}
+
+static int signals_setup(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);	/* a closed output pipe is a write error, not death */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "signalfd: %s", strerror(errno));
+	return fd;
+}
+
+/* ---- least privilege ---- */
+
+/* What the rest of the run needs, once the marks are in place. */
+static uint64_t caps_to_keep(const struct fw_state *st)
+{
+	/* open_by_handle_at() and reading directories to mark new ones */
+	uint64_t keep = CAP(CAP_DAC_READ_SEARCH);
+
+	/* /proc/PID/exe of other users' processes */
+	keep |= CAP(CAP_SYS_PTRACE);
+	/* the kernel opens event files with the reader's credentials: unreadable ones are denied */
+	if (st->o->denies.n)
+		keep |= CAP(CAP_DAC_OVERRIDE);
+	/* forwarding SIGINT/SIGTERM to a command that changed its uid */
+	if (st->o->command)
+		keep |= CAP(CAP_KILL);
+	return keep;
+}
+
+static void drop_privileges(struct fw_state *st)
+{
+	int r = fw_caps_limit(caps_to_keep(st));
+
+	if (r < 0 && r != -EPERM)
+		fw_warn("could not drop capabilities: %s", strerror(-r));
+}
+
+/* ---- startup and summary lines ---- */
+
+static void describe_scope(const struct fw_state *st, char *buf, size_t size)
+{
+	const struct fw_opts *o = st->o;
+	const char *paths = st->nroots == 1 ? "path" : "paths";
+
+	if (o->scope == FW_SCOPE_ALL)
+		snprintf(buf, size, "%zu filesystems", st->nfs);
+	else if (!st->notif)
+		snprintf(buf, size, "the mount namespace");
+	else if (o->scope == FW_SCOPE_MOUNT)
+		snprintf(buf, size, "the mounts of %zu %s", st->nroots, paths);
+	else if (o->scope == FW_SCOPE_FILESYSTEM || !(o->events & FW_FILE_EVENTS))
+		snprintf(buf, size, "the filesystems of %zu %s", st->nroots, paths);
+	else if (!st->ndirs)
+		snprintf(buf, size, "%zu %s", st->nroots, paths);
+	else
+		snprintf(buf, size, "%zu %s (%zu director%s)", st->nroots, paths, st->ndirs,
+			 st->ndirs == 1 ? "y" : "ies");
+}
+
+/* The one line scripts wait for: the marks are in place. */
+static void print_startup(const struct fw_state *st)
+{
+	char ev[512], scope[128];
+
+	fw_events_format(st->o->events, ev, sizeof(ev));
+	describe_scope(st, scope, sizeof(scope));
+	fprintf(stderr, "fanwatch: watching %s for %s%s%s; pid %d%s\n", scope, ev,
+		st->perm ? "; denying open of matching files" : "",
+		st->child ? "; running the command" : "", (int)getpid(),
+		st->privileged ? "" : " (unprivileged: other processes' pids are hidden)");
+	fflush(stderr);
+}
+
+static void print_summary(const struct fw_state *st)
+{
+	fprintf(stderr, "fanwatch: %llu events seen, %llu reported, %llu filtered, %llu overflows",
+		(unsigned long long)st->seen, (unsigned long long)st->reported,
+		(unsigned long long)st->filtered, (unsigned long long)st->overflows);
+	if (st->perm)
+		fprintf(stderr, ", %llu denied", (unsigned long long)fw_perm_denied(st->perm));
+	fputc('\n', stderr);
+}
+
+/* ---- the loop ---- */
+
+enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_N };
+
+struct loop {
+	struct fw_state *st;
+	struct pollfd fds[PFD_N];
+	struct timespec deadline;
+	bool has_deadline, forwarded, bad_batch_warned;
+	double last_events;	/* when a wakeup last found events */
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void output_check(struct fw_state *st)
+{
+	if (fw_out_flush(&st->out) < 0)
+		st->stop = true;
+}
+
+/* Stop, or with a running command, pass the request on to it first. */
+static void request_stop(struct loop *l, int sig)
+{
+	struct fw_state *st = l->st;
+
+	if (st->child && !st->child_done && !l->forwarded) {
+		kill(st->child, sig);
+		l->forwarded = true;
+		return;
+	}
+	st->stop = true;
+}
+
+static void read_signals(struct loop *l)
+{
+	struct signalfd_siginfo si;
+
+	while (read(l->fds[PFD_SIG].fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			fw_command_reap(l->st);
+		else
+			request_stop(l, (int)si.ssi_signo);
+	}
+}
+
+typedef void (*batch_fn)(struct fw_state *st);
+
+/* Up to n batches of one group, fewer if it has nothing more; events read. */
+static unsigned int read_group(struct loop *l, struct fan_group *g, batch_fn fn, unsigned int n)
+{
+	struct fw_state *st = l->st;
+	unsigned int i, events = 0;
+	int r;
+
+	for (i = 0; i < n && !st->out.error; i++) {
+		r = fan_group_read(g);
+		if (r == -EAGAIN)
+			break;
+		if (r == -EINTR)
+			continue;
+		if (r < 0 && r != -EBADMSG)
+			fw_fatal(FW_EXIT_RUNTIME, "reading events: %s", strerror(-r));
+		if (r == -EBADMSG && !l->bad_batch_warned) {
+			fw_warn("the kernel returned a malformed event batch; skipping its tail");
+			l->bad_batch_warned = true;
+		}
+		events += r > 0 ? (unsigned int)r : 0;
+		fn(st);
+		output_check(st);
+		if (st->limit_hit)
+			break;
+	}
+	fan_group_release(g);	/* its descriptors go now, not at the next wakeup */
+	return events;
+}
+
+/* What is queued now happened before the stop: report it. */
+static void drain_all(struct loop *l)
+{
+	struct fw_state *st = l->st;
+
+	if (st->out.error || st->limit_hit)
+		return;
+	if (st->notif)
+		read_group(l, st->notif, fw_handle_batch, BATCHES_TO_DRAIN);
+	if (st->mnt)
+		read_group(l, st->mnt, fw_handle_mount_batch, BATCHES_TO_DRAIN);
+}
+
+/* Milliseconds to the --timeout deadline, -1 without one. */
+static int until_deadline(const struct loop *l)
+{
+	double left;
+
+	if (!l->has_deadline || l->forwarded)
+		return -1;
+	left = (double)l->deadline.tv_sec + (double)l->deadline.tv_nsec / 1e9 - now_mono();
+	return left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
+}
+
+static int poll_timeout(const struct loop *l)
+{
+	int t = until_deadline(l);
+
+	/* a walk put off (fw_watch_remark): do it within a second */
+	if (l->st->remark && (t < 0 || t > 1000))
+		return 1000;
+	return t;
+}
+
+static void loop_init(struct loop *l, struct fw_state *st, int sigfd)
+{
+	double end;
+
+	*l = (struct loop){ .st = st };
+	l->fds[PFD_SIG] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+	l->fds[PFD_NOTIF] = (struct pollfd){ .fd = st->notif ? fan_group_fd(st->notif) : -1,
+					     .events = POLLIN };
+	l->fds[PFD_MNT] = (struct pollfd){ .fd = st->mnt ? fan_group_fd(st->mnt) : -1,
+					   .events = POLLIN };
+	l->fds[PFD_PERM] = (struct pollfd){ .fd = st->perm ? fw_perm_notify_fd(st->perm) : -1,
+					    .events = POLLIN };
+	l->fds[PFD_TREE] = (struct pollfd){ .fd = st->tree ? fw_proctree_fd(st->tree) : -1,
+					    .events = POLLIN };
+	if (st->o->timeout > 0) {
+		end = now_mono() + st->o->timeout;
+		l->deadline.tv_sec = (time_t)end;
+		l->deadline.tv_nsec = (long)((end - (double)(time_t)end) * 1e9);
+		l->has_deadline = true;
+	}
+}
+
+/*
+ * Under load (events again within BUSY_GAP_US of the last ones), let the next
+ * events gather for a moment after the queue was emptied: at most one read
+ * per BATCH_PAUSE_US, so what costs per read (the read itself, process
+ * lookups, the output write) is shared by many events, for at most that
+ * much added latency.  The kernel queue (16384 events by default) holds far
+ * more than arrives meanwhile.  A quiet system is read at once, while the
+ * processes behind its events are still there to be named.
+ */
+static void pause_for_batch(void)
+{
+	struct timespec ts = { .tv_nsec = BATCH_PAUSE_US * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Events came within BUSY_GAP_US of the previous ones: a stream, not a few. */
+static bool busy(struct loop *l)
+{
+	double now = now_mono();
+	bool b = now - l->last_events < BUSY_GAP_US / 1e6;
+
+	l->last_events = now;
+	return b;
+}
+
+static void loop_once(struct loop *l)
+{
+	struct fw_state *st = l->st;
+	int n = poll(l->fds, PFD_N, poll_timeout(l));
+	unsigned int got = 0;
+
+	if (n < 0 && errno != EINTR)
+		fw_fatal(FW_EXIT_RUNTIME, "poll: %s", strerror(errno));
+	if (l->fds[PFD_SIG].revents)
+		read_signals(l);
+	if (l->fds[PFD_TREE].revents)
+		fw_proctree_drain(st->tree);
+	if (l->fds[PFD_NOTIF].revents)
+		got = read_group(l, st->notif, fw_handle_batch, BATCHES_PER_WAKEUP);
+	if (l->fds[PFD_MNT].revents)
+		read_group(l, st->mnt, fw_handle_mount_batch, BATCHES_PER_WAKEUP);
+	if (l->fds[PFD_PERM].revents) {
+		fw_perm_drain(st->perm, st);
+		output_check(st);
+	}
+	if (until_deadline(l) == 0)
+		request_stop(l, SIGTERM);
+	if (st->limit_hit && st->child && !st->child_done) {
+		st->stop = false;	/* --max-events: the command is told, then awaited */
+		request_stop(l, SIGTERM);
+	}
+	if (st->child && st->child_done)
+		st->stop = true;	/* everything it did is queued by now */
+	if (st->remark)
+		fw_watch_remark(st);
+	if (got && busy(l) && !st->stop)
+		pause_for_batch();
+}
+
+/* ---- main ---- */
+
+static void setup(struct fw_state *st)
+{
+	st->privileged = fw_have_cap(CAP_SYS_ADMIN);
+	check_privileges(st);
+	fw_out_open(&st->out, st->o);
+	if (st->o->command)
+		st->tree = fw_proctree_new();
+	if (st->o->count)
+		st->count = fw_count_new();
+	if (st->o->denies.n) {
+		fw_perm_new(st, &st->perm);
+		/* answering from the first mark on; it drops its own capabilities */
+		fw_perm_start(st->perm, caps_to_keep(st) & ~CAP(CAP_KILL));
+	}
+	fw_watch_setup(st);
+	fw_mounts_setup(st);
+}
+
+static int finish(struct fw_state *st)
+{
+	int status = FW_EXIT_OK;
+
+	if (st->perm) {
+		fw_perm_stop(st->perm);		/* its last reports are queued after this */
+		if (!st->out.error)
+			fw_perm_drain(st->perm, st);
+	}
+	if (st->count && !st->out.error)
+		fw_count_report(st->count, &st->out, st->o->top);
+	fw_out_close(&st->out);
+	if (st->out.error) {
+		fw_warn("cannot write output: %s", strerror(-st->out.error));
+		status = FW_EXIT_RUNTIME;
+	} else if (st->child && st->child_done) {
+		status = st->child_status;
+	}
+	print_summary(st);
+	fw_perm_free(st->perm);
+	fw_procs_free(st->procs);
+	fan_resolver_free(st->res);
+	fan_group_free(st->notif);
+	fan_resolver_free(st->mres);
+	fan_group_free(st->mnt);
+	fw_count_free(st->count);
+	fw_proctree_free(st->tree);
+	fw_mounts_free(st);
+	fw_watch_free(st);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct fw_opts o;
+	struct fw_state st = { .o = &o };
+	struct loop l;
+	int sigfd, status;
+
+	fw_opts_parse(&o, argc, argv);
+	raise_nofile();
+	sigfd = signals_setup();
+	setup(&st);
+	if (o.command)
+		fw_command_start(&st, &orig_nofile);
+	drop_privileges(&st);
+	print_startup(&st);
+	loop_init(&l, &st, sigfd);
+	while (!st.stop)
+		loop_once(&l);
+	drain_all(&l);
+	status = finish(&st);
+	close(sigfd);
+	fw_opts_free(&o);
+	return status;
+}

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command line: parsing, --help, --version, and every check that can be
+ * made before touching the kernel.  Bad input exits 2 with a message that
+ * names the option and the value.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fanwatch.h"
+
+#ifndef FANWATCH_VERSION
+#define FANWATCH_VERSION "unknown"
+#endif
+
+enum {
+	OPT_COMM = 0x100, OPT_INCLUDE, OPT_EXCLUDE, OPT_MOUNT, OPT_FILESYSTEM, OPT_ALL,
+	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW,
+};
+
+static const struct option long_opts[] = {
+	{ "events", required_argument, NULL, 'e' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "count", no_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "max-events", required_argument, NULL, 'n' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "mount", no_argument, NULL, OPT_MOUNT },
+	{ "filesystem", no_argument, NULL, OPT_FILESYSTEM },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "mounts", no_argument, NULL, OPT_MOUNTS },
+	{ "errors", no_argument, NULL, OPT_ERRORS },
+	{ "deny", required_argument, NULL, OPT_DENY },
+	{ "deny-errno", required_argument, NULL, OPT_DENY_ERRNO },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "follow-output-symlink", no_argument, NULL, OPT_FOLLOW },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct { const char *name; int err; } deny_errnos[] = {
+	{ "EPERM", EPERM }, { "EIO", EIO }, { "EBUSY", EBUSY }, { "ETXTBSY", ETXTBSY },
+	{ "EAGAIN", EAGAIN }, { "ENOSPC", ENOSPC }, { "EDQUOT", EDQUOT },
+};
+
+static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fanwatch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'fanwatch --help' for more information.\n", stderr);
+	exit(FW_EXIT_USAGE);
+}
+
+static void print_help(void)
+{
+	char def[256];
+
+	fw_events_format(FW_DEFAULT_EVENTS, def, sizeof(def));
+	printf("Usage: fanwatch [OPTIONS] [PATH...]\n"
+	       "       fanwatch [OPTIONS] [PATH...] -- COMMAND [ARGS...]\n"
+	       "\n"
+	       "Report file activity (who opens, writes, creates, deletes, renames what)\n"
+	       "under each PATH (default: the current directory), using fanotify.\n"
+	       "A directory PATH means its whole subtree, on its own filesystem.\n"
+	       "\n"
+	       "What to watch:\n"
+	       "  -e, --events LIST      comma-separated events (default: %s)\n"
+	       "      --mount            widen each PATH to its whole mount (open, access,\n"
+	       "                         modify, close and open_exec events only)\n"
+	       "      --filesystem       widen each PATH to its whole filesystem\n"
+	       "      --all              watch every mounted filesystem\n"
+	       "      --mounts           report mount and umount events (Linux 6.15)\n"
+	       "      --errors           report filesystem errors (fs_error, Linux 5.16)\n"
+	       "\n"
+	       "Which events to show:\n"
+	       "  -p, --pid PID          only events of this process (repeatable)\n"
+	       "      --comm NAME        only events of processes named NAME (repeatable)\n"
+	       "      --include GLOB     only paths matching GLOB (repeatable)\n"
+	       "      --exclude GLOB     no paths matching GLOB (repeatable)\n"
+	       "  -- COMMAND [ARGS]      run COMMAND once watching has begun; show only what\n"
+	       "                         it and its descendants do; exit with its status\n"
+	       "\n"
+	       "Permission mode:\n"
+	       "      --deny GLOB        deny open and exec of matching files (repeatable);\n"
+	       "                         the opener sees EPERM\n"
+	       "      --deny-errno NAME  the error denied openers see instead: EPERM, EIO,\n"
+	       "                         EBUSY, ETXTBSY, EAGAIN, ENOSPC, EDQUOT (Linux 6.14)\n"
+	       "\n"
+	       "Output:\n"
+	       "  -j, --json             JSON Lines, one object per event\n"
+	       "  -o, --output FILE      write to FILE (created mode 0600, truncated)\n"
+	       "      --follow-output-symlink  allow FILE to be a symbolic link\n"
+	       "  -c, --count            print a summary when done instead of a stream\n"
+	       "      --top N            paths and processes in the summary (default 10)\n"
+	       "  -t, --timeout SECONDS  stop after SECONDS (fractions allowed)\n"
+	       "  -n, --max-events N     stop after N events\n"
+	       "  -h, --help             this help\n"
+	       "  -V, --version          fanwatch and libfanotify versions\n"
+	       "\n"
+	       "Events: access modify attrib open open_exec close_write close_nowrite create\n"
+	       "delete moved_from moved_to rename delete_self move_self fs_error mount umount.\n"
+	       "With --mounts or --errors and no -e, only those events are reported.\n"
+	       "\n"
+	       "GLOB: without '/' it matches the file name, with '/' the whole path ('*'\n"
+	       "matches '/' too).  Text output prints a path as it is when it holds only\n"
+	       "printable characters other than space, '\"' and '\\'; otherwise in double\n"
+	       "quotes with C escapes (\\\" \\\\ \\n \\t \\r \\xHH), so no line can be forged.\n"
+	       "JSON strings are valid UTF-8: invalid bytes become U+FFFD and then a field\n"
+	       "\"<name>_raw\" (path_raw, new_path_raw, comm_raw, exe_raw) holds the exact\n"
+	       "bytes in base64.  Without it, the UTF-8 of the string is exact.\n"
+	       "\n"
+	       "Exit status: 0 success, 1 runtime error, 2 usage error; with COMMAND, its\n"
+	       "status (128+N if killed by signal N).  See fanwatch(1).\n",
+	       def);
+}
+
+static void print_version(void)
+{
+	printf("fanwatch %s (libfanotify %s)\n", FANWATCH_VERSION, fan_version());
+}
+
+static void strv_push(struct fw_strv *sv, char *s)
+{
+	char **v = realloc(sv->v, (sv->n + 1) * sizeof(*v));
+
+	if (!v)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	sv->v = v;
+	sv->v[sv->n++] = s;
+}
+
+static void list_valid_events(void)
+{
+	size_t i;
+
+	fputs("fanwatch: valid events:", stderr);
+	for (i = 0; i < fw_event_count; i++)
+		if (fw_event_names[i].bit != FAN_Q_OVERFLOW)
+			fprintf(stderr, " %s", fw_event_names[i].name);
+	fputc('\n', stderr);
+}
+
+static uint64_t parse_events(const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL, *p;
+	uint64_t mask = 0, bit;
+
+	if (!copy)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	if (!*list || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
+		usage_error("--events: empty event name in '%s'", list);
+	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
+		bit = fw_event_from_name(tok);
+		if (!bit) {
+			fprintf(stderr, "fanwatch: --events: unknown event '%s'\n", tok);
+			list_valid_events();
+			free(copy);
+			exit(FW_EXIT_USAGE);
+		}
+		mask |= bit;
+	}
+	free(copy);
+	return mask;
+}
+
+static unsigned long long parse_count(const char *opt, const char *s, unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		usage_error("%s: '%s' is not a positive integer", opt, s);
+	v = strtoull(s, &end, 10);
+	if (*end || errno || v == 0 || v > max)
+		usage_error("%s: '%s' is not an integer between 1 and %llu", opt, s, max);
+	return v;
+}
+
+static double parse_seconds(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v <= 0 || v > 1e9)
+		usage_error("--timeout: '%s' is not a number of seconds greater than 0", s);
+	return v;
+}
+
+static int parse_deny_errno(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(deny_errnos) / sizeof(deny_errnos[0]); i++)
+		if (!strcasecmp(s, deny_errnos[i].name))
+			return deny_errnos[i].err;
+	usage_error("--deny-errno: '%s' is not one of EPERM, EIO, EBUSY, ETXTBSY, EAGAIN, "
+		    "ENOSPC, EDQUOT", s);
+}
+
+static void push_nonempty(struct fw_strv *sv, const char *opt, char *s)
+{
+	if (!*s)
+		usage_error("%s: empty value", opt);
+	strv_push(sv, s);
+}
+
+static void push_pid(struct fw_opts *o, const char *s)
+{
+	pid_t *v = realloc(o->pids, (o->npids + 1) * sizeof(*v));
+
+	if (!v)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	o->pids = v;
+	o->pids[o->npids++] = (pid_t)parse_count("--pid", s, INT_MAX);
+}
+
+struct parse_state {
+	bool events_given, mounts, errors, scope_given;
+};
+
+static void set_scope(struct fw_opts *o, struct parse_state *ps, enum fw_scope s)
+{
+	if (ps->scope_given && o->scope != s)
+		usage_error("--mount, --filesystem and --all exclude each other");
+	o->scope = s;
+	ps->scope_given = true;
+}
+
+/* One option (or PATH, as option 1). */
+static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *arg)
+{
+	switch (c) {
+	case 1: strv_push(&o->paths, arg); break;
+	case 'e': o->events |= parse_events(arg); ps->events_given = true; break;
+	case 'o': if (!*arg) usage_error("--output: empty file name"); o->output = arg; break;
+	case 'j': o->json = true; break;
+	case 'c': o->count = true; break;
+	case 't': o->timeout = parse_seconds(arg); break;
+	case 'n': o->max_events = parse_count("--max-events", arg, UINT64_MAX / 2); break;
+	case 'p': push_pid(o, arg); break;
+	case OPT_COMM:
+		if (strlen(arg) > 15)
+			usage_error("--comm: '%s' is longer than 15 bytes (the kernel's limit)", arg);
+		push_nonempty(&o->comms, "--comm", arg);
+		break;
+	case OPT_INCLUDE: push_nonempty(&o->includes, "--include", arg); break;
+	case OPT_EXCLUDE: push_nonempty(&o->excludes, "--exclude", arg); break;
+	case OPT_MOUNT: set_scope(o, ps, FW_SCOPE_MOUNT); break;
+	case OPT_FILESYSTEM: set_scope(o, ps, FW_SCOPE_FILESYSTEM); break;
+	case OPT_ALL: set_scope(o, ps, FW_SCOPE_ALL); break;
+	case OPT_MOUNTS: ps->mounts = true; break;
+	case OPT_ERRORS: ps->errors = true; break;
+	case OPT_DENY: push_nonempty(&o->denies, "--deny", arg); break;
+	case OPT_DENY_ERRNO: o->deny_errno = parse_deny_errno(arg); break;
+	case OPT_TOP: o->top = (unsigned int)parse_count("--top", arg, 1000000); break;
+	case OPT_FOLLOW: o->follow_output_symlink = true; break;
+	case 'h': print_help(); exit(FW_EXIT_OK);
+	case 'V': print_version(); exit(FW_EXIT_OK);
+	default: usage_error("unknown or incomplete option");
+	}
+}
+
+/* Checks across options, once all are known. */
+static void validate(struct fw_opts *o, const struct parse_state *ps)
+{
+	if (ps->mounts)
+		o->events |= FW_MOUNT_EVENTS;
+	if (ps->errors)
+		o->events |= FAN_FS_ERROR;
+	if (!ps->events_given && !ps->mounts && !ps->errors)
+		o->events = FW_DEFAULT_EVENTS;
+	/* the default, cut to what a mount mark can report */
+	if (!ps->events_given && o->scope == FW_SCOPE_MOUNT)
+		o->events &= ~(uint64_t)FW_DIRENT_EVENTS;
+	if (o->scope == FW_SCOPE_MOUNT && (o->events & FW_DIRENT_EVENTS))
+		usage_error("--mount cannot report attrib, create, delete, moved_from, moved_to, "
+			    "rename, delete_self or move_self (the kernel refuses them on mount "
+			    "marks); use --filesystem");
+	if (o->scope == FW_SCOPE_ALL && o->paths.n)
+		usage_error("--all takes no PATH");
+	if (o->deny_errno && !o->denies.n)
+		usage_error("--deny-errno needs --deny");
+	if (o->denies.n && o->scope == FW_SCOPE_ALL)
+		usage_error("--deny with --all is refused: a stopped fanwatch would block every "
+			    "open on the machine; use --filesystem on the filesystems you mean");
+	if (o->top && !o->count)
+		usage_error("--top needs --count");
+	if (!o->top)
+		o->top = 10;
+}
+
+void fw_opts_parse(struct fw_opts *o, int argc, char **argv)
+{
+	struct parse_state ps = { 0 };
+	int c;
+
+	*o = (struct fw_opts){ .timeout = -1 };
+	opterr = 0;
+	/* leading '-': PATHs come back as option 1, in order, up to "--" */
+	while ((c = getopt_long(argc, argv, "-e:o:jct:n:p:hV", long_opts, NULL)) != -1) {
+		if (c == '?') {
+			const char *bad = argv[optind - 1];
+
+			/* a long option names itself; optopt is its short letter, if any */
+			if (!strncmp(bad, "--", 2) || !optopt || optopt >= 0x100)
+				usage_error("option '%s' is unknown or needs a value", bad);
+			usage_error("option '-%c' is unknown or needs a value", optopt);
+		}
+		parse_one(o, &ps, c, optarg);
+	}
+	if (optind < argc)
+		o->command = argv + optind;
+	else if (argc > 1 && !strcmp(argv[argc - 1], "--"))
+		usage_error("'--' must be followed by a COMMAND");
+	validate(o, &ps);
+}
+
+void fw_opts_free(struct fw_opts *o)
+{
+	free(o->comms.v);
+	free(o->includes.v);
+	free(o->excludes.v);
+	free(o->denies.v);
+	free(o->paths.v);
+	free(o->pids);
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The output sink: one large buffer, written out once per batch (or when
+ * full), so output costs no syscall per event.  One clock read per batch:
+ * both time strings are prepared here and copied into every record.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fanwatch.h"
+
+#define OUT_BUF_SIZE (1u << 20)
+
+static int open_output(const struct fw_opts *o)
+{
+	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY;
+	int fd;
+
+	/* a symlink planted where the log goes must not redirect it */
+	if (!o->follow_output_symlink)
+		flags |= O_NOFOLLOW;
+	fd = open(o->output, flags, 0600);
+	if (fd < 0 && errno == ELOOP && !o->follow_output_symlink)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: it is a symbolic link "
+			 "(use --follow-output-symlink to allow that)", o->output);
+	if (fd < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: %s", o->output,
+			 strerror(errno));
+	return fd;
+}
+
+static bool want_color(const struct fw_opts *o)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	if (o->json || o->output || (nc && *nc))
+		return false;
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(STDOUT_FILENO) == 1;
+}
+
+int fw_out_open(struct fw_out *out, const struct fw_opts *o)
+{
+	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json };
+	if (o->output)
+		out->fd = open_output(o);
+	out->color = want_color(o);
+	out->cap = OUT_BUF_SIZE;
+	out->buf = malloc(out->cap);
+	if (!out->buf)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	fw_out_stamp(out);
+	return 0;
+}
+
+void fw_out_close(struct fw_out *out)
+{
+	fw_out_flush(out);
+	if (out->fd != STDOUT_FILENO && out->fd >= 0 && close(out->fd) < 0 && !out->error)
+		out->error = -errno;
+	free(out->buf);
+	out->buf = NULL;
+	fw_json_free();
+}
+
+/* Wait until fd takes more (someone made it non-blocking). */
+static void wait_writable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	(void)poll(&p, 1, 1000);
+}
+
+int fw_out_flush(struct fw_out *out)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	if (out->len)
+		out->flushes++;
+	while (off < out->len && !out->error) {
+		n = write(out->fd, out->buf + off, out->len - off);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno == EAGAIN)
+			wait_writable(out->fd);
+		else if (n < 0 && errno != EINTR)
+			out->error = -errno;
+		else if (n == 0)
+			out->error = -EIO;
+	}
+	out->len = 0;
+	return out->error;
+}
+
+char *fw_out_reserve(struct fw_out *out, size_t n)
+{
+	char *b;
+
+	if (out->len + n <= out->cap)
+		return out->buf + out->len;
+	fw_out_flush(out);
+	if (n > out->cap) {
+		/* one record larger than the buffer (very long paths): grow once */
+		b = realloc(out->buf, n);
+		if (!b)
+			fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+		out->buf = b;
+		out->cap = n;
+	}
+	return out->buf + out->len;
+}
+
+void fw_out_put(struct fw_out *out, const char *s, size_t n)
+{
+	memcpy(fw_out_reserve(out, n), s, n);
+	out->len += n;
+}
+
+void fw_out_record(struct fw_out *out, const struct fw_record *rec)
+{
+	if (out->json)
+		fw_json_record(out, rec);
+	else
+		fw_text_record(out, rec);
+	out->written++;
+}
+
+/* ---- time ---- */
+
+static void two(char *d, int v)
+{
+	d[0] = (char)('0' + v / 10);
+	d[1] = (char)('0' + v % 10);
+}
+
+static void six(char *d, long v)
+{
+	int i;
+
+	for (i = 5; i >= 0; i--, v /= 10)
+		d[i] = (char)('0' + v % 10);
+}
+
+void fw_out_stamp(struct fw_out *out)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fw_out_stamp_at(out, &ts);
+}
+
+/* Date, time to the second and offset: the same for a whole second. */
+static void stamp_second(struct fw_out *out, time_t sec)
+{
+	struct tm tm;
+	long off;
+	char *j = out->json_time;
+	size_t n;
+
+	localtime_r(&sec, &tm);
+	two(out->text_time, tm.tm_hour);
+	out->text_time[2] = ':';
+	two(out->text_time + 3, tm.tm_min);
+	out->text_time[5] = ':';
+	two(out->text_time + 6, tm.tm_sec);
+	out->text_time[8] = '.';
+	out->text_time_len = 15;
+	/* YYYY-MM-DDTHH:MM:SS.uuuuuu+HH:MM */
+	n = (size_t)snprintf(j, sizeof(out->json_time), "%04d-%02d-%02dT",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	memcpy(j + n, out->text_time, 15);
+	n += 15;
+	off = tm.tm_gmtoff / 60;
+	j[n++] = off < 0 ? '-' : '+';
+	off = off < 0 ? -off : off;
+	two(j + n, (int)(off / 60));
+	j[n + 2] = ':';
+	two(j + n + 3, (int)(off % 60));
+	out->json_time_len = n + 5;
+}
+
+void fw_out_stamp_at(struct fw_out *out, const struct timespec *ts)
+{
+	if (ts->tv_sec != out->now.tv_sec || !out->stamp)
+		stamp_second(out, ts->tv_sec);
+	out->now = *ts;
+	out->stamp++;
+	/* the microseconds, in both strings ("...T" HH:MM:SS.uuuuuu "+HH:MM") */
+	six(out->text_time + 9, ts->tv_nsec / 1000);
+	memcpy(out->json_time + out->json_time_len - 6 - 6, out->text_time + 9, 6);
+}
+
+/* ---- numbers ---- */
+
+size_t fw_fmt_u64(char *dst, uint64_t v)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[20], *p = tmp + sizeof(tmp);
+	size_t n;
+
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + v * 2, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(dst, p, n);
+	return n;
+}
+
+size_t fw_fmt_i64(char *dst, int64_t v)
+{
+	if (v >= 0)
+		return fw_fmt_u64(dst, (uint64_t)v);
+	dst[0] = '-';
+	return 1 + fw_fmt_u64(dst + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+/* ---- UTF-8 ---- */
+
+size_t fw_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c = s[0], min;
+	size_t len, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* overlong, surrogates, beyond U+10FFFF */
+	if (c < min || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return len;
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * JSON Lines output, one object per event.  Strings are always valid
+ * UTF-8 JSON: valid UTF-8 is kept, '"', '\\' and control characters are
+ * escaped, every invalid byte becomes U+FFFD; when that happened, a
+ * sibling "<key>_raw" field carries the exact bytes in base64 (the
+ * documented recovery rule: path_raw, new_path_raw, comm_raw, exe_raw).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fanwatch.h"
+
+/* 1: copy as is; 0: needs a look (escape, or non-ASCII to validate). */
+static unsigned char plain[256];
+
+__attribute__((constructor)) static void plain_init(void)
+{
+	int c;
+
+	for (c = 0x20; c < 0x7f; c++)
+		plain[c] = c != '"' && c != '\\';
+}
+
+static const char hex[] = "0123456789abcdef";
+
+static char *put_u_escape(char *p, uint32_t c)
+{
+	memcpy(p, "\\u", 2);
+	p[2] = hex[(c >> 12) & 15];
+	p[3] = hex[(c >> 8) & 15];
+	p[4] = hex[(c >> 4) & 15];
+	p[5] = hex[c & 15];
+	return p + 6;
+}
+
+/* One byte or sequence that is not plain ASCII; *replaced set on invalid bytes. */
+static size_t put_special(char **pp, const unsigned char *s, size_t left, bool *replaced)
+{
+	char *p = *pp;
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80) {
+		switch (s[0]) {
+		case '"': memcpy(p, "\\\"", 2); p += 2; break;
+		case '\\': memcpy(p, "\\\\", 2); p += 2; break;
+		case '\n': memcpy(p, "\\n", 2); p += 2; break;
+		case '\t': memcpy(p, "\\t", 2); p += 2; break;
+		case '\r': memcpy(p, "\\r", 2); p += 2; break;
+		default: p = put_u_escape(p, s[0]); break;
+		}
+		*pp = p;
+		return 1;
+	}
+	n = fw_utf8_seq(s, left, &cp);
+	if (!n) {
+		memcpy(p, "\xef\xbf\xbd", 3);	/* U+FFFD */
+		*pp = p + 3;
+		*replaced = true;
+		return 1;
+	}
+	if (cp == 0x2028 || cp == 0x2029) {
+		/* valid JSON raw, but JavaScript line terminators: escape */
+		*pp = put_u_escape(p, cp);
+		return n;
+	}
+	memcpy(p, s, n);
+	*pp = p + n;
+	return n;
+}
+
+/* The string's body into the buffer; returns whether bytes were replaced. */
+static bool put_string_body(struct fw_out *out, const unsigned char *s, size_t len)
+{
+	/* worst case 6 bytes out per byte in ("\u001f") */
+	char *start = fw_out_reserve(out, len * 6 + 2), *p = start;
+	bool replaced = false;
+	size_t i = 0, run;
+
+	*p++ = '"';
+	while (i < len) {
+		for (run = i; run < len && plain[s[run]]; run++)
+			;
+		memcpy(p, s + i, run - i);
+		p += run - i;
+		i = run;
+		if (i < len)
+			i += put_special(&p, s + i, len - i, &replaced);
+	}
+	*p++ = '"';
+	out->len += (size_t)(p - start);
+	return replaced;
+}
+
+static void put_base64(struct fw_out *out, const unsigned char *s, size_t len)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *start = fw_out_reserve(out, (len + 2) / 3 * 4 + 2), *p = start;
+	size_t i;
+
+	*p++ = '"';
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+
+		*p++ = b64[v >> 18];
+		*p++ = b64[(v >> 12) & 63];
+		*p++ = b64[(v >> 6) & 63];
+		*p++ = b64[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < len ? (uint32_t)s[i + 1] << 8 : 0);
+
+		*p++ = b64[v >> 18];
+		*p++ = b64[(v >> 12) & 63];
+		*p++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		*p++ = '=';
+	}
+	*p++ = '"';
+	out->len += (size_t)(p - start);
+}
+
+/* Literals: their length is known at compile time. */
+#define put_lit(out, s) fw_out_put((out), "" s, sizeof(s) - 1)
+#define put_key(out, k) put_key_n((out), "" k, sizeof(k) - 1)
+
+/* ,"key": */
+static void put_key_n(struct fw_out *out, const char *key, size_t n)
+{
+	char *p = fw_out_reserve(out, n + 4);
+
+	p[0] = ',';
+	p[1] = '"';
+	memcpy(p + 2, key, n);
+	p[n + 2] = '"';
+	p[n + 3] = ':';
+	out->len += n + 4;
+}
+
+void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len)
+{
+	size_t klen = strlen(key);
+	char raw[32];
+
+	put_key_n(out, key, klen);
+	if (!s) {
+		put_lit(out, "null");
+		return;
+	}
+	if (!put_string_body(out, (const unsigned char *)s, len))
+		return;
+	put_key_n(out, raw, (size_t)snprintf(raw, sizeof(raw), "%s_raw", key));
+	put_base64(out, (const unsigned char *)s, len);
+}
+
+#define put_num(out, k, v) put_num_n((out), "" k, sizeof(k) - 1, (v))
+
+static void put_num_n(struct fw_out *out, const char *key, size_t klen, int64_t v)
+{
+	char num[24];
+
+	put_key_n(out, key, klen);
+	fw_out_put(out, num, fw_fmt_i64(num, v));
+}
+
+/* ,"events":["a","b"] -- the last mask's text is kept: most records repeat it */
+static void put_events(struct fw_out *out, uint64_t mask)
+{
+	static uint64_t last_mask = ~(uint64_t)0;
+	static char text[512];
+	static size_t len;
+	size_t i, n;
+
+	if (mask != last_mask) {
+		len = (size_t)snprintf(text, sizeof(text), ",\"events\":[");
+		for (i = 0; i < fw_event_count; i++) {
+			if (!(mask & fw_event_names[i].bit))
+				continue;
+			n = strlen(fw_event_names[i].name);
+			text[len++] = '"';
+			memcpy(text + len, fw_event_names[i].name, n);
+			len += n;
+			text[len++] = '"';
+			text[len++] = ',';
+		}
+		if (text[len - 1] == ',')
+			len--;
+		text[len++] = ']';
+		last_mask = mask;
+	}
+	fw_out_put(out, text, len);
+}
+
+static void put_flags(struct fw_out *out, unsigned int flags)
+{
+	if (flags & FW_REC_DIR)
+		put_lit(out, ",\"dir\":true");
+	if (flags & FW_REC_DELETED)
+		put_lit(out, ",\"deleted\":true");
+	if (flags & FW_REC_PARTIAL)
+		put_lit(out, ",\"partial\":true");
+	if (flags & FW_REC_SYNTHETIC)
+		put_lit(out, ",\"synthetic\":true");
+	if (flags & FW_REC_DENIED)
+		put_lit(out, ",\"decision\":\"deny\"");
+}
+
+static void format_process(struct fw_out *out, const struct fw_record *rec)
+{
+	const struct fan_process *p = rec->proc;
+
+	if (rec->pid > 0)
+		put_num(out, "pid", rec->pid);
+	else
+		put_lit(out, ",\"pid\":null");
+	if (p && p->ppid > 0)
+		put_num(out, "ppid", p->ppid);
+	if (p && p->uid != (uid_t)-1)
+		put_num(out, "uid", (int64_t)p->uid);
+	fw_json_bytes(out, "comm", p ? p->comm : NULL, p && p->comm ? strlen(p->comm) : 0);
+	if (p && p->exe)
+		fw_json_bytes(out, "exe", p->exe, strlen(p->exe));
+}
+
+/*
+ * The process fields of the last record, as written: the records of one
+ * batch mostly come from a few processes, and within a batch one identity
+ * (pointer) with one pid always says the same.
+ */
+static struct {
+	const struct fan_process *proc;
+	pid_t pid;
+	uint64_t stamp;
+	char *s;
+	size_t len, cap;
+} last_proc;
+
+static void remember_process(const struct fw_out *out, const struct fw_record *rec,
+			     size_t start)
+{
+	size_t n = out->len - start;
+
+	if (n > last_proc.cap) {
+		char *s = realloc(last_proc.s, n);
+
+		if (!s)
+			return;
+		last_proc.s = s;
+		last_proc.cap = n;
+	}
+	memcpy(last_proc.s, out->buf + start, n);
+	last_proc.len = n;
+	last_proc.proc = rec->proc;
+	last_proc.pid = rec->pid;
+	last_proc.stamp = out->stamp;
+}
+
+static void put_process(struct fw_out *out, const struct fw_record *rec)
+{
+	uint64_t flushes = out->flushes;
+	size_t start;
+
+	if (rec->proc && rec->proc == last_proc.proc && rec->pid == last_proc.pid &&
+	    out->stamp == last_proc.stamp) {
+		fw_out_put(out, last_proc.s, last_proc.len);
+		return;
+	}
+	last_proc.proc = NULL;
+	start = out->len;
+	format_process(out, rec);
+	/* cached only when it lies whole in the buffer (no flush in between) */
+	if (rec->proc && out->flushes == flushes)
+		remember_process(out, rec, start);
+}
+
+static void put_error(struct fw_out *out, const struct fw_record *rec)
+{
+	const char *name = strerrorname_np(rec->error);
+
+	put_num(out, "error", rec->error);
+	if (name)
+		fw_json_bytes(out, "error_name", name, strlen(name));
+	put_num(out, "error_count", rec->error_count);
+}
+
+void fw_json_record(struct fw_out *out, const struct fw_record *rec)
+{
+	put_lit(out, "{\"time\":\"");
+	fw_out_put(out, out->json_time, out->json_time_len);
+	fw_out_put(out, "\"", 1);
+	put_events(out, rec->flags & FW_REC_OVERFLOW ? FAN_Q_OVERFLOW : rec->events);
+	if (!(rec->flags & FW_REC_OVERFLOW)) {
+		fw_json_bytes(out, "path", rec->path.s, rec->path.len);
+		if (rec->new_path.s || (rec->flags & FW_REC_NEW_PATH))
+			fw_json_bytes(out, "new_path", rec->new_path.s, rec->new_path.len);
+		put_flags(out, rec->flags);
+		put_process(out, rec);
+		if (rec->flags & FW_REC_ERROR)
+			put_error(out, rec);
+		if (rec->flags & FW_REC_MOUNT_ID)
+			put_num(out, "mount_id", (int64_t)rec->mount_id);
+	}
+	fw_out_put(out, "}\n", 2);
+}
+
+void fw_json_free(void)
+{
+	free(last_proc.s);
+	last_proc = (__typeof__(last_proc)){ 0 };
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Text output: one line per event, aligned columns
+ *     TIME  EVENTS  PID  COMM  PATH [-> NEW_PATH] [annotations]
+ * A path (or process name) is printed as it is when every byte is a safe
+ * printable character; otherwise it is quoted "..." with C escapes, so a
+ * filename can never end a line early, fake a column or a second event.
+ * A raw token never starts with '"', so the rule is reversible.
+ */
+#include <string.h>
+
+#include "fanwatch.h"
+
+#define EVENTS_COL 18
+#define PID_COL 7
+#define COMM_COL 15
+
+/* Code points that terminals may render as line breaks or that reorder text. */
+static bool unicode_unsafe(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+/* Printable ASCII other than space, '"' and '\\'. */
+static bool ascii_safe(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+static bool needs_quotes(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+
+	if (!len)
+		return true;
+	while (i < len) {
+		if (ascii_safe(s[i])) {
+			i++;
+			continue;
+		}
+		if (s[i] < 0x80)
+			return true;
+		n = fw_utf8_seq(s + i, len - i, &cp);
+		if (!n || unicode_unsafe(cp))
+			return true;
+		i += n;
+	}
+	return false;
+}
+
+static char *put_hex(char *p, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*p++ = '\\';
+	*p++ = 'x';
+	*p++ = hex[c >> 4];
+	*p++ = hex[c & 15];
+	return p;
+}
+
+/* One character (or invalid byte) inside quotes; returns bytes consumed. */
+static size_t put_quoted_char(char **pp, const unsigned char *s, size_t left)
+{
+	char *p = *pp;
+	uint32_t cp;
+	size_t n, i;
+
+	switch (s[0]) {
+	case '"': *p++ = '\\'; *p++ = '"'; *pp = p; return 1;
+	case '\\': *p++ = '\\'; *p++ = '\\'; *pp = p; return 1;
+	case '\n': *p++ = '\\'; *p++ = 'n'; *pp = p; return 1;
+	case '\t': *p++ = '\\'; *p++ = 't'; *pp = p; return 1;
+	case '\r': *p++ = '\\'; *p++ = 'r'; *pp = p; return 1;
+	}
+	if (s[0] >= 0x20 && s[0] < 0x7f) {
+		*p++ = (char)s[0];
+		*pp = p;
+		return 1;
+	}
+	n = s[0] < 0x80 ? 0 : fw_utf8_seq(s, left, &cp);
+	if (n && !unicode_unsafe(cp)) {
+		memcpy(p, s, n);
+		*pp = p + n;
+		return n;
+	}
+	n = n ? n : 1;
+	for (i = 0; i < n; i++)
+		p = put_hex(p, s[i]);
+	*pp = p;
+	return n;
+}
+
+void fw_text_path(struct fw_out *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char *p, *start;
+	size_t i = 0;
+
+	if (!str) {
+		fw_out_put(out, "?", 1);
+		return;
+	}
+	if (!needs_quotes(s, len)) {
+		fw_out_put(out, str, len);
+		return;
+	}
+	start = p = fw_out_reserve(out, len * 4 + 2);
+	*p++ = '"';
+	while (i < len)
+		i += put_quoted_char(&p, s + i, len - i);
+	*p++ = '"';
+	out->len += (size_t)(p - start);
+}
+
+static void pad(struct fw_out *out, size_t used, size_t col)
+{
+	char *p;
+	size_t n = used < col ? col - used : 0;
+
+	p = fw_out_reserve(out, n + 1);
+	memset(p, ' ', n + 1);
+	out->len += n + 1;
+}
+
+static const char *color_of(const struct fw_record *rec)
+{
+	uint64_t e = rec->events;
+
+	if (rec->flags & (FW_REC_DENIED | FW_REC_OVERFLOW))
+		return "\033[1;31m";
+	if (e & (FAN_DELETE | FAN_DELETE_SELF | FAN_MOVED_FROM | FAN_FS_ERROR))
+		return "\033[31m";
+	if (e & (FAN_CREATE | FAN_MOVED_TO))
+		return "\033[32m";
+	if (e & (FAN_RENAME | FAN_MOVE_SELF))
+		return "\033[35m";
+	if (e & (FAN_MODIFY | FAN_CLOSE_WRITE))
+		return "\033[33m";
+	if (e & (FAN_ATTRIB | FW_MOUNT_EVENTS))
+		return "\033[36m";
+	return "\033[34m";
+}
+
+static void put_events(struct fw_out *out, const struct fw_record *rec)
+{
+	char names[256];
+	size_t n = fw_events_format(rec->events, names, sizeof(names));
+	const char *c = out->color ? color_of(rec) : NULL;
+
+	if (c)
+		fw_out_put(out, c, strlen(c));
+	fw_out_put(out, names, n);
+	if (c)
+		fw_out_put(out, "\033[0m", 4);
+	pad(out, n, EVENTS_COL);
+}
+
+static void put_pid(struct fw_out *out, pid_t pid)
+{
+	char num[24];
+	size_t n = pid > 0 ? fw_fmt_u64(num, (uint64_t)pid) : 1;
+
+	if (pid <= 0)
+		num[0] = '-';
+	if (n < PID_COL) {
+		char *p = fw_out_reserve(out, PID_COL - n);
+
+		memset(p, ' ', PID_COL - n);
+		out->len += PID_COL - n;
+	}
+	fw_out_put(out, num, n);
+	fw_out_put(out, " ", 1);
+}
+
+static void put_comm(struct fw_out *out, const struct fw_record *rec)
+{
+	const char *comm = rec->proc ? rec->proc->comm : NULL;
+	size_t before;
+
+	/* room for the worst case (16 bytes escaped) so nothing flushes in between */
+	fw_out_reserve(out, 16 * 4 + 2 + COMM_COL + 1);
+	before = out->len;
+	if (comm)
+		fw_text_path(out, comm, strnlen(comm, 16));
+	else
+		fw_out_put(out, "-", 1);
+	pad(out, out->len - before, COMM_COL);
+}
+
+static void put_str(struct fw_out *out, const char *s)
+{
+	fw_out_put(out, s, strlen(s));
+}
+
+static void put_annotations(struct fw_out *out, const struct fw_record *rec)
+{
+	char num[24];
+
+	if (rec->flags & FW_REC_DIR)
+		put_str(out, " [dir]");
+	if (rec->flags & FW_REC_SYNTHETIC)
+		put_str(out, " [existing]");
+	if (rec->flags & FW_REC_DELETED)
+		put_str(out, " [deleted]");
+	if (rec->flags & FW_REC_PARTIAL)
+		put_str(out, " [partial]");
+	if (rec->flags & FW_REC_DENIED)
+		put_str(out, " [denied]");
+	if (rec->flags & FW_REC_ERROR) {
+		put_str(out, " [error ");
+		fw_out_put(out, num, fw_fmt_i64(num, rec->error));
+		put_str(out, " ");
+		put_str(out, strerror(rec->error));
+		put_str(out, ", count ");
+		fw_out_put(out, num, fw_fmt_u64(num, rec->error_count));
+		put_str(out, "]");
+	}
+	if (rec->flags & FW_REC_MOUNT_ID) {
+		put_str(out, " [mount id ");
+		fw_out_put(out, num, fw_fmt_u64(num, rec->mount_id));
+		put_str(out, "]");
+	}
+}
+
+void fw_text_record(struct fw_out *out, const struct fw_record *rec)
+{
+	fw_out_put(out, out->text_time, out->text_time_len);
+	fw_out_put(out, " ", 1);
+	put_events(out, rec);
+	if (rec->flags & FW_REC_OVERFLOW) {
+		put_str(out, "kernel queue overflowed: events were lost\n");
+		return;
+	}
+	put_pid(out, rec->pid);
+	put_comm(out, rec);
+	fw_text_path(out, rec->path.s, rec->path.len);
+	if (rec->new_path.s || (rec->flags & FW_REC_NEW_PATH)) {
+		put_str(out, " -> ");
+		fw_text_path(out, rec->new_path.s, rec->new_path.len);
+	}
+	put_annotations(out, rec);
+	fw_out_put(out, "\n", 1);
+}

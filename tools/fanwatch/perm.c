@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Permission mode (--deny GLOB): a FAN_CLASS_CONTENT group in fd mode
+ * (FAN_CLASS_PRE_CONTENT with --deny-errno) asking for FAN_OPEN_PERM and
+ * FAN_OPEN_EXEC_PERM on the same scope as the reporting group.
+ *
+ * It runs in its own thread so that nothing the main loop does (resolving,
+ * formatting, an output pipe nobody reads, a full disk) can delay an
+ * answer: every event is answered as soon as it is read, before any output
+ * work, FAN_ALLOW unless its path matches a --deny glob.  Denied events
+ * are then described (process looked up after the answer) and queued for
+ * the main thread, which filters and prints them.  The queue is bounded:
+ * past it, reports are dropped and counted, answers never are.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "state.h"
+
+#define PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM)
+#define QUEUE_MAX 100000
+
+struct deny_item {
+	struct deny_item *next;
+	struct timespec when;
+	struct fw_record rec;
+	struct fan_process proc;
+	char data[];		/* path, comm, exe */
+};
+
+struct fw_perm {
+	struct fan_group *g;
+	struct fan_resolver *r;
+	const struct fw_strv *globs;
+	uint32_t deny;		/* FAN_DENY or FAN_DENY_ERRNO(e) */
+	uint64_t keep_caps;	/* what the thread keeps */
+	pthread_t thread;
+	bool started;
+	int stop_fd, notify_fd;
+	pthread_mutex_t lock;
+	struct deny_item *head, *tail;
+	size_t queued;
+	uint64_t denied, dropped, errors;
+	struct fan_event **batch_denied;	/* reader thread only */
+	size_t ndenied, cap_denied;
+};
+
+static void check_deny_errno(void)
+{
+	/* FAN_DENY_ERRNO came with FAN_PRE_ACCESS (6.14): ENOTSUP on a memfd means known */
+	int r = fan_probe_mark(FAN_CLASS_PRE_CONTENT, FAN_MARK_INODE, FAN_PRE_ACCESS, -1, NULL);
+
+	if (r == -EINVAL)
+		fw_fatal(FW_EXIT_RUNTIME, "--deny-errno needs Linux %s", fan_event_since(FAN_PRE_ACCESS));
+}
+
+static void perm_group_new(struct fw_state *st, struct fw_perm *p)
+{
+	unsigned int cls = st->o->deny_errno ? FAN_CLASS_PRE_CONTENT : FAN_CLASS_CONTENT;
+	LIBFANOTIFY_OPTS(fan_group_opts, o, .init_flags = cls | FAN_CLOEXEC | FAN_NONBLOCK,
+			 .event_f_flags = O_RDONLY | O_CLOEXEC | O_LARGEFILE,
+			 .flags = LIBFANOTIFY_SKIP_SELF, .default_response = FAN_ALLOW);
+	int r = fan_group_new_opts(&o, &p->g);
+
+	if (r == -EPERM)
+		fw_fatal(FW_EXIT_RUNTIME, "--deny needs CAP_SYS_ADMIN (permission events)");
+	if (r < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot create the permission group: %s", strerror(-r));
+	r = fan_resolver_new(p->g, NULL, &p->r);
+	if (r < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot create a resolver: %s", strerror(-r));
+}
+
+int fw_perm_new(struct fw_state *st, struct fw_perm **ret)
+{
+	struct fw_perm *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	if (st->o->deny_errno)
+		check_deny_errno();
+	perm_group_new(st, p);
+	p->globs = &st->o->denies;
+	p->deny = st->o->deny_errno ? FAN_DENY_ERRNO(st->o->deny_errno) : FAN_DENY;
+	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->stop_fd < 0 || p->notify_fd < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "eventfd: %s", strerror(errno));
+	pthread_mutex_init(&p->lock, NULL);
+	*ret = p;
+	return 0;
+}
+
+static int perm_mark(struct fw_perm *p, unsigned int flags, uint64_t mask, int fd,
+		     const char *path)
+{
+	int r = fan_group_mark(p->g, flags, mask, fd, path);
+
+	if (r == -EOPNOTSUPP || r == -EINVAL)
+		fw_warn("%s: this filesystem refuses permission events%s (%s)", path ? path : "PATH",
+			p->deny != FAN_DENY ? " from a pre-content group" : "", strerror(-r));
+	return r;
+}
+
+int fw_perm_mark_fd(struct fw_perm *p, int fd, bool dir)
+{
+	return perm_mark(p, FAN_MARK_ADD, PERM_MASK | (dir ? FAN_EVENT_ON_CHILD : 0), fd, NULL);
+}
+
+void fw_perm_unmark_fd(struct fw_perm *p, int fd)
+{
+	(void)fan_group_mark(p->g, FAN_MARK_REMOVE, PERM_MASK | FAN_EVENT_ON_CHILD, fd, NULL);
+}
+
+int fw_perm_mark_scope(struct fw_perm *p, unsigned int type, const char *path)
+{
+	return perm_mark(p, FAN_MARK_ADD | type, PERM_MASK, AT_FDCWD, path);
+}
+
+int fw_perm_notify_fd(const struct fw_perm *p)
+{
+	return p->notify_fd;
+}
+
+uint64_t fw_perm_denied(const struct fw_perm *p)
+{
+	return p->denied;
+}
+
+/* ---- the reader thread ---- */
+
+static bool should_deny(struct fw_perm *p, struct fan_event *ev)
+{
+	struct fan_path path;
+
+	if (fan_resolve_path(p->r, ev, &path, NULL) < 0 || !path.path ||
+	    (path.flags & LIBFANOTIFY_PATH_PARTIAL))
+		return false;
+	return fw_globs_match(p->globs, path.path, path.len);
+}
+
+static void remember_denied(struct fw_perm *p, struct fan_event *ev)
+{
+	if (p->ndenied == p->cap_denied) {
+		size_t cap = p->cap_denied ? p->cap_denied * 2 : 64;
+		struct fan_event **v = realloc(p->batch_denied, cap * sizeof(*v));
+
+		if (!v)
+			return;		/* the answer is given; only its report is lost */
+		p->batch_denied = v;
+		p->cap_denied = cap;
+	}
+	p->batch_denied[p->ndenied++] = ev;
+}
+
+/* Answer every event of the batch, first thing. */
+static void answer_batch(struct fw_perm *p)
+{
+	struct fan_event *ev;
+	uint32_t verdict;
+
+	p->ndenied = 0;
+	fan_for_each_event(ev, p->g) {
+		if (!fan_event_needs_answer(ev))
+			continue;
+		verdict = should_deny(p, ev) ? p->deny : FAN_ALLOW;
+		if (fan_event_respond(p->g, ev, verdict, NULL) < 0) {
+			p->errors++;
+			continue;	/* the library's default (allow) answers it */
+		}
+		if (verdict != FAN_ALLOW) {
+			p->denied++;
+			remember_denied(p, ev);
+		}
+	}
+}
+
+static struct deny_item *describe(struct fw_perm *p, struct fan_event *ev,
+				  const struct timespec *now)
+{
+	struct fan_path path = { 0 };
+	struct fan_process proc = { 0 };
+	struct deny_item *it;
+	size_t pl, cl, el;
+
+	fan_resolve_path(p->r, ev, &path, NULL);
+	fan_resolve_process(p->r, ev, &proc);
+	pl = path.path ? path.len : 0;
+	cl = proc.comm ? strlen(proc.comm) : 0;
+	el = proc.exe ? strlen(proc.exe) : 0;
+	it = calloc(1, sizeof(*it) + pl + cl + el + 3);
+	if (!it)
+		return NULL;
+	it->when = *now;
+	it->proc = proc;
+	memcpy(it->data, path.path ? path.path : "", pl);
+	memcpy(it->data + pl + 1, proc.comm ? proc.comm : "", cl);
+	memcpy(it->data + pl + cl + 2, proc.exe ? proc.exe : "", el);
+	it->proc.comm = proc.comm ? it->data + pl + 1 : NULL;
+	it->proc.exe = proc.exe ? it->data + pl + cl + 2 : NULL;
+	it->rec = (struct fw_record){
+		.events = (fan_event_mask(ev) & FAN_OPEN_EXEC_PERM) ? FAN_OPEN_EXEC : FAN_OPEN,
+		.flags = FW_REC_DENIED, .pid = fan_event_pid(ev),
+		.path = { path.path ? it->data : NULL, pl },
+	};
+	return it;
+}
+
+static void enqueue(struct fw_perm *p, struct deny_item *it)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->queued >= QUEUE_MAX) {
+		p->dropped++;
+		free(it);
+	} else {
+		if (p->tail)
+			p->tail->next = it;
+		else
+			p->head = it;
+		p->tail = it;
+		p->queued++;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* After the answers: describe what was denied, for the main thread. */
+static void report_batch(struct fw_perm *p)
+{
+	uint64_t one = 1;
+	struct timespec now;
+	struct deny_item *it;
+	size_t i;
+
+	if (!p->ndenied)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (i = 0; i < p->ndenied; i++) {
+		it = describe(p, p->batch_denied[i], &now);
+		if (it)
+			enqueue(p, it);
+	}
+	(void)!write(p->notify_fd, &one, sizeof(one));
+}
+
+static void *perm_main(void *arg)
+{
+	struct fw_perm *p = arg;
+	struct pollfd fds[2] = {
+		{ .fd = fan_group_fd(p->g), .events = POLLIN },
+		{ .fd = p->stop_fd, .events = POLLIN },
+	};
+	int n;
+
+	/* capabilities are per thread: this one drops its own at once */
+	n = fw_caps_limit(p->keep_caps);
+	if (n < 0 && n != -EPERM)
+		fw_warn("permission thread: could not drop capabilities: %s", strerror(-n));
+	for (;;) {
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		while ((n = fan_group_read(p->g)) >= 0 || n == -EBADMSG || n == -EINTR) {
+			answer_batch(p);
+			report_batch(p);
+		}
+	}
+	fan_group_release(p->g);
+	return NULL;
+}
+
+int fw_perm_start(struct fw_perm *p, uint64_t keep)
+{
+	int r;
+
+	p->keep_caps = keep;
+	r = pthread_create(&p->thread, NULL, perm_main, p);
+	if (r)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot start the permission thread: %s", strerror(r));
+	p->started = true;
+	return 0;
+}
+
+void fw_perm_drain(struct fw_perm *p, struct fw_state *st)
+{
+	struct deny_item *it, *next;
+	uint64_t v;
+
+	(void)!read(p->notify_fd, &v, sizeof(v));
+	pthread_mutex_lock(&p->lock);
+	it = p->head;
+	p->head = p->tail = NULL;
+	p->queued = 0;
+	pthread_mutex_unlock(&p->lock);
+	for (; it; it = next) {
+		next = it->next;
+		it->rec.proc = &it->proc;
+		fw_out_stamp_at(&st->out, &it->when);
+		if (fw_filter_record(st, &it->rec))
+			fw_emit(st, &it->rec);
+		free(it);
+	}
+}
+
+void fw_perm_stop(struct fw_perm *p)
+{
+	uint64_t one = 1;
+
+	if (!p || !p->started)
+		return;
+	(void)!write(p->stop_fd, &one, sizeof(one));
+	pthread_join(p->thread, NULL);
+	p->started = false;
+}
+
+void fw_perm_free(struct fw_perm *p)
+{
+	if (!p)
+		return;
+	fw_perm_stop(p);
+	fan_resolver_free(p->r);
+	fan_group_free(p->g);	/* answers anything still pending: allow */
+	if (p->dropped)
+		fw_warn("%llu deny reports were dropped (queue full); the opens were denied",
+			(unsigned long long)p->dropped);
+	while (p->head) {
+		struct deny_item *next = p->head->next;
+
+		free(p->head);
+		p->head = next;
+	}
+	free(p->batch_denied);
+	close(p->stop_fd);
+	close(p->notify_fd);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
