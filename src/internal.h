@@ -139,7 +139,7 @@ ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size);
 /* ---- groups, marks and the filesystems they touch ---- */
 struct fan_mount {
 	struct fan_fsid fsid;
-	int fd;			/* O_PATH descriptor on that filesystem */
+	int fd;			/* the root directory of a mount of that filesystem */
 };
 
 /* The identity fanotify reports for an object: its filesystem and handle. */
@@ -150,7 +150,8 @@ struct obj_handle {
 	unsigned char data[128];
 };
 
-struct fan_dirmark {
+/* A marked file or directory: its handle and its absolute path at mark time. */
+struct fan_markrec {
 	struct obj_handle h;
 	char *path;
 };
@@ -186,10 +187,11 @@ struct fan_group {
 	/* filesystems and directory marks recorded by marks.c (reader thread) */
 	struct fan_mount *mounts;
 	size_t nmounts;
-	struct fan_dirmark *dirmarks;
-	size_t ndirmarks;
-	uint64_t dirmark_gen;	/* bumped when dirmarks changes */
-	uint64_t dirmark_epoch;	/* bumped when dirmarks is emptied */
+	struct fan_markrec *markrecs;
+	size_t nmarkrecs;
+	struct dcache *markrec_index;	/* handle -> path: is an object recorded? */
+	uint64_t markrec_gen;	/* bumped when markrecs changes */
+	uint64_t markrec_epoch;	/* bumped when markrecs is emptied */
 };
 
 void lf_group_unref(struct fan_group *g);
@@ -209,6 +211,10 @@ void lf_marks_free(struct fan_group *g);
 bool lf_fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b);
 /* The handle fanotify reports for the object fd refers to (O_PATH is fine). */
 int lf_object_handle(int fd, struct obj_handle *h);
+/* A map key for a handle: fsid, type, bytes (at most LF_KEY_MAX); 0 if too long. */
+#define LF_KEY_MAX (8 + 4 + 128)
+size_t lf_handle_key(unsigned char *key, const struct fan_fsid *fsid, int32_t type,
+		     const void *data, size_t bytes);
 
 /* parse.c: one event checked whole (metadata and every record) within room bytes */
 bool lf_parse_event_ok(const void *event, size_t room);

@@ -2,8 +2,9 @@
 /*
  * Marks, and what a mark tells the layers above: for groups that report
  * file handles, which filesystems may appear in events (a descriptor on
- * each, for open_by_handle_at()) and which directories were marked (their
- * handle and path, so events in them resolve without privilege).
+ * the root of a mount of each, for open_by_handle_at()) and which files
+ * and directories were marked (their handle and path, so their events
+ * resolve without privilege, and after they are gone).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,9 +13,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "pathmap.h"
 
 bool lf_fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b)
 {
@@ -54,24 +57,66 @@ FAN_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fs
 	return -ENOENT;
 }
 
-/*
- * open_by_handle_at() refuses O_PATH descriptors: reopen the object for
- * reading (a directory through ".", anything else through /proc).
- */
-static int reopen_readable(int opath_fd, mode_t mode)
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x1000	/* Linux 5.8 */
+#endif
+
+/* The mount a descriptor is on (statx), and its inode, to see where ".." leads. */
+static int where(int fd, uint64_t *mnt, uint64_t *ino)
 {
-	char link[32];
+	struct statx st;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &st) < 0)
+		return -errno;
+	*mnt = (st.stx_mask & STATX_MNT_ID) ? st.stx_mnt_id : 0;
+	*ino = st.stx_ino;
+	return 0;
+}
+
+/* The directory holding a non-directory, from its path in /proc. */
+static int parent_dir(int opath_fd)
+{
+	char buf[4096], *slash;
+	ssize_t n = lf_sys_readlink_fd(opath_fd, buf, sizeof(buf) - 1);
 	int fd;
 
-	/* Opening a device or a FIFO can have effects: only files and directories. */
-	if (!S_ISDIR(mode) && !S_ISREG(mode))
-		return -EOPNOTSUPP;
-	if (S_ISDIR(mode)) {
-		fd = openat(opath_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	} else {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", opath_fd);
-		fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (n <= 0 || buf[0] != '/')
+		return -ENOENT;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	slash[slash == buf] = '\0';
+	fd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The root directory of the mount the object is on: climb ".." while it
+ * stays on the same mount.  Held open for open_by_handle_at() (which
+ * refuses O_PATH), it pins nothing anyone can delete, unlike the marked
+ * object itself would.
+ */
+static int mount_root(int opath_fd, mode_t mode)
+{
+	int cur = S_ISDIR(mode) ? fcntl(opath_fd, F_DUPFD_CLOEXEC, 3) : parent_dir(opath_fd);
+	uint64_t mnt, ino, pmnt, pino;
+	int parent, depth, fd;
+
+	if (cur < 0 || where(cur, &mnt, &ino) < 0) {
+		lf_sys_close(cur);
+		return cur < 0 ? cur : -EIO;
 	}
+	for (depth = 0; depth < 4096; depth++) {
+		parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0 || where(parent, &pmnt, &pino) < 0 || pmnt != mnt || pino == ino) {
+			lf_sys_close(parent);
+			break;
+		}
+		lf_sys_close(cur);
+		cur = parent;
+		ino = pino;
+	}
+	fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	lf_sys_close(cur);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -84,7 +129,7 @@ static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opat
 
 	if (fan_group_mount_fd(g, fsid) >= 0)
 		return 0;
-	fd = reopen_readable(opath_fd, mode);
+	fd = mount_root(opath_fd, mode);
 	if (fd < 0)
 		return fd;
 	m = realloc(g->mounts, (g->nmounts + 1) * sizeof(*m));
@@ -99,18 +144,20 @@ static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opat
 	return 0;
 }
 
-static bool dirmark_known(const struct fan_group *g, const struct obj_handle *h)
+size_t lf_handle_key(unsigned char *key, const struct fan_fsid *fsid, int32_t type,
+		     const void *data, size_t bytes)
 {
-	size_t i;
+	if (bytes > LF_KEY_MAX - 12)
+		return 0;
+	memcpy(key, fsid->val, 8);
+	memcpy(key + 8, &type, 4);
+	memcpy(key + 12, data, bytes);
+	return 12 + bytes;
+}
 
-	for (i = 0; i < g->ndirmarks; i++) {
-		const struct obj_handle *o = &g->dirmarks[i].h;
-
-		if (lf_fsid_equal(&o->fsid, &h->fsid) && o->type == h->type && o->bytes == h->bytes &&
-		    !memcmp(o->data, h->data, h->bytes))
-			return true;
-	}
-	return false;
+static size_t markrec_key(unsigned char *key, const struct obj_handle *h)
+{
+	return lf_handle_key(key, &h->fsid, h->type, h->data, h->bytes);
 }
 
 #ifndef AT_HANDLE_FID
@@ -143,44 +190,50 @@ int lf_object_handle(int fd, struct obj_handle *h)
 	return 0;
 }
 
-/* Remember a marked directory's handle and absolute path. */
-static void dirmark_add(struct fan_group *g, int fd)
+/* Remember a marked object's handle and absolute path (once per object). */
+static void markrec_add(struct fan_group *g, int fd)
 {
-	struct fan_dirmark d, *arr;
+	unsigned char key[LF_KEY_MAX];
+	struct fan_markrec d, *arr;
 	char buf[4096];
+	size_t klen, plen;
 	ssize_t n;
 
-	if (lf_object_handle(fd, &d.h) < 0 || dirmark_known(g, &d.h))
+	if (lf_object_handle(fd, &d.h) < 0 || !(klen = markrec_key(key, &d.h)))
+		return;
+	if (!g->markrec_index && !(g->markrec_index = lf_dcache_new(0)))
+		return;
+	if (lf_dcache_get(g->markrec_index, key, klen, &plen))
 		return;
 	n = lf_sys_readlink_fd(fd, buf, sizeof(buf));
 	if (n <= 0 || (size_t)n >= sizeof(buf) || buf[0] != '/')
 		return;
 	d.path = strndup(buf, (size_t)n);
-	arr = d.path ? realloc(g->dirmarks, (g->ndirmarks + 1) * sizeof(*arr)) : NULL;
-	if (!arr) {
+	arr = d.path ? realloc(g->markrecs, (g->nmarkrecs + 1) * sizeof(*arr)) : NULL;
+	if (!arr || lf_dcache_put(g->markrec_index, key, klen, "", 0) < 0) {
 		free(d.path);
+		if (arr)
+			g->markrecs = arr;
 		return;
 	}
-	g->dirmarks = arr;
-	arr[g->ndirmarks++] = d;
-	g->dirmark_gen++;
+	g->markrecs = arr;
+	arr[g->nmarkrecs++] = d;
+	g->markrec_gen++;
 }
 
 /* Best effort: a mark works without this; resolution just knows less. */
 static void record_target(struct fan_group *g, int dirfd, const char *path, bool nofollow,
-			  bool dirmark)
+			  bool record)
 {
 	struct fan_fsid fsid;
 	struct stat st;
 	int fd = open_target(dirfd, path, nofollow);
-	bool dir;
 
 	if (fd < 0)
 		return;
 	if (fsid_of(fd, &fsid) == 0 && fstat(fd, &st) == 0) {
-		dir = S_ISDIR(st.st_mode);
-		if (dirmark && dir)
-			dirmark_add(g, fd);
+		if (record && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			markrec_add(g, fd);
 		mount_keep(g, &fsid, fd, st.st_mode);
 	}
 	lf_sys_close(fd);
@@ -194,17 +247,19 @@ void lf_marks_record(struct fan_group *g, unsigned int flags, int dirfd, const c
 		      !(flags & (FAN_MARK_IGNORE | FAN_MARK_IGNORED_MASK)));
 }
 
-static void dirmarks_clear(struct fan_group *g)
+static void markrecs_clear(struct fan_group *g)
 {
 	size_t i;
 
-	for (i = 0; i < g->ndirmarks; i++)
-		free(g->dirmarks[i].path);
-	free(g->dirmarks);
-	g->dirmarks = NULL;
-	g->ndirmarks = 0;
-	g->dirmark_gen++;
-	g->dirmark_epoch++;
+	for (i = 0; i < g->nmarkrecs; i++)
+		free(g->markrecs[i].path);
+	free(g->markrecs);
+	g->markrecs = NULL;
+	g->nmarkrecs = 0;
+	if (g->markrec_index)
+		lf_dcache_clear(g->markrec_index);
+	g->markrec_gen++;
+	g->markrec_epoch++;
 }
 
 void lf_marks_free(struct fan_group *g)
@@ -216,7 +271,9 @@ void lf_marks_free(struct fan_group *g)
 	free(g->mounts);
 	g->mounts = NULL;
 	g->nmounts = 0;
-	dirmarks_clear(g);
+	markrecs_clear(g);
+	lf_dcache_free(g->markrec_index);
+	g->markrec_index = NULL;
 }
 
 FAN_EXPORT int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
@@ -232,7 +289,7 @@ FAN_EXPORT int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t 
 	if (flags & FAN_MARK_ADD)
 		lf_marks_record(g, flags, dirfd, path);
 	else if ((flags & FAN_MARK_FLUSH) && !(flags & (FAN_MARK_MOUNT | FAN_MARK_FILESYSTEM)))
-		dirmarks_clear(g);	/* unmarked directories: their renames go unseen */
+		markrecs_clear(g);	/* unmarked directories: their renames go unseen */
 	return 0;
 }
 

@@ -50,8 +50,6 @@
 #include "resolve.h"
 
 #define DEFAULT_CACHE_BYTES (4u << 20)
-#define MAX_HANDLE RESOLVE_MAX_HANDLE
-#define KEY_MAX RESOLVE_KEY_MAX
 #define FILEID_INVALID_ 255	/* superblock-wide FS_ERROR: no object */
 #define DIRENT_EVENTS (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME)
 
@@ -111,20 +109,9 @@ FAN_EXPORT void fan_resolver_flush(struct fan_resolver *r)
 
 /* ---- keys ---- */
 
-size_t lf_make_key(unsigned char *key, const struct fan_fsid *fsid, int32_t type,
-		       const void *handle, size_t hb)
-{
-	if (hb > MAX_HANDLE)
-		return 0;
-	memcpy(key, fsid->val, 8);
-	memcpy(key + 8, &type, 4);
-	memcpy(key + 12, handle, hb);
-	return 12 + hb;
-}
-
 static size_t fid_key(unsigned char *key, const struct fan_fid *fid)
 {
-	return lf_make_key(key, &fid->fsid, fid->handle_type, fid->handle_data, fid->handle_bytes);
+	return lf_handle_key(key, &fid->fsid, fid->handle_type, fid->handle_data, fid->handle_bytes);
 }
 
 size_t lf_rec_key(unsigned char *key, const struct fan_info *rec)
@@ -140,25 +127,25 @@ size_t lf_rec_key(unsigned char *key, const struct fan_info *rec)
 void lf_sync_pinned(struct fan_resolver *r)
 {
 	const struct fan_group *g = r->g;
-	unsigned char key[KEY_MAX];
+	unsigned char key[LF_KEY_MAX];
 	size_t i, klen;
 
-	if (g->dirmark_gen == r->pinned_gen)
+	if (g->markrec_gen == r->pinned_gen)
 		return;
-	if (g->dirmark_epoch != r->pinned_epoch) {
+	if (g->markrec_epoch != r->pinned_epoch) {
 		lf_dcache_clear(r->pinned);
 		r->pinned_seen = 0;
-		r->pinned_epoch = g->dirmark_epoch;
+		r->pinned_epoch = g->markrec_epoch;
 	}
-	for (i = r->pinned_seen; i < g->ndirmarks; i++) {
-		const struct fan_dirmark *d = &g->dirmarks[i];
+	for (i = r->pinned_seen; i < g->nmarkrecs; i++) {
+		const struct fan_markrec *d = &g->markrecs[i];
 
-		klen = lf_make_key(key, &d->h.fsid, d->h.type, d->h.data, d->h.bytes);
+		klen = lf_handle_key(key, &d->h.fsid, d->h.type, d->h.data, d->h.bytes);
 		if (klen)
 			lf_dcache_put(r->pinned, key, klen, d->path, strlen(d->path));
 	}
-	r->pinned_seen = g->ndirmarks;
-	r->pinned_gen = g->dirmark_gen;
+	r->pinned_seen = g->nmarkrecs;
+	r->pinned_gen = g->markrec_gen;
 }
 
 /* ---- paths from handles ---- */
@@ -199,14 +186,26 @@ static int handle_path(struct fan_resolver *r, const struct fan_fid *fid, bool d
 	return res;
 }
 
+/* The path recorded when the object was marked (kept in event order), if any. */
+static bool pinned_path(struct fan_resolver *r, const unsigned char *key, size_t klen,
+			struct sbuf *out)
+{
+	size_t plen;
+	const char *p;
+
+	lf_sync_pinned(r);
+	p = lf_dcache_get(r->pinned, key, klen, &plen);
+	return p && lf_sbuf_set(out, p, plen) == 0;
+}
+
 /*
  * A directory: the cache (read time), its handle (read time, then cached),
- * or its directory mark (event order).  *src says which.
+ * or its mark record (event order).  *src says which.
  */
 static int dir_path(struct fan_resolver *r, const struct fan_fid *fid, struct sbuf *out,
 		    unsigned int *flags, unsigned int *src)
 {
-	unsigned char key[KEY_MAX];
+	unsigned char key[LF_KEY_MAX];
 	size_t klen = fid_key(key, fid), plen;
 	unsigned int hflags = 0;
 	const char *p;
@@ -223,14 +222,31 @@ static int dir_path(struct fan_resolver *r, const struct fan_fid *fid, struct sb
 		lf_dcache_put(r->cache, key, klen, out->s, out->len);
 		return 0;
 	}
-	lf_sync_pinned(r);
-	p = lf_dcache_get(r->pinned, key, klen, &plen);
-	if (p) {
+	if (pinned_path(r, key, klen, out)) {
 		*src = SRC_PINNED;
-		return lf_sbuf_set(out, p, plen);
+		return 0;
 	}
 	*flags |= hflags;
 	return res;
+}
+
+/*
+ * A file by its own handle (read time), or, when that fails (no privilege,
+ * the file is gone: its DELETE_SELF), the path recorded when it was marked.
+ */
+static int file_path(struct fan_resolver *r, const struct fan_fid *fid, struct sbuf *out,
+		     unsigned int *flags, unsigned int *src)
+{
+	unsigned char key[LF_KEY_MAX];
+	size_t klen;
+	int res;
+
+	*src = SRC_READ;
+	res = handle_path(r, fid, false, out, flags);
+	if (res == 0 || !(klen = fid_key(key, fid)) || !pinned_path(r, key, klen, out))
+		return res;
+	*src = SRC_PINNED;
+	return 0;
 }
 
 /*
@@ -276,17 +292,15 @@ static int fs_root_path(struct fan_resolver *r, const struct fan_fid *fid, struc
 static int error_object_path(struct fan_resolver *r, const struct fan_fid *fid,
 			     struct sbuf *out, unsigned int *src)
 {
-	unsigned char key[KEY_MAX];
+	unsigned char key[LF_KEY_MAX];
 	size_t klen = fid_key(key, fid), plen;
 	const char *p = klen ? lf_dcache_get(r->cache, key, klen, &plen) : NULL;
 
 	*src = SRC_READ;
-	if (!p && klen) {
-		lf_sync_pinned(r);
-		p = lf_dcache_get(r->pinned, key, klen, &plen);
-		*src = SRC_PINNED;
-	}
-	return p ? lf_sbuf_set(out, p, plen) : -ENOENT;
+	if (p)
+		return lf_sbuf_set(out, p, plen);
+	*src = SRC_PINNED;
+	return klen && pinned_path(r, key, klen, out) ? 0 : -ENOENT;
 }
 
 /* A nameless record: a directory (cached) or any object by its handle. */
@@ -300,8 +314,9 @@ static int object_path(struct fan_resolver *r, const struct fan_event *ev,
 		return error_object_path(r, fid, out, src);
 	if (nameless_is_dir(r, ev, rec))
 		return dir_path(r, fid, out, flags, src);
-	*src = SRC_READ;
-	return handle_path(r, fid, false, out, flags);
+	if (fan_event_mask(ev) & FAN_DELETE_SELF)
+		*flags |= LIBFANOTIFY_PATH_DELETED;
+	return file_path(r, fid, out, flags, src);
 }
 
 /* out (a directory) += "/" + name; "." is the directory itself. */

@@ -15,8 +15,6 @@
 
 #include "resolve.h"
 
-#define MAX_HANDLE RESOLVE_MAX_HANDLE
-#define KEY_MAX RESOLVE_KEY_MAX
 #define DIR_GONE_EVENTS (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME)
 
 static bool whole(const struct fan_path *p)
@@ -35,13 +33,13 @@ static size_t key_at(const char *path, unsigned char *key)
 		return 0;
 	res = lf_object_handle(fd, &h);
 	lf_sys_close(fd);
-	return res < 0 ? 0 : lf_make_key(key, &h.fsid, h.type, h.data, h.bytes);
+	return res < 0 ? 0 : lf_handle_key(key, &h.fsid, h.type, h.data, h.bytes);
 }
 
 /* Does path (still) lead to the directory whose key this is?  Read time. */
 static bool leads_to(const void *key, size_t klen, const char *path)
 {
-	unsigned char now[KEY_MAX];
+	unsigned char now[LF_KEY_MAX];
 
 	return key_at(path, now) == klen && !memcmp(now, key, klen);
 }
@@ -111,7 +109,7 @@ static void cache_forget_key(struct fan_resolver *r, const unsigned char *key, s
 /* FAN_DELETE_SELF / FAN_MOVE_SELF of a directory. */
 static void on_self(struct fan_resolver *r, const struct fan_event *ev, uint64_t mask)
 {
-	unsigned char key[KEY_MAX];
+	unsigned char key[LF_KEY_MAX];
 	size_t klen = self_key(ev, key);
 
 	if (!klen)
@@ -133,7 +131,7 @@ static void on_self(struct fan_resolver *r, const struct fan_event *ev, uint64_t
 static void unknown_child(struct fan_resolver *r, const struct fan_event *ev,
 			  const struct fan_path *parent)
 {
-	unsigned char key[KEY_MAX];
+	unsigned char key[LF_KEY_MAX];
 	size_t klen = child_key(r, ev, key);
 
 	if (klen && lookup_copy(r->cache, key, klen, &r->scratch))
@@ -183,7 +181,7 @@ static void on_moved_from(struct fan_resolver *r, const struct fan_event *ev,
 static void on_moved_to(struct fan_resolver *r, const struct fan_event *ev,
 			const struct fan_path *nw)
 {
-	unsigned char key[KEY_MAX];
+	unsigned char key[LF_KEY_MAX];
 	size_t klen = child_key(r, ev, key);
 
 	if (!klen)
@@ -202,7 +200,7 @@ static void on_moved_to(struct fan_resolver *r, const struct fan_event *ev,
 static bool completes_move(struct fan_resolver *r, const struct fan_event *ev,
 			   const struct fan_path *nw)
 {
-	unsigned char key[KEY_MAX];
+	unsigned char key[LF_KEY_MAX];
 	size_t klen;
 	uint64_t mask = fan_event_mask(ev);
 
@@ -233,7 +231,7 @@ static void on_dir_gone(struct fan_resolver *r, const struct fan_event *ev,
 			const struct fan_path *old, const struct fan_path *nw)
 {
 	uint64_t mask = fan_event_mask(ev);
-	unsigned char key[KEY_MAX];
+	unsigned char key[LF_KEY_MAX];
 	size_t klen;
 
 	if (mask & FAN_RENAME) {
