@@ -57,6 +57,8 @@ int lf_fd_path(struct fan_resolver *r, int fd, struct sbuf *out, unsigned int *f
 /* resolve_mount.c */
 uint64_t lf_fd_mnt_id(int fd);	/* unique mount id of fd's mount, 0 if unknown */
 int lf_mount_point(struct fan_resolver *r, uint64_t mnt_id, struct sbuf *out);
+/* Remember the mount point of every mount of the namespace (best effort). */
+void lf_mounts_seed(struct fan_resolver *r);
 
 /* resolve_track.c: could this event move or delete a directory? */
 bool lf_may_move_dirs(uint64_t mask);

@@ -2,7 +2,10 @@
 /*
  * Mount points, by unique mount id (statmount(), Linux 6.8), for mount
  * events and filesystem-wide errors.  A detached mount is gone from
- * statmount(): what was seen while it was attached answers for it.
+ * statmount(): what was seen while it was attached answers for it, and
+ * so that mounts older than the resolver have an answer too, a resolver
+ * for a FAN_REPORT_MNT group starts from every mount of its namespace
+ * (listmount(), Linux 6.8).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +19,10 @@
 #ifndef SYS_statmount
 #define SYS_statmount 457
 #endif
+#ifndef SYS_listmount
+#define SYS_listmount 458
+#endif
+#define LSMT_ROOT_ 0xffffffffffffffffull	/* every mount of the namespace */
 #define STATMOUNT_MNT_POINT_ 0x10u
 #define SM_MASK_OFF 8		/* u64: what was filled in */
 #define SM_MNT_POINT_OFF 108	/* u32 offset into str[] */
@@ -65,4 +72,29 @@ int lf_mount_point(struct fan_resolver *r, uint64_t mnt_id, struct sbuf *out)
 	/* detached already: what we saw while it was attached */
 	p = lf_dcache_get(r->mounts, &mnt_id, sizeof(mnt_id), &plen);
 	return p ? lf_sbuf_set(out, p, plen) : -ENOENT;
+}
+
+struct mnt_id_req_ {
+	uint32_t size, spare;
+	uint64_t mnt_id, param;
+};
+
+/* Remember the mount point of every mount there is now. */
+void lf_mounts_seed(struct fan_resolver *r)
+{
+	struct mnt_id_req_ req = { .size = 24, .mnt_id = LSMT_ROOT_ };
+	uint64_t ids[256];
+	long n, i;
+
+	do {
+		n = syscall(SYS_listmount, &req, ids, 256, 0);
+		for (i = 0; i < n; i++) {
+			const char *p = statmount_point(&r->scratch, ids[i]);
+
+			if (p)
+				lf_dcache_put(r->mounts, &ids[i], sizeof(ids[i]), p, strlen(p));
+		}
+		if (n > 0)
+			req.param = ids[n - 1];	/* continue after the last one */
+	} while (n == 256);
 }

@@ -76,6 +76,8 @@ FAN_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_o
 		fan_resolver_free(r);
 		return -ENOMEM;
 	}
+	if (g->init_flags & FAN_REPORT_MNT)
+		lf_mounts_seed(r);
 	*ret = r;
 	return 0;
 }

@@ -78,8 +78,9 @@ struct fan_group_opts {
 	size_t sz;			/* sizeof(struct fan_group_opts) */
 	unsigned int init_flags;	/* fanotify_init() flags */
 	unsigned int event_f_flags;	/* fanotify_init() event_f_flags */
-	size_t buf_size;		/* read buffer; 0: LIBFANOTIFY_DEFAULT_BUF_SIZE */
-	uint32_t default_response;	/* verdict for unanswered permission events; 0: FAN_ALLOW */
+	size_t buf_size;		/* read buffer, >= LIBFANOTIFY_MIN_BUF_SIZE; 0: LIBFANOTIFY_DEFAULT_BUF_SIZE */
+	uint32_t default_response;	/* verdict for unanswered permission events: FAN_ALLOW
+					   or FAN_DENY; 0: FAN_ALLOW */
 	unsigned int flags;		/* LIBFANOTIFY_ANSWER_SELF, LIBFANOTIFY_SKIP_SELF */
 };
 
@@ -98,8 +99,9 @@ int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_group **ret
 /*
  * Adopt an existing fanotify descriptor.  The group owns fd from then on
  * (closes it in fan_group_free()), also on failure.  Its init flags are
- * read from /proc/self/fdinfo; opts->init_flags is used where fdinfo is
- * unreadable.  -EINVAL if fd is not a fanotify group.
+ * read from /proc/self/fdinfo (as the kernel shows them, O_LARGEFILE
+ * included); opts->init_flags is used where fdinfo is unreadable.
+ * -EINVAL if fd is not a fanotify group, -EBADF if it is no descriptor.
  */
 int fan_group_adopt(int fd, const struct fan_group_opts *opts, struct fan_group **ret);
 
@@ -112,7 +114,14 @@ int fan_group_adopt(int fd, const struct fan_group_opts *opts, struct fan_group 
  */
 void fan_group_free(struct fan_group *g);
 
-/* The group's fanotify descriptor, for the caller's own poll/epoll loop. */
+/*
+ * The group's fanotify descriptor, for the caller's own poll/epoll loop.
+ *
+ * Threads: a group is read, marked and resolved from one thread at a time
+ * (in groups reporting file handles, marks record what the resolver
+ * reads); permission answers (fan_group_respond_fd(), fan_perm_*) may come
+ * from any thread.
+ */
 int fan_group_fd(const struct fan_group *g);
 unsigned int fan_group_init_flags(const struct fan_group *g);
 unsigned int fan_group_event_f_flags(const struct fan_group *g);
@@ -238,7 +247,8 @@ struct fan_event *fan_group_next_event(struct fan_group *g, struct fan_event *ev
 /*
  * Validate buf[0..len) as a sequence of events and their info records.
  * Returns the number of events, or -EBADMSG; in both cases *valid_len
- * (may be NULL) is set to the length of the well-formed prefix.
+ * (may be NULL) is set to the length of the well-formed prefix.  -EINVAL
+ * for a NULL buf with a non-zero len.
  * Malformed: a partial event, event_len shorter than the metadata or
  * longer than the buffer, metadata version other than
  * FANOTIFY_METADATA_VERSION, metadata_len out of range, an info record
@@ -262,7 +272,11 @@ pid_t fan_event_pid(const struct fan_event *ev);	/* tid with FAN_REPORT_TID; 0 i
 /*
  * The event's fd as the kernel wrote it: >= 0 a descriptor (borrowed,
  * closed when the batch is finished unless taken), FAN_NOFD (FID groups,
- * overflow), or -errno with FAN_REPORT_FD_ERROR.
+ * overflow), or -errno with FAN_REPORT_FD_ERROR (FID groups then show
+ * -EBADF, and an -EPERM cannot be told from FAN_NOFD).
+ *
+ * The accessors take events from a batch or a validated buffer; they do
+ * not check for NULL (fan_event_take_fd/take_pidfd do: -EINVAL).
  */
 int fan_event_fd(const struct fan_event *ev);
 
@@ -399,7 +413,7 @@ struct fan_resolver;
 struct fan_resolver_opts {
 	size_t sz;
 	size_t cache_bytes;	/* directory cache limit; 0: 4 MiB; memory stays within it */
-	size_t proc_cache_entries; /* process identities kept per batch; 0: 1024 */
+	size_t proc_cache_entries; /* process identities kept; 0: 1024 (see fan_resolve_process) */
 };
 
 /*
@@ -423,11 +437,21 @@ struct fan_path {
 };
 
 /*
- * Resolve the event's object to a path, and for FAN_RENAME (and a
- * MOVED_TO with its own record) the new path into *new_path (may be NULL).
- * fd mode: the event fd's path; FID mode: directory handle plus name, or
- * the object's own handle.  Strings are valid until the next call on r.
+ * Resolve the event's object to a path (into *path, may be NULL), and for
+ * FAN_RENAME the new path into *new_path (may be NULL).  fd mode: the
+ * event fd's path (-ENAMETOOLONG for a non-directory deeper than a page);
+ * FID mode: directory handle plus name, or the object's own handle, or,
+ * where that fails (no privilege, object gone), the path recorded when
+ * the object was marked.  FS_ERROR objects are never opened (that would
+ * raise another error): only known paths name them, and a filesystem-wide
+ * error gives the mount point.  MNT records give the mount point
+ * (statmount(), Linux 6.8), also for a detached mount the resolver saw.
+ * Strings are valid until the next fan_resolve_path() or
+ * fan_resolver_observe() on r (fan_resolve_process() leaves them alone).
  * Returns 0 if path is known (possibly PARTIAL), -errno if not.
+ *
+ * The resolver keeps a few /proc descriptors open (at most 32) and a
+ * descriptor per recorded filesystem is held by the group.
  */
 int fan_resolve_path(struct fan_resolver *r, const struct fan_event *ev,
 		     struct fan_path *path, struct fan_path *new_path);
@@ -464,8 +488,12 @@ struct fan_process {
  * Identify the process behind the event.  With FAN_REPORT_PIDFD the
  * information is read from /proc and confirmed against the pidfd, so it
  * never describes a different process that reused the pid; without it,
- * it is best effort (flags lack VERIFIED).  Strings valid until the next
- * call on r.  0, or -errno when nothing is known (pid 0, process gone).
+ * it is best effort (flags lack VERIFIED).  A verified identity is kept
+ * for up to 100 ms (keyed by the pidfd's inode, unique per process), so a
+ * process that calls execve() shows its new name within that time; an
+ * unverified one for the current batch only.  Strings valid until the
+ * next fan_resolve_process() on r (fan_resolve_path() leaves them alone).
+ * 0, or -errno when nothing is known (pid 0, process gone).
  */
 int fan_resolve_process(struct fan_resolver *r, const struct fan_event *ev,
 			struct fan_process *out);
@@ -480,12 +508,18 @@ int fan_probe_init(unsigned int init_flags, unsigned int event_f_flags);
 
 /*
  * 0 if a group created with init_flags accepts fanotify_mark(ADD | mark_flags,
- * mask) here, else the -errno.  The mark is tried on a private object
- * (a memfd for inode marks, the caller's mount namespace for FAN_MARK_MNTNS,
- * "/" for mount and filesystem marks with notification-only masks).  Mount
- * and filesystem marks with permission bits need a real target: pass
- * dirfd/path of the filesystem you mean to mark (then the answer is not
- * cached), else -EINVAL.
+ * mask) here, else the -errno (the init's own error if the group cannot be
+ * created).  Without a target (dirfd < 0 and path NULL) the mark is tried
+ * on an object nobody else can reach, of the right shape: the caller's
+ * mount namespace for FAN_MARK_MNTNS; a memfd for inode marks; a directory
+ * for inode marks with directory-only bits ("/" without permission bits,
+ * else the root of a tmpfs mounted nowhere); "/" for mount and filesystem
+ * marks without permission bits.  Mount and filesystem marks with
+ * permission bits, and features that depend on the filesystem
+ * (FAN_PRE_ACCESS: tmpfs refuses it), need a real target: pass dirfd/path
+ * (then the answer is not cached), else -EINVAL resp. the memfd's answer.
+ * FAN_MARK_ONLYDIR and FAN_MARK_DONT_FOLLOW are ignored without a target.
+ * Answers like -EMFILE, -ENFILE, -ENOMEM are not cached.
  */
 int fan_probe_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t mask,
 		   int dirfd, const char *path);
@@ -498,7 +532,7 @@ int fan_probe_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t ma
 const char *fan_event_name(uint64_t bit);
 /* The bit for a name from fan_event_name(), 0 if unknown. */
 uint64_t fan_event_from_name(const char *name);
-/* First kernel with this mask bit / init flag / mark flag / record type ("5.1"); NULL if unknown. */
+/* First kernel with this mask bit / init flag / mark flag ("5.1"); NULL if unknown. */
 const char *fan_event_since(uint64_t bit);
 const char *fan_init_flag_name(unsigned int flag);
 const char *fan_init_flag_since(unsigned int flag);
@@ -507,9 +541,10 @@ const char *fan_mark_flag_since(unsigned int flag);
 const char *fan_info_type_name(unsigned int type);
 
 /*
- * Write the names of mask's bits, joined by sep, into buf (snprintf
- * semantics: returns the length it needed, NUL-terminates if size > 0).
- * Unknown bits are written as one hexadecimal number.
+ * Write the names of mask's bits, joined by sep (NULL: ","), into buf
+ * (snprintf semantics: returns the length it needed, NUL-terminates if
+ * size > 0).  Unknown bits are written as one hexadecimal number.
+ * -EINVAL for a NULL buf with a non-zero size.
  */
 int fan_mask_format(uint64_t mask, const char *sep, char *buf, size_t size);
 

@@ -25,7 +25,7 @@
 
 static void mnt_case(const char *dir)
 {
-	char *m1 = rh_fmt("%s/m1", dir), *m2 = rh_fmt("%s/m2", dir);
+	char *m0 = rh_fmt("%s/m0", dir), *m1 = rh_fmt("%s/m1", dir), *m2 = rh_fmt("%s/m2", dir);
 	struct fan_group *g;
 	struct fan_resolver *r;
 	struct rh_evs e = { 0 };
@@ -36,11 +36,17 @@ static void mnt_case(const char *dir)
 		printf("no FAN_REPORT_MNT here: MNT part not run\n");
 		return;
 	}
+	T_EQ(mkdir(m0, 0755), 0);
+	T_EQ(mount("tmpfs", m0, "tmpfs", 0, NULL), 0);	/* older than the resolver */
 	g = rh_group(FAN_REPORT_MNT, O_RDONLY);
 	r = rh_resolver(g, 0);
 	res = fan_group_add_mntns_mark(g, FAN_MNT_ATTACH | FAN_MNT_DETACH, -1);
 	if (res < 0)
 		th_fail("mntns mark: %s", strerror(-res));
+	T_EQ(umount2(m0, 0), 0);
+	rh_drain(g, r, &e, false);
+	rh_expect(&e, FAN_MNT_DETACH, m0);	/* known since the resolver started */
+	rh_evs_free(&e);
 	T_EQ(mkdir(m1, 0755), 0);
 	T_EQ(mkdir(m2, 0755), 0);
 	T_EQ(mount("tmpfs", m1, "tmpfs", 0, NULL), 0);
@@ -61,7 +67,7 @@ static void mnt_case(const char *dir)
 	rh_evs_free(&e);
 	fan_resolver_free(r);
 	fan_group_free(g);
-	free(m1), free(m2);
+	free(m0), free(m1), free(m2);
 }
 
 static void fs_error_case(void)
