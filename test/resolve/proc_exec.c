@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@ int main(void)
 {
 	struct rh_evs first = { 0 }, second = { 0 };
 	const struct rh_ev *a, *b;
+	char *before, *after;
 	struct fan_resolver *r;
 	struct fan_group *g;
 	pid_t pid;
@@ -55,14 +57,16 @@ int main(void)
 	pid = th_spawn(child, NULL);
 	usleep(100 * 1000);
 	rh_drain(g, r, &first, true);
-	a = rh_expect(&first, FAN_CLOSE_WRITE, rh_fmt("%s/before", dir));
+	before = rh_fmt("%s/before", dir);
+	after = rh_fmt("%s/after", dir);
+	a = rh_expect(&first, FAN_CLOSE_WRITE, before);
 	T_STREQ(a->comm, "before-exec");
 	/* let the identity age past the reuse window, then exec and read again */
 	usleep(300 * 1000);
 	T_EQ(write(go[1], "x", 1), 1);
 	usleep(200 * 1000);
 	rh_drain(g, r, &second, true);
-	b = rh_expect(&second, FAN_CLOSE_WRITE, rh_fmt("%s/after", dir));
+	b = rh_expect(&second, FAN_CLOSE_WRITE, after);
 	T_EQ(b->pid, pid);
 	T_ASSERT(b->proc.flags & LIBFANOTIFY_PROC_VERIFIED);
 	T_STREQ(b->comm, "sh");
@@ -70,6 +74,8 @@ int main(void)
 	T_EQ(th_wait(pid), 0);
 	rh_evs_free(&first);
 	rh_evs_free(&second);
+	free(before);
+	free(after);
 	fan_resolver_free(r);
 	fan_group_free(g);
 	return 0;
