@@ -19,6 +19,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,16 +112,29 @@ static bool proc_event_at(const struct nlmsghdr *h, size_t n, struct cn_msg *cn,
 	return true;
 }
 
-/* Our subscription's acknowledgement: 0, -errno, or -ETIMEDOUT (old kernel: no ack). */
+static long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * Our subscription's acknowledgement: 0, -errno, or -ETIMEDOUT (old kernel:
+ * no ack).  The socket also gets every fork of the system while another
+ * listener is subscribed, so the wait has one deadline, not one per message.
+ */
 static int wait_ack(struct fw_proctree *t)
 {
 	char buf[4096] __attribute__((aligned(8)));
 	struct pollfd p = { .fd = t->sock, .events = POLLIN };
+	long deadline = ms_now() + 300, left;
 	struct proc_event ev;
 	struct cn_msg cn;
 	ssize_t n;
 
-	while (poll(&p, 1, 300) > 0) {
+	while ((left = deadline - ms_now()) > 0 && poll(&p, 1, (int)left) > 0) {
 		struct nlmsghdr *h = (struct nlmsghdr *)buf;
 
 		n = recv(t->sock, buf, sizeof(buf), MSG_DONTWAIT);
