@@ -168,10 +168,27 @@ static void parse_name(const char *s, struct pentry *e)
 	e->p.comm = e->comm;
 }
 
+/* The executable's path into e; -errno (noted in e) when there is none. */
+static int read_exe(int dirfd, struct pentry *e)
+{
+	char exe[4097];
+	ssize_t n = readlinkat(dirfd, "exe", exe, sizeof(exe) - 1);
+	int err = n < 0 ? -errno : -ENODATA;
+
+	free(e->exe);
+	e->exe = NULL;
+	if (n > 0 && (e->exe = strndup(exe, (size_t)n))) {
+		e->p.exe = e->exe;
+		return 0;
+	}
+	note_error(&e->p, err);
+	return err;
+}
+
 /* Read /proc/PID through dirfd into e. */
 static void read_proc(int dirfd, struct pentry *e)
 {
-	char status[4096], exe[4097];
+	char status[4096];
 	ssize_t n;
 
 	n = read_at(dirfd, "status", status, sizeof(status));
@@ -181,15 +198,7 @@ static void read_proc(int dirfd, struct pentry *e)
 	}
 	if (!e->p.comm)
 		note_error(&e->p, n < 0 ? (int)n : -ENODATA);
-	n = readlinkat(dirfd, "exe", exe, sizeof(exe) - 1);
-	free(e->exe);
-	e->exe = NULL;
-	if (n > 0) {
-		e->exe = strndup(exe, (size_t)n);
-		e->p.exe = e->exe;
-	} else {
-		note_error(&e->p, n < 0 ? -errno : -ENODATA);
-	}
+	read_exe(dirfd, e);
 }
 
 static struct pentry *slot(struct pcache *c, pid_t pid, uint64_t ino)
@@ -273,22 +282,10 @@ static bool read_comm(int dirfd, int commfd, struct pentry *e)
 /* comm and exe; ids are known already. */
 static void read_comm_exe(int dirfd, int commfd, struct pentry *e)
 {
-	char exe[4097];
-	ssize_t n;
-
 	if (!read_comm(dirfd, commfd, e) && e->p.error == -ESRCH)
 		return;
-	n = readlinkat(dirfd, "exe", exe, sizeof(exe) - 1);
-	free(e->exe);
-	e->exe = NULL;
-	if (n > 0) {
-		e->exe = strndup(exe, (size_t)n);
-		e->p.exe = e->exe;
-		return;
-	}
 	/* no exe: a kernel thread, or a zombie (its memory is gone) */
-	note_error(&e->p, n < 0 ? -errno : -ENODATA);
-	if (n < 0 && errno == ENOENT && is_zombie(dirfd))
+	if (read_exe(dirfd, e) == -ENOENT && is_zombie(dirfd))
 		e->p.flags |= LIBFANOTIFY_PROC_GONE;
 }
 
