@@ -18,9 +18,11 @@
 # Usage (root): bench/compare.sh
 # Environment: BUILD (build dir, default build-bench), N (iterations,
 # 100000), RATES ("20000 50000 max"), REPEAT (5), LISTENERS
-# ("raw_reader raw_batched fanwatch fatrace fsnotifywait"; raw_batched is
-# raw_reader --pause-us 1000, fanwatch's batching; also raw_fd: raw_reader
-# --fd-mode, raw_nopidfd: raw_reader --no-pidfd), RESULTS (output dir), WORK_CPU (0), LISTEN_CPU (1).
+# ("raw_reader raw_batched raw_batched_cr fanwatch fatrace fsnotifywait";
+# raw_batched is raw_reader --pause-us 1000, fanwatch's batching;
+# raw_batched_cr the same with --close-range, libfanotify's way of closing
+# descriptors; also raw_fd: raw_reader --fd-mode, raw_nopidfd: raw_reader
+# --no-pidfd), RESULTS (output dir), WORK_CPU (0), LISTEN_CPU (1).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,7 +32,7 @@ BUILD=$(cd "$BUILD" && pwd)
 N=${N:-100000}
 RATES=${RATES:-"20000 50000 max"}
 REPEAT=${REPEAT:-5}
-LISTENERS=${LISTENERS:-"raw_reader raw_batched fanwatch fatrace fsnotifywait"}
+LISTENERS=${LISTENERS:-"raw_reader raw_batched raw_batched_cr fanwatch fatrace fsnotifywait"}
 WORK_CPU=${WORK_CPU:-0}
 LISTEN_CPU=${LISTEN_CPU:-1}
 NDIRS=4
@@ -101,6 +103,9 @@ start_listener() {
 	raw_nopidfd) "${run[@]}" "$B/raw_reader" --no-pidfd -r "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
 	# fanwatch's batching (1 ms pause after a read while events keep coming).
 	raw_batched) "${run[@]}" "$B/raw_reader" --pause-us 1000 -r "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
+	# ... and closing descriptors in runs with close_range(), as libfanotify does.
+	raw_batched_cr) "${run[@]}" "$B/raw_reader" --pause-us 1000 --close-range -r "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
 	# The raw reader's mask exactly (fanwatch's default adds attrib and rename,
 	# which this workload never triggers).
 	fanwatch) "${run[@]}" "$FANWATCH" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \

@@ -171,7 +171,7 @@ def parse_fsnotifywait(t, d):
 
 
 PARSERS = {"raw_reader": parse_raw, "raw_fd": parse_raw, "raw_nopidfd": parse_raw,
-           "raw_batched": parse_raw, "fanwatch": parse_fanwatch,
+           "raw_batched": parse_raw, "raw_batched_cr": parse_raw, "fanwatch": parse_fanwatch,
            "fatrace": parse_fatrace, "fsnotifywait": parse_fsnotifywait}
 
 
@@ -216,15 +216,19 @@ def cmd_summarize(a):
         return {rate: med(r["cpu_us_per_event"] for r in runs
                           if r["listener"] == name and r["rate"] == rate)
                 for (l, rate) in keys if l == name}
-    raw, batched = base("raw_reader"), base("raw_batched")
+    raw, batched, bcr = base("raw_reader"), base("raw_batched"), base("raw_batched_cr")
     head = ("listener", "rate", "wl rate/s", "captured%", "full-path%", "+(deleted)%", "overflows",
-            "CPU us/event", "user us/ev", "x raw", "x batched", "rss MB", "early exits", "runs")
+            "CPU us/event", "user us/ev", "x raw", "x batched", "x batched_cr", "x fatrace",
+            "rss MB", "early exits", "runs")
+    fatrace = base("fatrace")
     rows = []
     for (l, rate) in sorted(keys, key=lambda k: (k[1] == "max", k[1].zfill(9), k[0])):
         sel = [r for r in runs if r["listener"] == l and r["rate"] == rate]
         cpu = med(r["cpu_us_per_event"] for r in sel)
         ratio = cpu / raw[rate] if cpu is not None and raw.get(rate) else None
         bratio = cpu / batched[rate] if cpu is not None and batched.get(rate) else None
+        cratio = cpu / bcr[rate] if cpu is not None and bcr.get(rate) else None
+        fratio = cpu / fatrace[rate] if cpu is not None and fatrace.get(rate) else None
         rows.append((l, rate, fmt(med(r["workload_rate"] for r in sel), ".0f"),
                      fmt(med(r["captured_pct"] for r in sel), ".1f"),
                      fmt(med(r["full_pct"] for r in sel), ".1f"),
@@ -232,7 +236,8 @@ def cmd_summarize(a):
                      fmt(med(r["overflows"] for r in sel), "g"),
                      fmt(cpu, ".2f"),
                      fmt(med(r["user_us"] / (4.0 * r["iterations"]) for r in sel), ".2f"),
-                     fmt(ratio, ".2f"), fmt(bratio, ".2f"),
+                     fmt(ratio, ".2f"), fmt(bratio, ".2f"), fmt(cratio, ".2f"),
+                     fmt(fratio, ".2f"),
                      fmt(med(r["maxrss_kb"] / 1024.0 for r in sel), ".1f"),
                      str(sum(r["exited_early"] for r in sel)), str(len(sel))))
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
@@ -244,9 +249,10 @@ def cmd_summarize(a):
     n = runs[0]["iterations"] if runs else 0
     print(f"(medians over runs; {n} iterations = {4 * n} events of create/modify/"
           "close_write/delete per run;\n CPU = listener user+sys from wait4() over those "
-          "events, user = its user part; x raw, x batched = ratio of CPU to raw_reader's,\n"
-          " raw_batched's (raw_reader --pause-us 1000: fanwatch's batching) at the same rate; "
-          "rss = listener peak resident memory)")
+          "events, user = its user part; x raw, x batched, x batched_cr, x fatrace = ratio of\n"
+          " CPU to raw_reader's, raw_batched's (raw_reader --pause-us 1000: fanwatch's batching),\n"
+          " raw_batched_cr's (the same closing descriptors with close_range() as libfanotify does)\n"
+          " and fatrace's at the same rate; rss = listener peak resident memory)")
 
 
 def main():

@@ -14,7 +14,8 @@
 #    per event without start-up and shutdown.  The top functions of the
 #    fanwatch burst run (self cost) are printed: the hot spots.
 # 2. callgrind of the permission listeners of perm_latency (raw, lib,
-#    fanwatch --deny, fanwatch-q = the same with -e create) on PERM_N1 and PERM_N2 opens: (Ir(N2) - Ir(N1)) /
+#    fanwatch --deny, fanwatch-q = the same with -e create, fanwatch-nc = -q without
+#    the verdict cache) on PERM_N1 and PERM_N2 opens: (Ir(N2) - Ir(N1)) /
 #    (N2 - N1) per permission event.
 # 3. perf stat -e task-clock (plus instructions where the machine has the
 #    counter: `perf stat -e instructions true`) attached to each listener,
@@ -194,7 +195,7 @@ callgrind_perm() {
 	local dir=$RESULTS/callgrind-perm n lst=raw,lib l pid ir
 	declare -A irs
 	mkdir -p "$dir"
-	[[ -x $FANWATCH ]] && lst=raw,lib,fanwatch,fanwatch-q
+	[[ -x $FANWATCH ]] && lst=raw,lib,fanwatch,fanwatch-q,fanwatch-nc
 	for n in "$PERM_N1" "$PERM_N2"; do
 		mkdir -p "$dir/$n"
 		valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$dir/$n/cg.%p" \

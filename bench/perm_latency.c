@@ -14,13 +14,18 @@
  *             it also reports each open, as a user running it would see)
  *   fanwatch-q the same with -e create: nothing reported, the permission
  *             path alone
+ *   fanwatch-nc fanwatch-q with the glob '/nomatch/' followed by '*': a glob
+ *             with '/' turns fanwatch's verdict cache off, so every open
+ *             costs a path lookup (what a file opened for the first time,
+ *             or with two links, costs)
  * each with the listener on the workload's CPU (same) and on the other CPU
  * (cross).  Configurations are interleaved run by run, so drift on a noisy
  * machine spreads over all of them.  Per run: the median of N timed
  * open+close pairs (after a warm-up); per configuration: the median of the
  * runs' medians, and the latency added over "none" at the same placement.
  *
- *   perm_latency [-n OPENS] [-R RUNS] [-l none,raw,lib,fanwatch,fanwatch-q] [-p same,cross]
+ *   perm_latency [-n OPENS] [-R RUNS] [-l none,raw,lib,fanwatch,fanwatch-q,fanwatch-nc]
+ *                [-p same,cross]
  *                [--fanwatch PATH] [-o OUTDIR] [-t TIMEOUT] [--cpus A,B]
  *
  * The raw and lib listeners are this program again ("--serve KIND ...",
@@ -55,15 +60,15 @@
 
 #include <fanotify/fanotify.h>
 
-enum listener { L_NONE, L_RAW, L_LIB, L_FANWATCH, L_FANWATCH_QUIET, L_COUNT };
+enum listener { L_NONE, L_RAW, L_LIB, L_FANWATCH, L_FANWATCH_QUIET, L_FANWATCH_NOCACHE, L_COUNT };
 enum placement { P_SAME, P_CROSS, P_COUNT };
 
 static const char *const listener_names[L_COUNT] = { "none", "raw", "lib", "fanwatch",
-						      "fanwatch-q" };
+						      "fanwatch-q", "fanwatch-nc" };
 
 static bool is_fanwatch(int l)
 {
-	return l == L_FANWATCH || l == L_FANWATCH_QUIET;
+	return l == L_FANWATCH || l == L_FANWATCH_QUIET || l == L_FANWATCH_NOCACHE;
 }
 static const char *const placement_names[P_COUNT] = { "same", "cross" };
 
@@ -253,12 +258,16 @@ static void lib_listener(int pipefd)
  * place.  "quiet" adds -e create: nothing to report for opens, so only the
  * permission path is left.
  */
-static void fanwatch_listener(const struct config *c, int logfd, const char *out, bool quiet)
+static void fanwatch_listener(const struct config *c, int logfd, const char *out,
+			      enum listener l)
 {
 	if (dup2(logfd, 2) < 0)
 		_exit(2);
-	if (quiet)
+	if (l == L_FANWATCH_QUIET)
 		execl(c->fanwatch, c->fanwatch, "--deny", "nomatch*", "-e", "create", "-o", out,
+		      watched, (char *)NULL);
+	else if (l == L_FANWATCH_NOCACHE)
+		execl(c->fanwatch, c->fanwatch, "--deny", "/nomatch/*", "-e", "create", "-o", out,
 		      watched, (char *)NULL);
 	else
 		execl(c->fanwatch, c->fanwatch, "--deny", "nomatch*", "-o", out, watched,
@@ -375,7 +384,7 @@ static bool start_listener(const struct config *c, enum listener l, int cpu, uns
 		close(pfd[0]);
 		pin(cpu);
 		if (is_fanwatch(l))
-			fanwatch_listener(c, logfd, out, l == L_FANWATCH_QUIET);
+			fanwatch_listener(c, logfd, out, l);
 		serve_exec(l, pfd[1]);
 	}
 	listener_pid = pid;
@@ -589,7 +598,8 @@ static void report(const struct config *c, struct result res[L_COUNT][P_COUNT])
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: perm_latency [-n OPENS] [-R RUNS] [-l none,raw,lib,fanwatch,fanwatch-q]\n"
+		"usage: perm_latency [-n OPENS] [-R RUNS]\n"
+		"                    [-l none,raw,lib,fanwatch,fanwatch-q,fanwatch-nc]\n"
 		"                    [-p same,cross]\n"
 		"                    [--fanwatch PATH] [-o OUTDIR] [-t TIMEOUT] [--cpus A,B]\n");
 	exit(status);
@@ -623,7 +633,7 @@ static void parse_args(int argc, char **argv, struct config *c)
 	int o;
 
 	*c = (struct config){ .opens = 20000, .warmup = 2000, .runs = 5, .timeout = 60,
-			      .use = { true, true, true, true, true }, .place = { true, true },
+			      .use = { true, true, true, true, true, true }, .place = { true, true },
 			      .cpu_work = 0, .cpu_other = 1, .outdir = "/tmp" };
 	while ((o = getopt_long(argc, argv, "n:R:l:p:o:t:h", opts, NULL)) != -1) {
 		switch (o) {
@@ -649,12 +659,12 @@ static void parse_args(int argc, char **argv, struct config *c)
 
 static void check_fanwatch(struct config *c)
 {
-	if (!c->use[L_FANWATCH] && !c->use[L_FANWATCH_QUIET])
+	if (!c->use[L_FANWATCH] && !c->use[L_FANWATCH_QUIET] && !c->use[L_FANWATCH_NOCACHE])
 		return;
 	if (!c->fanwatch || access(c->fanwatch, X_OK) < 0) {
 		printf("fanwatch not built: skipped\n");
 		c->fanwatch = NULL;
-		c->use[L_FANWATCH] = c->use[L_FANWATCH_QUIET] = false;
+		c->use[L_FANWATCH] = c->use[L_FANWATCH_QUIET] = c->use[L_FANWATCH_NOCACHE] = false;
 	}
 }
 

@@ -54,14 +54,19 @@ expect_json "$LOG/file.out" --event delete_self --path "$W/single" --pid "$WLPID
 expect_no_json "$LOG/file.out" --path "$W/other"
 note "file PATH: ok"
 
-# mount and umount (--mounts, Linux 6.15), with the pid of mount(8).
-mkdir "$W/mnt"
+# mount and umount (--mounts, Linux 6.15), with the pid of mount(8); the
+# umount of a mount older than fanwatch has its path too.
+mkdir "$W/mnt" "$W/old"
 if "$FW" --mounts -t 0.01 >/dev/null 2>"$LOG/probe.err"; then
+	mount -t tmpfs fwold "$W/old"
+	EXTRA_MOUNTS+=("$W/old")
 	fw_start mounts --json --mounts
 	sh -c 'echo $$ >"$0"; exec mount -t tmpfs fwtest "$1"' "$LOG/mpid" "$W/mnt"
 	sleep 0.3	# a mount point is looked up when the event is read: keep it till then
 	sh -c 'echo $$ >"$0"; exec umount "$1"' "$LOG/upid" "$W/mnt"
+	sh -c 'echo $$ >"$0"; exec umount "$1"' "$LOG/opid" "$W/old"
 	fw_stop
+	expect_json "$LOG/mounts.out" --event umount --path "$W/old" --pid "$(cat "$LOG/opid")"
 	[[ -s $LOG/mounts.out ]] || fail "no mount events: $(cat "$LOG/mounts.err"; grep -c . /proc/self/mountinfo)"
 	expect_json "$LOG/mounts.out" --event mount --path "$W/mnt" --pid "$(cat "$LOG/mpid")"
 	expect_json "$LOG/mounts.out" --event umount --path "$W/mnt" --pid "$(cat "$LOG/upid")"

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -105,6 +106,7 @@ struct fw_record {
 	struct fw_bytes path, new_path;
 	pid_t pid;			/* 0: unknown */
 	const struct fan_process *proc;	/* NULL: unknown */
+	uint64_t proc_id;		/* != 0: same value, same pid: same identity (procs.c) */
 	int32_t error;
 	uint32_t error_count;
 	uint64_t mount_id;
@@ -137,9 +139,25 @@ void fw_out_stamp_at(struct fw_out *out, const struct timespec *ts);
 void fw_out_record(struct fw_out *out, const struct fw_record *rec);
 /* Write the buffer out; -errno on a write error (remembered in out->error). */
 int fw_out_flush(struct fw_out *out);
-/* Make room for n more bytes, flushing if needed; returns the write position. */
-char *fw_out_reserve(struct fw_out *out, size_t n);
-void fw_out_put(struct fw_out *out, const char *s, size_t n);
+/* fw_out_reserve() when the buffer is full: flush, grow for one huge record. */
+char *fw_out_reserve_slow(struct fw_out *out, size_t n);
+
+/*
+ * Make room for n more bytes, flushing if needed; returns the write
+ * position.  Inline: every record makes a dozen of these calls.
+ */
+static inline char *fw_out_reserve(struct fw_out *out, size_t n)
+{
+	if (__builtin_expect(out->len + n <= out->cap, 1))
+		return out->buf + out->len;
+	return fw_out_reserve_slow(out, n);
+}
+
+static inline void fw_out_put(struct fw_out *out, const char *s, size_t n)
+{
+	memcpy(fw_out_reserve(out, n), s, n);
+	out->len += n;
+}
 
 /* formatting helpers shared by the formats (output.c) */
 size_t fw_fmt_u64(char *dst, uint64_t v);
@@ -166,6 +184,22 @@ void fw_count_free(struct fw_count *c);
 /* ---- globs (filter.c) ---- */
 bool fw_glob_match(const char *glob, const char *path, size_t len);
 bool fw_globs_match(const struct fw_strv *globs, const char *path, size_t len);
+
+/* ---- verdict cache of permission mode (verdict.c) ---- */
+struct fw_vcache;
+/* What identifies a file's name-based verdict: mount, inode, ctime. */
+struct fw_vkey {
+	uint64_t ino, mnt_id;
+	int64_t sec;
+	uint32_t nsec;
+};
+struct fw_vcache *fw_vcache_new(void);
+void fw_vcache_free(struct fw_vcache *c);
+/* One statx() of fd; false when its verdict must not be cached (see verdict.c). */
+bool fw_vcache_key(struct fw_vcache *c, int fd, struct fw_vkey *k);
+/* The cached verdict: 1 deny, 0 allow, -1 none. */
+int fw_vcache_get(struct fw_vcache *c, const struct fw_vkey *k);
+void fw_vcache_put(struct fw_vcache *c, const struct fw_vkey *k, bool deny);
 
 /* ---- process tree for -- COMMAND (proctree.c) ---- */
 struct fw_proctree;

@@ -233,6 +233,7 @@ static bool report(struct ectx *c)
 	if (!paths_pass(st->o, &rec) || !comm_pass(st->o, st->o->comms.n ? process(c) : NULL))
 		return false;
 	rec.proc = process(c);
+	rec.proc_id = fw_procs_id(rec.proc);
 	fw_emit(st, &rec);
 	return true;
 }

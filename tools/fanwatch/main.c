@@ -173,8 +173,13 @@ static void print_summary(const struct fw_state *st)
 	fprintf(stderr, "fanwatch: %llu events seen, %llu reported, %llu filtered, %llu overflows",
 		(unsigned long long)st->seen, (unsigned long long)st->reported,
 		(unsigned long long)st->filtered, (unsigned long long)st->overflows);
-	if (st->perm)
-		fprintf(stderr, ", %llu denied", (unsigned long long)fw_perm_denied(st->perm));
+	if (st->perm) {
+		uint64_t cached, checked = fw_perm_checked(st->perm, &cached);
+
+		fprintf(stderr, ", %llu opens checked (%llu from the verdict cache), %llu denied",
+			(unsigned long long)checked, (unsigned long long)cached,
+			(unsigned long long)fw_perm_denied(st->perm));
+	}
 	fputc('\n', stderr);
 }
 
@@ -423,7 +428,6 @@ static int finish(struct fw_state *st)
 	fan_group_free(st->mnt);
 	fw_count_free(st->count);
 	fw_proctree_free(st->tree);
-	fw_mounts_free(st);
 	fw_watch_free(st);
 	return status;
 }

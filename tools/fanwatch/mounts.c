@@ -3,9 +3,9 @@
  * Mounts: the --mounts group (FAN_REPORT_MNT, a mount-namespace mark,
  * Linux 6.15) and --all (a filesystem mark on every mounted filesystem).
  *
- * The library names a detached mount only if it saw it attached; for
- * mounts older than fanwatch, their mount points are noted at startup
- * (mount id from statx STATX_MNT_ID_UNIQUE) so an umount still has a path.
+ * The resolver names a detached mount that is older than fanwatch too:
+ * it seeds its mount table with the mounts of the namespace when it is
+ * created (test: events.sh, umount of a mount made before fanwatch).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,17 +17,6 @@
 #include <unistd.h>
 
 #include "state.h"
-
-#ifndef STATX_MNT_ID_UNIQUE
-#define STATX_MNT_ID_UNIQUE 0x4000U	/* Linux 6.8 */
-#endif
-
-struct known_mount {
-	uint64_t id;
-	char *path;
-};
-static struct known_mount *known;
-static size_t nknown;
 
 /* One line of /proc/self/mountinfo: mount point (unescaped) and type. */
 static bool parse_mountinfo(char *line, char **mp, char **type)
@@ -77,37 +66,6 @@ static void for_each_mount(struct fw_state *st, mount_fn fn)
 	fclose(f);
 }
 
-static void note_mount(struct fw_state *st, const char *mp, const char *type)
-{
-	struct statx stx;
-	struct known_mount *k;
-
-	(void)st;
-	(void)type;
-	if (statx(AT_FDCWD, mp, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &stx) < 0 ||
-	    !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
-		return;
-	k = realloc(known, (nknown + 1) * sizeof(*k));
-	if (!k)
-		return;
-	known = k;
-	known[nknown].id = stx.stx_mnt_id;
-	known[nknown].path = strdup(mp);
-	if (known[nknown].path)
-		nknown++;
-}
-
-const char *fw_mounts_known(const struct fw_state *st, uint64_t mnt_id)
-{
-	size_t i;
-
-	(void)st;
-	for (i = 0; i < nknown; i++)
-		if (known[i].id == mnt_id)
-			return known[i].path;
-	return NULL;
-}
-
 void fw_mounts_setup(struct fw_state *st)
 {
 	unsigned int init = FAN_CLASS_NOTIF | FAN_REPORT_MNT;
@@ -134,7 +92,6 @@ void fw_mounts_setup(struct fw_state *st)
 	r = fan_resolver_new(st->mnt, NULL, &st->mres);
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create a resolver: %s", strerror(-r));
-	for_each_mount(st, note_mount);
 }
 
 static void handle_mount_event(struct fw_state *st, struct fan_event *ev)
@@ -144,7 +101,6 @@ static void handle_mount_event(struct fw_state *st, struct fan_event *ev)
 				 .pid = fan_event_pid(ev) };
 	struct fan_process proc;
 	struct fan_path p;
-	const char *kp;
 
 	st->seen++;
 	if (fan_event_is_overflow(ev)) {
@@ -157,8 +113,6 @@ static void handle_mount_event(struct fw_state *st, struct fan_event *ev)
 		rec.flags |= FW_REC_MOUNT_ID;
 	if (fan_resolve_path(st->mres, ev, &p, NULL) == 0 && p.path)
 		rec.path = (struct fw_bytes){ p.path, p.len };
-	else if ((rec.flags & FW_REC_MOUNT_ID) && (kp = fw_mounts_known(st, rec.mount_id)))
-		rec.path = (struct fw_bytes){ kp, strlen(kp) };
 	fan_resolve_process(st->mres, ev, &proc);
 	rec.proc = &proc;
 	if (rec.events && fw_filter_record(st, &rec))
@@ -233,16 +187,4 @@ void fw_mark_all_filesystems(struct fw_state *st, uint64_t mask)
 	nseen = 0;
 	if (!st->nfs)
 		fw_fatal(FW_EXIT_RUNTIME, "--all: no filesystem accepted a mark");
-}
-
-void fw_mounts_free(struct fw_state *st)
-{
-	size_t i;
-
-	(void)st;
-	for (i = 0; i < nknown; i++)
-		free(known[i].path);
-	free(known);
-	known = NULL;
-	nknown = 0;
 }

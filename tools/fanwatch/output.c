@@ -101,12 +101,10 @@ int fw_out_flush(struct fw_out *out)
 	return out->error;
 }
 
-char *fw_out_reserve(struct fw_out *out, size_t n)
+char *fw_out_reserve_slow(struct fw_out *out, size_t n)
 {
 	char *b;
 
-	if (out->len + n <= out->cap)
-		return out->buf + out->len;
 	fw_out_flush(out);
 	if (n > out->cap) {
 		/* one record larger than the buffer (very long paths): grow once */
@@ -117,12 +115,6 @@ char *fw_out_reserve(struct fw_out *out, size_t n)
 		out->cap = n;
 	}
 	return out->buf + out->len;
-}
-
-void fw_out_put(struct fw_out *out, const char *s, size_t n)
-{
-	memcpy(fw_out_reserve(out, n), s, n);
-	out->len += n;
 }
 
 void fw_out_record(struct fw_out *out, const struct fw_record *rec)

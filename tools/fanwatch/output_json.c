@@ -72,6 +72,37 @@ static size_t put_special(char **pp, const unsigned char *s, size_t left, bool *
 	return n;
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Any byte of x zero (exact, as a whole: no false positive). */
+static inline uint64_t zero_byte(uint64_t x)
+{
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* Eight bytes that are all plain: none below 0x20, none from 0x7f, no '"', no '\\'. */
+static inline bool plain8(uint64_t x)
+{
+	return !(zero_byte(x & ~(ONES * 0x1f)) | (x & HIGHS) | zero_byte(x ^ (ONES * 0x7f)) |
+		 zero_byte(x ^ (ONES * '"')) | zero_byte(x ^ (ONES * '\\')));
+}
+
+/* End of the run of plain bytes from i: eight at a time, then one by one. */
+static size_t plain_end(const unsigned char *s, size_t i, size_t len)
+{
+	uint64_t x;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (!plain8(x))
+			break;
+	}
+	while (i < len && plain[s[i]])
+		i++;
+	return i;
+}
+
 /* The string's body into the buffer; returns whether bytes were replaced. */
 static bool put_string_body(struct fw_out *out, const unsigned char *s, size_t len)
 {
@@ -82,8 +113,7 @@ static bool put_string_body(struct fw_out *out, const unsigned char *s, size_t l
 
 	*p++ = '"';
 	while (i < len) {
-		for (run = i; run < len && plain[s[run]]; run++)
-			;
+		run = plain_end(s, i, len);
 		memcpy(p, s + i, run - i);
 		p += run - i;
 		i = run;
@@ -140,20 +170,30 @@ static void put_key_n(struct fw_out *out, const char *key, size_t n)
 	out->len += n + 4;
 }
 
-void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len)
+/* ,"key":"value" (or null), then ,"key_raw":"base64" if bytes were replaced. */
+static void put_bytes_n(struct fw_out *out, const char *key, size_t klen, const char *s,
+			size_t len)
 {
-	size_t klen = strlen(key);
-	char raw[32];
+	char raw[40];
 
 	put_key_n(out, key, klen);
 	if (!s) {
 		put_lit(out, "null");
 		return;
 	}
-	if (!put_string_body(out, (const unsigned char *)s, len))
+	if (!put_string_body(out, (const unsigned char *)s, len) || klen > sizeof(raw) - 5)
 		return;
-	put_key_n(out, raw, (size_t)snprintf(raw, sizeof(raw), "%s_raw", key));
+	memcpy(raw, key, klen);
+	memcpy(raw + klen, "_raw", 4);
+	put_key_n(out, raw, klen + 4);
 	put_base64(out, (const unsigned char *)s, len);
+}
+
+#define put_bytes(out, k, s, len) put_bytes_n((out), "" k, sizeof(k) - 1, (s), (len))
+
+void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len)
+{
+	put_bytes_n(out, key, strlen(key), s, len);
 }
 
 #define put_num(out, k, v) put_num_n((out), "" k, sizeof(k) - 1, (v))
@@ -220,18 +260,20 @@ static void format_process(struct fw_out *out, const struct fw_record *rec)
 		put_num(out, "ppid", p->ppid);
 	if (p && p->uid != (uid_t)-1)
 		put_num(out, "uid", (int64_t)p->uid);
-	fw_json_bytes(out, "comm", p ? p->comm : NULL, p && p->comm ? strlen(p->comm) : 0);
+	put_bytes(out, "comm", p ? p->comm : NULL, p && p->comm ? strlen(p->comm) : 0);
 	if (p && p->exe)
-		fw_json_bytes(out, "exe", p->exe, strlen(p->exe));
+		put_bytes(out, "exe", p->exe, strlen(p->exe));
 }
 
 /*
- * The process fields of the last record, as written: the records of one
- * batch mostly come from a few processes, and within a batch one identity
- * (pointer) with one pid always says the same.
+ * The process fields of the last record, as written: records mostly come
+ * from a few processes.  Reused for the same pid and the same identity:
+ * the same proc_id (any batch), or without one the same pointer within a
+ * batch (one identity per pointer and pid there).
  */
 static struct {
 	const struct fan_process *proc;
+	uint64_t id;
 	pid_t pid;
 	uint64_t stamp;
 	char *s;
@@ -254,6 +296,7 @@ static void remember_process(const struct fw_out *out, const struct fw_record *r
 	memcpy(last_proc.s, out->buf + start, n);
 	last_proc.len = n;
 	last_proc.proc = rec->proc;
+	last_proc.id = rec->proc_id;
 	last_proc.pid = rec->pid;
 	last_proc.stamp = out->stamp;
 }
@@ -263,8 +306,9 @@ static void put_process(struct fw_out *out, const struct fw_record *rec)
 	uint64_t flushes = out->flushes;
 	size_t start;
 
-	if (rec->proc && rec->proc == last_proc.proc && rec->pid == last_proc.pid &&
-	    out->stamp == last_proc.stamp) {
+	if (rec->proc && last_proc.proc && rec->pid == last_proc.pid &&
+	    (rec->proc_id ? rec->proc_id == last_proc.id
+			  : rec->proc == last_proc.proc && out->stamp == last_proc.stamp)) {
 		fw_out_put(out, last_proc.s, last_proc.len);
 		return;
 	}
@@ -293,9 +337,9 @@ void fw_json_record(struct fw_out *out, const struct fw_record *rec)
 	fw_out_put(out, "\"", 1);
 	put_events(out, rec->flags & FW_REC_OVERFLOW ? FAN_Q_OVERFLOW : rec->events);
 	if (!(rec->flags & FW_REC_OVERFLOW)) {
-		fw_json_bytes(out, "path", rec->path.s, rec->path.len);
+		put_bytes(out, "path", rec->path.s, rec->path.len);
 		if (rec->new_path.s || (rec->flags & FW_REC_NEW_PATH))
-			fw_json_bytes(out, "new_path", rec->new_path.s, rec->new_path.len);
+			put_bytes(out, "new_path", rec->new_path.s, rec->new_path.len);
 		put_flags(out, rec->flags);
 		put_process(out, rec);
 		if (rec->flags & FW_REC_ERROR)

@@ -11,12 +11,18 @@
  * are then described (process looked up after the answer) and queued for
  * the main thread, which filters and prints them.  The queue is bounded:
  * past it, reports are dropped and counted, answers never are.
+ *
+ * The thread blocks in read() on the group (no poll, no read that ends in
+ * EAGAIN: each costs the waiting opener a system call); it is stopped by
+ * a flag and a signal that interrupts the read.  Verdicts of files whose
+ * name cannot have changed since are taken from the verdict cache
+ * (verdict.c) instead of reading the descriptor's path again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +33,8 @@
 
 #define PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM)
 #define QUEUE_MAX 100000
+#define STOP_SIGNAL SIGRTMIN
+#define STOP_RETRY_NS 20000000	/* a stop signal can land just before read(): send again */
 
 struct deny_item {
 	struct deny_item *next;
@@ -43,12 +51,14 @@ struct fw_perm {
 	uint32_t deny;		/* FAN_DENY or FAN_DENY_ERRNO(e) */
 	uint64_t keep_caps;	/* what the thread keeps */
 	pthread_t thread;
-	bool started;
-	int stop_fd, notify_fd;
+	bool started, stopping;	/* stopping: atomic */
+	int notify_fd;
+	struct fw_vcache *cache;	/* NULL: a glob has '/' (the whole path decides) */
+	uint64_t checked, cached;	/* permission events decided; from the cache */
 	pthread_mutex_t lock;
 	struct deny_item *head, *tail;
 	size_t queued;
-	uint64_t denied, dropped, errors;
+	uint64_t denied, dropped, errors, read_errors;
 	struct fan_event **batch_denied;	/* reader thread only */
 	size_t ndenied, cap_denied;
 };
@@ -65,7 +75,8 @@ static void check_deny_errno(void)
 static void perm_group_new(struct fw_state *st, struct fw_perm *p)
 {
 	unsigned int cls = st->o->deny_errno ? FAN_CLASS_PRE_CONTENT : FAN_CLASS_CONTENT;
-	LIBFANOTIFY_OPTS(fan_group_opts, o, .init_flags = cls | FAN_CLOEXEC | FAN_NONBLOCK,
+	/* blocking: the thread sleeps in read() */
+	LIBFANOTIFY_OPTS(fan_group_opts, o, .init_flags = cls | FAN_CLOEXEC,
 			 .event_f_flags = O_RDONLY | O_CLOEXEC | O_LARGEFILE,
 			 .flags = LIBFANOTIFY_SKIP_SELF, .default_response = FAN_ALLOW);
 	int r = fan_group_new_opts(&o, &p->g);
@@ -79,6 +90,17 @@ static void perm_group_new(struct fw_state *st, struct fw_perm *p)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create a resolver: %s", strerror(-r));
 }
 
+/* Only the last component of a path matters to every glob? */
+static bool basename_globs(const struct fw_strv *globs)
+{
+	size_t i;
+
+	for (i = 0; i < globs->n; i++)
+		if (strchr(globs->v[i], '/'))
+			return false;
+	return true;
+}
+
 int fw_perm_new(struct fw_state *st, struct fw_perm **ret)
 {
 	struct fw_perm *p = calloc(1, sizeof(*p));
@@ -90,9 +112,10 @@ int fw_perm_new(struct fw_state *st, struct fw_perm **ret)
 	perm_group_new(st, p);
 	p->globs = &st->o->denies;
 	p->deny = st->o->deny_errno ? FAN_DENY_ERRNO(st->o->deny_errno) : FAN_DENY;
-	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (basename_globs(p->globs))
+		p->cache = fw_vcache_new();
 	p->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->stop_fd < 0 || p->notify_fd < 0)
+	if (p->notify_fd < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "eventfd: %s", strerror(errno));
 	pthread_mutex_init(&p->lock, NULL);
 	*ret = p;
@@ -135,16 +158,43 @@ uint64_t fw_perm_denied(const struct fw_perm *p)
 	return p->denied;
 }
 
+uint64_t fw_perm_checked(const struct fw_perm *p, uint64_t *cached)
+{
+	*cached = p->cached;
+	return p->checked;
+}
+
 /* ---- the reader thread ---- */
 
-static bool should_deny(struct fw_perm *p, struct fan_event *ev)
+/* By the descriptor's path; *known: the path was found whole. */
+static bool path_denied(struct fw_perm *p, struct fan_event *ev, bool *known)
 {
 	struct fan_path path;
 
+	*known = false;
 	if (fan_resolve_path(p->r, ev, &path, NULL) < 0 || !path.path ||
 	    (path.flags & LIBFANOTIFY_PATH_PARTIAL))
 		return false;
+	*known = !(path.flags & LIBFANOTIFY_PATH_DELETED);
 	return fw_globs_match(p->globs, path.path, path.len);
+}
+
+static bool should_deny(struct fw_perm *p, struct fan_event *ev)
+{
+	struct fw_vkey k;
+	bool keyed, deny, known;
+	int v;
+
+	p->checked++;
+	keyed = p->cache && fw_vcache_key(p->cache, fan_event_fd(ev), &k);
+	if (keyed && (v = fw_vcache_get(p->cache, &k)) >= 0) {
+		p->cached++;
+		return v;
+	}
+	deny = path_denied(p, ev, &known);
+	if (keyed && known)
+		fw_vcache_put(p->cache, &k, deny);
+	return deny;
 }
 
 static void remember_denied(struct fw_perm *p, struct fan_event *ev)
@@ -250,31 +300,60 @@ static void report_batch(struct fw_perm *p)
 	(void)!write(p->notify_fd, &one, sizeof(one));
 }
 
+static void on_stop_signal(int sig)
+{
+	(void)sig;	/* only there to interrupt read() */
+}
+
+/* A read error other than an interruption: say it once, do not spin on it. */
+static void read_failed(struct fw_perm *p, int err)
+{
+	struct timespec ts = { .tv_nsec = 1000000 };
+
+	if (!p->read_errors++)
+		fw_warn("permission thread: reading events: %s; trying again", strerror(-err));
+	nanosleep(&ts, NULL);
+}
+
 static void *perm_main(void *arg)
 {
 	struct fw_perm *p = arg;
-	struct pollfd fds[2] = {
-		{ .fd = fan_group_fd(p->g), .events = POLLIN },
-		{ .fd = p->stop_fd, .events = POLLIN },
-	};
+	sigset_t set;
 	int n;
 
 	/* capabilities are per thread: this one drops its own at once */
 	n = fw_caps_limit(p->keep_caps);
 	if (n < 0 && n != -EPERM)
 		fw_warn("permission thread: could not drop capabilities: %s", strerror(-n));
-	for (;;) {
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (fds[1].revents)
-			break;
-		while ((n = fan_group_read(p->g)) >= 0 || n == -EBADMSG || n == -EINTR) {
+	sigemptyset(&set);
+	sigaddset(&set, STOP_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	while (!__atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE)) {
+		/* finishes the last batch (closes its descriptors), then sleeps in read() */
+		n = fan_group_read(p->g);
+		if (n >= 0 || n == -EBADMSG) {
 			answer_batch(p);
 			report_batch(p);
+		} else if (n != -EINTR) {
+			read_failed(p, n);
 		}
 	}
 	fan_group_release(p->g);
 	return NULL;
+}
+
+/* The stop signal: caught (not fatal), without SA_RESTART, only the thread takes it. */
+static void stop_signal_setup(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigset_t set;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(STOP_SIGNAL, &sa, NULL) < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "sigaction: %s", strerror(errno));
+	sigemptyset(&set);
+	sigaddset(&set, STOP_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
 int fw_perm_start(struct fw_perm *p, uint64_t keep)
@@ -282,6 +361,7 @@ int fw_perm_start(struct fw_perm *p, uint64_t keep)
 	int r;
 
 	p->keep_caps = keep;
+	stop_signal_setup();
 	r = pthread_create(&p->thread, NULL, perm_main, p);
 	if (r)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot start the permission thread: %s", strerror(r));
@@ -312,12 +392,20 @@ void fw_perm_drain(struct fw_perm *p, struct fw_state *st)
 
 void fw_perm_stop(struct fw_perm *p)
 {
-	uint64_t one = 1;
+	struct timespec ts;
 
 	if (!p || !p->started)
 		return;
-	(void)!write(p->stop_fd, &one, sizeof(one));
-	pthread_join(p->thread, NULL);
+	__atomic_store_n(&p->stopping, true, __ATOMIC_RELEASE);
+	do {
+		pthread_kill(p->thread, STOP_SIGNAL);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += STOP_RETRY_NS;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+	} while (pthread_timedjoin_np(p->thread, NULL, &ts) == ETIMEDOUT);
 	p->started = false;
 }
 
@@ -338,7 +426,7 @@ void fw_perm_free(struct fw_perm *p)
 		p->head = next;
 	}
 	free(p->batch_denied);
-	close(p->stop_fd);
+	fw_vcache_free(p->cache);
 	close(p->notify_fd);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

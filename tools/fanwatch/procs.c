@@ -18,10 +18,11 @@
 #define NSLOTS 64
 
 struct pslot {
+	struct fan_process p;	/* first: fw_procs_id() finds the slot from it */
 	uint64_t batch;		/* 0: empty */
+	uint64_t id;		/* changes whenever the identity held does */
 	pid_t pid;
 	bool live;
-	struct fan_process p;
 	char comm[17];
 	char *exe;
 	size_t exe_cap;
@@ -29,6 +30,7 @@ struct pslot {
 
 struct fw_procs {
 	uint64_t batch;
+	uint64_t next_id;
 	struct pslot s[NSLOTS];
 };
 
@@ -76,16 +78,44 @@ static void copy_exe(struct pslot *s, const char *exe)
 	s->p.exe = s->exe;
 }
 
-static void fill(struct pslot *s, struct fan_resolver *r, const struct fan_event *ev)
+static bool same_str(const char *a, const char *b)
 {
-	fan_resolve_process(r, ev, &s->p);
-	if (s->p.comm) {
-		strncpy(s->comm, s->p.comm, sizeof(s->comm) - 1);
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The identity just resolved (n) says what the slot said before: same id. */
+static bool same_identity(const struct pslot *s, const struct fan_process *n)
+{
+	const struct fan_process *o = &s->p;
+
+	return s->id && o->pid == n->pid && o->tid == n->tid && o->ppid == n->ppid &&
+	       o->uid == n->uid && o->euid == n->euid && o->gid == n->gid &&
+	       o->flags == n->flags && o->error == n->error &&
+	       same_str(o->comm ? s->comm : NULL, n->comm) &&
+	       same_str(o->exe ? s->exe : NULL, n->exe);
+}
+
+static void fill(struct fw_procs *c, struct pslot *s, struct fan_resolver *r,
+		 const struct fan_event *ev)
+{
+	struct fan_process n;
+
+	fan_resolve_process(r, ev, &n);
+	if (!same_identity(s, &n))
+		s->id = ++c->next_id;
+	s->p = n;
+	if (n.comm) {
+		strncpy(s->comm, n.comm, sizeof(s->comm) - 1);
 		s->comm[sizeof(s->comm) - 1] = '\0';
 		s->p.comm = s->comm;
 	}
-	if (s->p.exe)
-		copy_exe(s, s->p.exe);
+	if (n.exe)
+		copy_exe(s, n.exe);
+}
+
+uint64_t fw_procs_id(const struct fan_process *p)
+{
+	return p ? ((const struct pslot *)p)->id : 0;
 }
 
 const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *r,
@@ -99,7 +129,7 @@ const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *
 		s->batch = c->batch;
 		s->pid = pid;
 		s->live = live;
-		fill(s, r, ev);
+		fill(c, s, r, ev);
 	}
 	return &s->p;
 }

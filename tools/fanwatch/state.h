@@ -103,13 +103,16 @@ void fw_procs_free(struct fw_procs *c);
 void fw_procs_next_batch(struct fw_procs *c);
 const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *r,
 				       const struct fan_event *ev);
+/*
+ * A number for the identity fw_procs_get() returned as p: equal for two
+ * records with the same pid only if their identities are equal, across
+ * batches too (so its formatted form can be reused).
+ */
+uint64_t fw_procs_id(const struct fan_process *p);
 
 /* mounts.c: --mounts, --all */
 void fw_mounts_setup(struct fw_state *st);
 void fw_mark_all_filesystems(struct fw_state *st, uint64_t mask);
-void fw_mounts_free(struct fw_state *st);
-/* Mount point of a mount id seen at startup (mounts older than fanwatch). */
-const char *fw_mounts_known(const struct fw_state *st, uint64_t mnt_id);
 
 /* perm.c: --deny */
 int fw_perm_new(struct fw_state *st, struct fw_perm **ret);
@@ -126,5 +129,7 @@ void fw_perm_drain(struct fw_perm *p, struct fw_state *st);
 void fw_perm_stop(struct fw_perm *p);
 void fw_perm_free(struct fw_perm *p);
 uint64_t fw_perm_denied(const struct fw_perm *p);
+/* Permission events decided, and how many of them from the verdict cache. */
+uint64_t fw_perm_checked(const struct fw_perm *p, uint64_t *cached);
 
 #endif

@@ -352,10 +352,12 @@ static void mark_errors(struct fw_state *st, const char *path)
 }
 
 /*
- * Let the library know a PATH's filesystem through its parent first:
- * otherwise it keeps the marked file or directory itself open for
- * open_by_handle_at(), and once deleted it would never be freed (nor
- * report delete_self).
+ * Let the library know a PATH's filesystem through its parent first.
+ * Early versions of the library kept the first marked object itself open
+ * for open_by_handle_at(): a deleted watched file was never freed and never
+ * reported delete_self.  The library now keeps the mount's root open
+ * instead and events.sh ("file PATH") passes without this call; it stays
+ * because it is harmless (one descriptor on the parent's mount).
  */
 static void note_filesystem(struct fw_state *st, const char *path)
 {
