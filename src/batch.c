@@ -95,6 +95,7 @@ void lf_batch_release(struct fan_group *g)
 	     ev = fan_buffer_next(g->batch, g->batch_len, ev))
 		finish(g, ev, &run);
 	run_flush(&run);
+	lf_mounts_release(g);
 	g->batch = NULL;
 	g->batch_len = 0;
 }

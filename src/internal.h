@@ -137,9 +137,16 @@ int lf_sys_pidfd_send_signal(int pidfd, int sig);
 ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size);
 
 /* ---- groups, marks and the filesystems they touch ---- */
+/*
+ * A mount of a filesystem events may name: its root, by path and unique
+ * mount id.  The descriptor is opened when first needed in a batch and
+ * closed when the batch ends, so a watched filesystem can be unmounted.
+ */
 struct fan_mount {
 	struct fan_fsid fsid;
-	int fd;			/* the root directory of a mount of that filesystem */
+	char *root;		/* absolute path of the mount's root; NULL: fd is kept */
+	uint64_t mnt_id;	/* statx mount id of that root */
+	int fd;			/* -1 when closed */
 };
 
 /* The identity fanotify reports for an object: its filesystem and handle. */
@@ -208,6 +215,8 @@ void lf_perms_shutdown(struct fan_group *g);
 /* marks.c */
 void lf_marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char *path);
 void lf_marks_free(struct fan_group *g);
+/* Close the mount descriptors opened during the batch (keep the kept ones). */
+void lf_mounts_release(struct fan_group *g);
 bool lf_fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b);
 /* The handle fanotify reports for the object fd refers to (O_PATH is fine). */
 int lf_object_handle(int fd, struct obj_handle *h);

@@ -45,20 +45,11 @@ static int open_target(int dirfd, const char *path, bool nofollow)
 	return fd < 0 ? -errno : fd;
 }
 
-FAN_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid)
-{
-	size_t i;
-
-	if (!g || !fsid)
-		return -EINVAL;
-	for (i = 0; i < g->nmounts; i++)
-		if (lf_fsid_equal(&g->mounts[i].fsid, fsid))
-			return g->mounts[i].fd;
-	return -ENOENT;
-}
-
 #ifndef STATX_MNT_ID
-#define STATX_MNT_ID 0x1000	/* Linux 5.8 */
+#define STATX_MNT_ID 0x1000		/* Linux 5.8 */
+#endif
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x4000	/* Linux 6.8: never reused */
 #endif
 
 /* The mount a descriptor is on (statx), and its inode, to see where ".." leads. */
@@ -66,9 +57,9 @@ static int where(int fd, uint64_t *mnt, uint64_t *ino)
 {
 	struct statx st;
 
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &st) < 0)
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE | STATX_INO, &st) < 0)
 		return -errno;
-	*mnt = (st.stx_mask & STATX_MNT_ID) ? st.stx_mnt_id : 0;
+	*mnt = (st.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) ? st.stx_mnt_id : 0;
 	*ino = st.stx_ino;
 	return 0;
 }
@@ -90,24 +81,22 @@ static int parent_dir(int opath_fd)
 }
 
 /*
- * The root directory of the mount the object is on: climb ".." while it
- * stays on the same mount.  Held open for open_by_handle_at() (which
- * refuses O_PATH), it pins nothing anyone can delete, unlike the marked
- * object itself would.
+ * The root directory of the mount the object is on (O_PATH): climb ".."
+ * while it stays on the same mount.  *mnt is that mount's id.
  */
-static int mount_root(int opath_fd, mode_t mode)
+static int mount_root(int opath_fd, mode_t mode, uint64_t *mnt)
 {
 	int cur = S_ISDIR(mode) ? fcntl(opath_fd, F_DUPFD_CLOEXEC, 3) : parent_dir(opath_fd);
-	uint64_t mnt, ino, pmnt, pino;
-	int parent, depth, fd;
+	uint64_t ino, pmnt, pino;
+	int parent, depth;
 
-	if (cur < 0 || where(cur, &mnt, &ino) < 0) {
+	if (cur < 0 || where(cur, mnt, &ino) < 0) {
 		lf_sys_close(cur);
 		return cur < 0 ? cur : -EIO;
 	}
 	for (depth = 0; depth < 4096; depth++) {
 		parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (parent < 0 || where(parent, &pmnt, &pino) < 0 || pmnt != mnt || pino == ino) {
+		if (parent < 0 || where(parent, &pmnt, &pino) < 0 || pmnt != *mnt || pino == ino) {
 			lf_sys_close(parent);
 			break;
 		}
@@ -115,32 +104,116 @@ static int mount_root(int opath_fd, mode_t mode)
 		cur = parent;
 		ino = pino;
 	}
-	fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	lf_sys_close(cur);
-	return fd < 0 ? -errno : fd;
+	return cur;
 }
 
-/* Record a descriptor for fsid unless one is known.  0 if one is known after. */
+/* Open a mount's root for open_by_handle_at() (which refuses O_PATH). */
+static int open_root(const struct fan_mount *m)
+{
+	uint64_t mnt, ino;
+	int fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	/* unmounted, or something else mounted there now: not ours */
+	if (where(fd, &mnt, &ino) < 0 || mnt != m->mnt_id) {
+		lf_sys_close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+/* Is the recorded mount still at its path?  (A held descriptor always is.) */
+static bool mount_alive(const struct fan_mount *m)
+{
+	struct statx st;
+
+	if (!m->root)
+		return true;
+	if (statx(AT_FDCWD, m->root, AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &st) < 0)
+		return false;
+	return (st.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) && st.stx_mnt_id == m->mnt_id;
+}
+
+static struct fan_mount *mount_find(const struct fan_group *g, const struct fan_fsid *fsid)
+{
+	size_t i;
+
+	for (i = 0; i < g->nmounts; i++)
+		if (lf_fsid_equal(&g->mounts[i].fsid, fsid))
+			return &g->mounts[i];
+	return NULL;
+}
+
+FAN_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid)
+{
+	struct fan_mount *m;
+
+	if (!g || !fsid)
+		return -EINVAL;
+	m = mount_find(g, fsid);
+	if (!m)
+		return -ENOENT;
+	if (m->fd < 0)
+		m->fd = open_root(m);
+	return m->fd;
+}
+
+void lf_mounts_release(struct fan_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nmounts; i++)
+		if (g->mounts[i].root && g->mounts[i].fd >= 0) {
+			lf_sys_close(g->mounts[i].fd);
+			g->mounts[i].fd = -1;
+		}
+}
+
+/*
+ * Remember the root of the object's mount for fsid unless one is known.
+ * Its path, not a descriptor: holding one would keep the filesystem from
+ * being unmounted.  Where the root has no path we can reopen (outside our
+ * root directory), keep a descriptor after all.  0 if one is known after.
+ */
 static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opath_fd,
 		      mode_t mode)
 {
-	struct fan_mount *m;
-	int fd;
+	struct fan_mount m = { .fsid = *fsid, .fd = -1 }, *arr, *old;
+	char buf[4096];
+	ssize_t n;
+	int root;
 
-	if (fan_group_mount_fd(g, fsid) >= 0)
+	old = mount_find(g, fsid);
+	if (old && mount_alive(old))
 		return 0;
-	fd = mount_root(opath_fd, mode);
-	if (fd < 0)
-		return fd;
-	m = realloc(g->mounts, (g->nmounts + 1) * sizeof(*m));
-	if (!m) {
-		lf_sys_close(fd);
+	root = mount_root(opath_fd, mode, &m.mnt_id);
+	if (root < 0)
+		return root;
+	n = lf_sys_readlink_fd(root, buf, sizeof(buf) - 1);
+	if (n > 0 && buf[0] == '/') {
+		buf[n] = '\0';
+		m.root = strdup(buf);
+	}
+	if (!m.root)
+		m.fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	lf_sys_close(root);
+	if (!m.root && m.fd < 0)
+		return -ENOMEM;
+	if (old) {		/* the filesystem is back (same fsid), on a new mount */
+		free(old->root);
+		lf_sys_close(old->fd);
+		*old = m;
+		return 0;
+	}
+	arr = realloc(g->mounts, (g->nmounts + 1) * sizeof(*arr));
+	if (!arr) {
+		free(m.root);
+		lf_sys_close(m.fd);
 		return -ENOMEM;
 	}
-	g->mounts = m;
-	m[g->nmounts].fsid = *fsid;
-	m[g->nmounts].fd = fd;
-	g->nmounts++;
+	g->mounts = arr;
+	arr[g->nmounts++] = m;
 	return 0;
 }
 
@@ -266,8 +339,10 @@ void lf_marks_free(struct fan_group *g)
 {
 	size_t i;
 
-	for (i = 0; i < g->nmounts; i++)
+	for (i = 0; i < g->nmounts; i++) {
 		lf_sys_close(g->mounts[i].fd);
+		free(g->mounts[i].root);
+	}
 	free(g->mounts);
 	g->mounts = NULL;
 	g->nmounts = 0;

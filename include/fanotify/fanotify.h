@@ -188,14 +188,21 @@ struct fan_fsid {
 };
 
 /*
- * Record, by hand, a descriptor to use with open_by_handle_at() for the
+ * Record, by hand, the mount root to use with open_by_handle_at() for the
  * filesystem holding dirfd/path (AT_FDCWD and a path, or a descriptor and
- * NULL).  Marks added through the library do this themselves.  0 if
- * recorded or already known, -errno otherwise.
+ * NULL).  Marks added through the library do this themselves.  The root is
+ * kept by path and mount id, not held open, so the filesystem can still be
+ * unmounted.  0 if recorded or already known, -errno otherwise.
  */
 int fan_group_add_mount(struct fan_group *g, int dirfd, const char *path);
 
-/* The recorded descriptor for fsid, or -ENOENT. Owned by the group. */
+/*
+ * A descriptor on the recorded mount root for fsid, opened on first use and
+ * closed when the current batch is finished (fan_group_release() or the
+ * next read) or by fan_group_free().  Owned by the group: do not close it.
+ * Call it from the thread that reads batches.  -ENOENT if none is recorded
+ * or the mount is gone (unmounted, or another mount now at its path).
+ */
 int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid);
 
 /* ------------------------------------------------------------------------

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A filesystem watched by a FID group can still be unmounted: the library
+ * keeps its mount root by path and mount id, and opens a descriptor on it
+ * only while a batch is being resolved.
+ *
+ * Checked: events on a tmpfs resolve to full paths; while a batch is open
+ * fan_group_mount_fd() gives a descriptor on the mount's root, and it is
+ * closed when the batch is finished; a plain umount (not lazy) of the
+ * watched tmpfs then succeeds with the group and resolver still alive;
+ * with a filesystem mounted again at the same place, the old record never
+ * hands out a descriptor on the new mount; marked again, the record is
+ * replaced and events resolve; no descriptor is left behind.  Run on a
+ * tmpfs (the new one has a new fsid) and on an ext4 image mounted again
+ * (the same fsid: the stale record must be noticed and replaced).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "th.h"
+#include "rh.h"
+
+static struct fan_fsid fsid_of(const char *path)
+{
+	struct fan_fsid f;
+	struct statfs st;
+
+	T_EQ(statfs(path, &st), 0);
+	memcpy(f.val, &st.f_fsid, sizeof(f.val));
+	return f;
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static char image[300];
+
+/* A fresh tmpfs, or the ext4 image again. */
+static void mount_fs(const char *where)
+{
+	char cmd[1024];
+
+	if (!image[0]) {
+		if (mount("unmount-test", where, "tmpfs", 0, "size=4m") < 0)
+			th_fail("mount tmpfs on %s: %s", where, strerror(errno));
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "mount -o loop %s %s", image, where);
+	if (system(cmd) != 0)
+		th_fail("%s failed", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	bool ext4 = argc > 1 && !strcmp(argv[1], "ext4");
+	char dir[256], m[300], *p;
+	struct fan_fsid fsid, fsid2;
+	struct rh_evs e = { 0 };
+	struct fan_resolver *r;
+	struct fan_group *g;
+	int fds0, mfd, n;
+
+	th_init(30);
+	th_private_tmpfs(dir, sizeof(dir));
+	snprintf(m, sizeof(m), "%s/m", dir);
+	T_EQ(mkdir(m, 0755), 0);
+	if (ext4) {
+		char edir[256];
+
+		th_private_ext4(edir, sizeof(edir), 16, NULL, image, sizeof(image));
+		T_EQ(umount2(edir, 0), 0);
+	}
+	mount_fs(m);
+	fds0 = th_count_fds();
+
+	g = rh_group(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID, O_RDONLY);
+	r = rh_resolver(g, 0);
+	T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, FAN_CREATE | FAN_ONDIR, m), 0);
+	fsid = fsid_of(m);
+	/* between batches, nothing is held */
+	T_EQ(th_count_fds(), fds0 + 1 /* group */);
+
+	th_write_file(m, "one", 1);
+	n = fan_group_read(g);
+	T_EQ(n, 1);
+	mfd = fan_group_mount_fd(g, &fsid);
+	T_ASSERT(mfd >= 0);
+	T_EQ(fan_group_mount_fd(g, &fsid), mfd);	/* the same one, within a batch */
+	fan_group_release(g);
+	T_ASSERT(!fd_open(mfd));
+
+	/* resolving through rh (which reads and releases batches) */
+	th_write_file(m, "two", 1);
+	usleep(20 * 1000);
+	rh_drain(g, r, &e, false);
+	p = rh_fmt("%s/two", m);
+	rh_expect(&e, FAN_CREATE, p);
+	free(p);
+	rh_evs_free(&e);
+	T_EQ(th_count_fds(), fds0 + 1);
+
+	/* a plain umount, group and resolver alive */
+	if (umount2(m, 0) < 0)
+		th_fail("umount %s with a FID group watching it: %s", m, strerror(errno));
+	printf("plain umount of a watched tmpfs: done\n");
+
+	/* mounted again: the old record must not lead to the new mount */
+	mount_fs(m);
+	fsid2 = fsid_of(m);
+	printf("mounted again: %s fsid\n", memcmp(&fsid, &fsid2, sizeof(fsid)) ? "a new" : "the same");
+	if (ext4)
+		T_ASSERT(!memcmp(&fsid, &fsid2, sizeof(fsid)));
+	T_EQ(fan_group_mount_fd(g, &fsid), -ENOENT);
+	fan_group_release(g);
+
+	/* marked again: the stale record (same fsid or not) is replaced, events resolve */
+	T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, FAN_CREATE | FAN_ONDIR, m), 0);
+	p = rh_fmt("%s/sub", m);	/* a directory no mark recorded: open_by_handle_at */
+	T_EQ(mkdir(p, 0755), 0);
+	th_write_file(p, "three", 1);
+	free(p);
+	usleep(20 * 1000);
+	rh_drain(g, r, &e, false);
+	p = rh_fmt("%s/sub/three", m);
+	rh_expect(&e, FAN_CREATE, p);
+	free(p);
+	rh_evs_free(&e);
+
+	fan_resolver_free(r);
+	fan_group_free(g);
+	T_EQ(umount2(m, 0), 0);
+	T_EQ(th_count_fds(), fds0);
+	return 0;
+}
