@@ -119,6 +119,15 @@ static bool is_self(const struct fan_group *g, pid_t pid)
 	return access(path, F_OK) == 0;
 }
 
+/*
+ * Events SKIP_SELF never hides: a watched object's end and a filesystem's
+ * error are news about what is watched, not echoes of our own actions.  A
+ * deleted directory is freed, and its DELETE_SELF sent, in the context of
+ * whoever drops the last reference: our closing of an event's descriptor
+ * for a file that was in it is enough.
+ */
+#define NEVER_HIDDEN (FAN_DELETE_SELF | FAN_FS_ERROR)
+
 /* Our own event: answer it at once (allow), and maybe hide it.  Visible? */
 static bool handle_self(struct fan_group *g, struct fan_event *ev)
 {
@@ -129,7 +138,7 @@ static bool handle_self(struct fan_group *g, struct fan_event *ev)
 		st |= ST_ANSWERED;
 		g->stats.self_answers++;
 	}
-	if (g->flags & LIBFANOTIFY_SKIP_SELF)
+	if ((g->flags & LIBFANOTIFY_SKIP_SELF) && !(fan_event_mask(ev) & NEVER_HIDDEN))
 		st |= ST_HIDDEN;
 	wr8(ev, MD_RESERVED, st);
 	return !(st & ST_HIDDEN);

@@ -69,7 +69,8 @@ struct fan_group;
 
 /* fan_group_opts.flags */
 #define LIBFANOTIFY_ANSWER_SELF	0x1u	/* allow our own permission events at read time */
-#define LIBFANOTIFY_SKIP_SELF	0x2u	/* hide events of this process (implies ANSWER_SELF) */
+/* hide events of this process (implies ANSWER_SELF), except DELETE_SELF and FS_ERROR */
+#define LIBFANOTIFY_SKIP_SELF	0x2u
 
 #define LIBFANOTIFY_DEFAULT_BUF_SIZE	(256u * 1024u)
 #define LIBFANOTIFY_MIN_BUF_SIZE	4096u

@@ -6,7 +6,9 @@
  * answers explicitly); without the flag it waits until the batch is
  * finished.  Threads are recognised by pid, and by /proc/self/task with
  * FAN_REPORT_TID.  LIBFANOTIFY_SKIP_SELF: our events are not returned by
- * iteration (nor counted by fan_group_read), other processes' are.
+ * iteration (nor counted by fan_group_read), other processes' are; except
+ * DELETE_SELF, which is ours when we close the last descriptor keeping a
+ * directory someone else removed alive.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,7 +16,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "live.h"
@@ -152,6 +156,45 @@ static void skip_self_perm(void)
 	fan_group_free(g);
 }
 
+/*
+ * Another process removes a directory while we hold a file that was in it
+ * open: the directory is freed, and its DELETE_SELF sent, when we close
+ * that file, in our context.  SKIP_SELF must not hide it (our chmod of the
+ * directory before, an ATTRIB, stays hidden).
+ */
+static void skip_self_keeps_delete_self(void)
+{
+	char gone[300], f[320];
+	struct fan_group *g;
+	struct fan_event *ev;
+	pid_t child;
+	int fd;
+
+	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_FID, 0);
+	lv_join(gone, sizeof(gone), dir, "gone");
+	lv_join(f, sizeof(f), gone, "f");
+	T_EQ(mkdir(gone, 0755), 0);
+	th_write_file(gone, "f", 1);
+	g = group(FAN_CLASS_NOTIF | FAN_REPORT_FID, LIBFANOTIFY_SKIP_SELF,
+		  FAN_DELETE_SELF | FAN_ATTRIB | FAN_ONDIR, gone);
+	T_EQ(chmod(gone, 0700), 0);	/* ours: hidden */
+	T_EQ(lv_read(g, 2000), 0);
+	fd = open(f, O_RDONLY | O_CLOEXEC);
+	T_ASSERT(fd >= 0);
+	child = fork();
+	T_ASSERT(child >= 0);
+	if (child == 0)
+		_exit(unlink(f) == 0 && rmdir(gone) == 0 ? 0 : 1);
+	lv_expect_exit(child, 0, "removing the directory");
+	close(fd);		/* the directory's last reference */
+	T_EQ(lv_read(g, 2000), 1);
+	ev = fan_group_first_event(g);
+	T_ASSERT(fan_event_mask(ev) & FAN_DELETE_SELF);
+	T_EQ(fan_event_pid(ev), getpid());
+	T_EQ(fan_group_next_event(g, ev), NULL);
+	fan_group_free(g);
+}
+
 int main(void)
 {
 	th_init(50);
@@ -170,6 +213,7 @@ int main(void)
 	printf("ANSWER_SELF with FAN_REPORT_TID: ok\n");
 	skip_self_notify();
 	skip_self_perm();
-	printf("SKIP_SELF: ok\nPASS\n");
+	skip_self_keeps_delete_self();
+	printf("SKIP_SELF: ok (DELETE_SELF shown)\nPASS\n");
 	return 0;
 }
