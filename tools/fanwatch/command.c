@@ -42,8 +42,11 @@ void fw_command_start(struct fw_state *st, const struct rlimit *nofile)
 		fw_fatal(FW_EXIT_RUNTIME, "pipe: %s", strerror(errno));
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot start %s: %s", st->o->command[0], strerror(errno));
+	if (pid < 0) {
+		const char *why = strerror(errno);
+
+		fw_fatal(FW_EXIT_RUNTIME, "cannot start %s: %s", fw_qpath(st->o->command[0]), why);
+	}
 	if (pid == 0)
 		child_exec(st->o->command, pipefd[1], nofile);
 	close(pipefd[1]);
@@ -52,7 +55,7 @@ void fw_command_start(struct fw_state *st, const struct rlimit *nofile)
 	/* the pipe closes on exec; an errno on it means exec failed */
 	if (read(pipefd[0], &err, sizeof(err)) == sizeof(err)) {
 		waitpid(pid, NULL, 0);
-		fw_fatal(err == ENOENT ? 127 : 126, "cannot run %s: %s", st->o->command[0],
+		fw_fatal(err == ENOENT ? 127 : 126, "cannot run %s: %s", fw_qpath(st->o->command[0]),
 			 strerror(err));
 	}
 	close(pipefd[0]);

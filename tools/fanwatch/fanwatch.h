@@ -6,6 +6,7 @@
 #ifndef FANWATCH_H
 #define FANWATCH_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,17 @@ enum { FW_EXIT_OK = 0, FW_EXIT_RUNTIME = 1, FW_EXIT_USAGE = 2 };
 /* fw_fatal(): message on stderr, exit with status. */
 __attribute__((noreturn, format(printf, 2, 3))) void fw_fatal(int status, const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void fw_warn(const char *fmt, ...);
+/*
+ * Write "fanwatch: MESSAGE\n" (then tail, if not NULL) to stderr in one
+ * write, the message escaped (fw_text_escape_line) so that nothing in it,
+ * a file name say, can end its line or forge another.
+ */
+void fw_vmessage(const char *fmt, va_list ap, const char *tail);
+/*
+ * A path for a message, quoted as in text output.  Owned by fanwatch: valid
+ * until the same thread's fourth next call.
+ */
+const char *fw_qpath(const char *path);
 
 /* ---- events (events.c) ---- */
 
@@ -169,6 +181,13 @@ void fw_text_record(struct fw_out *out, const struct fw_record *rec);
 void fw_json_record(struct fw_out *out, const struct fw_record *rec);
 /* Text: a path as written in text mode (raw or quoted with escapes). */
 void fw_text_path(struct fw_out *out, const char *s, size_t len);
+/* Text: the same, as a malloc'd string ("?" for NULL; NULL if out of memory). */
+char *fw_text_quote(const char *s);
+/*
+ * A message line: control characters, invalid UTF-8 and line-breaking or
+ * reordering code points escaped as in quoted text; dst holds 4 * len.
+ */
+size_t fw_text_escape_line(char *dst, const char *s, size_t len);
 /* JSON: a string value (or null) plus, if bytes had to be replaced, ,"<key>_raw":"base64". */
 void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len);
 /* Free what the JSON writer keeps between records. */

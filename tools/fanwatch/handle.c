@@ -184,10 +184,11 @@ static void on_root_self(struct ectx *c)
 		if (!c->p.path || c->p.len != r->len || memcmp(c->p.path, r->path, r->len))
 			continue;
 		if (c->mask & FAN_DELETE_SELF)
-			fw_warn("watched %s %s was deleted", r->is_dir ? "directory" : "file", r->path);
+			fw_warn("watched %s %s was deleted", r->is_dir ? "directory" : "file",
+				fw_qpath(r->path));
 		else
 			fw_warn("watched %s %s was moved: paths under it are reported by its old "
-				"name", r->is_dir ? "directory" : "file", r->path);
+				"name", r->is_dir ? "directory" : "file", fw_qpath(r->path));
 	}
 }
 

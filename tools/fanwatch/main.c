@@ -28,30 +28,6 @@
 
 static struct rlimit orig_nofile;
 
-void fw_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fanwatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void fw_fatal(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("fanwatch: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	/* the kernel allows whatever permission event is pending when we go */
-	exit(status);
-}
-
 /* Deep trees keep one descriptor per level open while walking. */
 static void raise_nofile(void)
 {

@@ -175,7 +175,8 @@ static void mark_one_fs(struct fw_state *st, const char *mp, const char *type)
 	if (r == 0)
 		st->nfs++;
 	else if (!pseudo_error(r))
-		fw_warn("cannot watch the filesystem at %s (%s): %s", mp, type, strerror(-r));
+		fw_warn("cannot watch the filesystem at %s (%s): %s", fw_qpath(mp), type,
+			strerror(-r));
 }
 
 void fw_mark_all_filesystems(struct fw_state *st, uint64_t mask)

@@ -61,11 +61,9 @@ static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("fanwatch: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	fw_vmessage(fmt, ap, "Try 'fanwatch --help' for more information.\n");
 	va_end(ap);
-	fputs("\nTry 'fanwatch --help' for more information.\n", stderr);
 	exit(FW_EXIT_USAGE);
 }
 
@@ -170,7 +168,7 @@ static uint64_t parse_events(const char *list)
 	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
 		bit = fw_event_from_name(tok);
 		if (!bit) {
-			fprintf(stderr, "fanwatch: --events: unknown event '%s'\n", tok);
+			fw_warn("--events: unknown event '%s'", tok);
 			list_valid_events();
 			free(copy);
 			exit(FW_EXIT_USAGE);

@@ -28,10 +28,12 @@ static int open_output(const struct fw_opts *o)
 	fd = open(o->output, flags, 0600);
 	if (fd < 0 && errno == ELOOP && !o->follow_output_symlink)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: it is a symbolic link "
-			 "(use --follow-output-symlink to allow that)", o->output);
-	if (fd < 0)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: %s", o->output,
-			 strerror(errno));
+			 "(use --follow-output-symlink to allow that)", fw_qpath(o->output));
+	if (fd < 0) {
+		const char *why = strerror(errno);
+
+		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: %s", fw_qpath(o->output), why);
+	}
 	return fd;
 }
 

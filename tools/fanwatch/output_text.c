@@ -7,6 +7,7 @@
  * filename can never end a line early, fake a column or a second event.
  * A raw token never starts with '"', so the rule is reversible.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fanwatch.h"
@@ -114,6 +115,51 @@ void fw_text_path(struct fw_out *out, const char *str, size_t len)
 		i += put_quoted_char(&p, s + i, len - i);
 	*p++ = '"';
 	out->len += (size_t)(p - start);
+}
+
+char *fw_text_quote(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len = str ? strlen(str) : 0, i = 0;
+	char *buf, *p;
+
+	if (!str)
+		return strdup("?");
+	if (!needs_quotes(s, len))
+		return strdup(str);
+	buf = p = malloc(len * 4 + 3);
+	if (!buf)
+		return NULL;
+	*p++ = '"';
+	while (i < len)
+		i += put_quoted_char(&p, s + i, len - i);
+	*p++ = '"';
+	*p = '\0';
+	return buf;
+}
+
+size_t fw_text_escape_line(char *dst, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char *p = dst;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			*p++ = (char)s[i++];
+			continue;
+		}
+		n = s[i] < 0x80 ? 0 : fw_utf8_seq(s + i, len - i, &cp);
+		if (n && !unicode_unsafe(cp)) {
+			memcpy(p, s + i, n);
+			p += n;
+			i += n;
+			continue;
+		}
+		i += put_quoted_char(&p, s + i, len - i);
+	}
+	return (size_t)(p - dst);
 }
 
 static void pad(struct fw_out *out, size_t used, size_t col)

@@ -128,7 +128,7 @@ static int perm_mark(struct fw_perm *p, unsigned int flags, uint64_t mask, int f
 	int r = fan_group_mark(p->g, flags, mask, fd, path);
 
 	if (r == -EOPNOTSUPP || r == -EINVAL)
-		fw_warn("%s: this filesystem refuses permission events%s (%s)", path ? path : "PATH",
+		fw_warn("%s: this filesystem refuses permission events%s (%s)", path ? fw_qpath(path) : "PATH",
 			p->deny != FAN_DENY ? " from a pre-content group" : "", strerror(-r));
 	return r;
 }

@@ -93,7 +93,7 @@ static unsigned int mark_warnings;
 static void mark_failed(const char *path, int err)
 {
 	if (++mark_warnings <= 5)
-		fw_warn("cannot watch %s: %s%s", path, strerror(-err),
+		fw_warn("cannot watch %s: %s%s", fw_qpath(path), strerror(-err),
 			err == -ENOSPC ? " (too many marks: see /proc/sys/fs/fanotify/max_user_marks)"
 				       : "");
 	else if (mark_warnings == 6)
@@ -174,7 +174,8 @@ static void walk_dir(struct walk *w, int fd)
 	DIR *d;
 
 	if (w->depth >= MAX_DEPTH) {
-		fw_warn("%s: more than %d levels deep, not descending", w->path.s, MAX_DEPTH);
+		fw_warn("%s: more than %d levels deep, not descending", fw_qpath(w->path.s),
+			MAX_DEPTH);
 		close(fd);
 		return;
 	}
@@ -199,7 +200,7 @@ static void walk_dir(struct walk *w, int fd)
 /* A PATH given on the command line that cannot be watched at all. */
 static void root_failed(const char *path, int err)
 {
-	fw_fatal(FW_EXIT_RUNTIME, "cannot watch %s: %s%s", path, strerror(-err),
+	fw_fatal(FW_EXIT_RUNTIME, "cannot watch %s: %s%s", fw_qpath(path), strerror(-err),
 		 err == -EACCES || err == -EPERM ? " (no permission to read it)" : "");
 }
 
@@ -330,9 +331,9 @@ static void mark_wide(struct fw_state *st, unsigned int type, const char *path, 
 		fw_fatal(FW_EXIT_RUNTIME, "%s needs CAP_SYS_ADMIN", mark_type_name(type));
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot watch the %s of %s: %s",
-			 type == FAN_MARK_MOUNT ? "mount" : "filesystem", path, strerror(-r));
+			 type == FAN_MARK_MOUNT ? "mount" : "filesystem", fw_qpath(path), strerror(-r));
 	if (st->perm && fw_perm_mark_scope(st->perm, type, path) < 0)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot add the permission mark on %s", path);
+		fw_fatal(FW_EXIT_RUNTIME, "cannot add the permission mark on %s", fw_qpath(path));
 }
 
 /* fs_error: a filesystem mark (Linux 5.16) on each PATH's filesystem. */
@@ -347,7 +348,7 @@ static void mark_errors(struct fw_state *st, const char *path)
 		fw_fatal(FW_EXIT_RUNTIME, "this kernel does not support the 'fs_error' event (it "
 			 "needs Linux %s)", fan_event_since(FAN_FS_ERROR));
 	if (r < 0)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot watch errors of the filesystem of %s: %s", path,
+		fw_fatal(FW_EXIT_RUNTIME, "cannot watch errors of the filesystem of %s: %s", fw_qpath(path),
 			 strerror(-r));
 }
 
@@ -380,12 +381,13 @@ static void mark_file(struct fw_state *st, const struct fw_root *root)
 	r = fan_group_mark(st->notif, FAN_MARK_ADD, mask, AT_FDCWD, root->path);
 
 	if (r < 0)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot watch %s: %s", root->path, strerror(-r));
+		fw_fatal(FW_EXIT_RUNTIME, "cannot watch %s: %s", fw_qpath(root->path), strerror(-r));
 	if (!st->perm)
 		return;
 	fd = open(root->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fw_perm_mark_fd(st->perm, fd, false) < 0)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot add the permission mark on %s", root->path);
+		fw_fatal(FW_EXIT_RUNTIME, "cannot add the permission mark on %s",
+			 fw_qpath(root->path));
 	close(fd);
 }
 
@@ -433,8 +435,11 @@ static void add_root(struct fw_state *st, const char *arg)
 	struct stat sb;
 	char *real = realpath(arg, NULL);
 
-	if (!real || stat(real, &sb) < 0)
-		fw_fatal(FW_EXIT_USAGE, "cannot watch %s: %s", arg, strerror(errno));
+	if (!real || stat(real, &sb) < 0) {
+		const char *why = strerror(errno);
+
+		fw_fatal(FW_EXIT_USAGE, "cannot watch %s: %s", fw_qpath(arg), why);
+	}
 	r = realloc(st->roots, (st->nroots + 1) * sizeof(*r));
 	if (!r)
 		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
