@@ -39,7 +39,7 @@ fi
 
 work=$(mktemp -d /tmp/libfanotify-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-failed=0
+failed=0 total=0
 for h in "${harnesses[@]}"; do
 	mkdir -p "$work/$h/corpus" "$work/$h/artifacts"
 	cp test/fuzz/corpus/"$h"/* "$work/$h/corpus/"
@@ -54,6 +54,7 @@ for h in "${harnesses[@]}"; do
 	corpus=$(find "$work/$h/corpus" -type f | wc -l)
 	printf 'fuzz-%-7s %s s: %s executions, %s, corpus %s inputs, exit %d\n' \
 		"$h" "$secs" "${execs:-?}" "${cov:-cov: ?}" "$corpus" "$rc"
+	total=$((total + ${execs:-0}))
 	if ((rc != 0)) || compgen -G "$work/$h/artifacts/*" >/dev/null; then
 		failed=1
 		mkdir -p "$build/crashes/$h"
@@ -63,4 +64,5 @@ for h in "${harnesses[@]}"; do
 		echo "fuzz-$h: crashed; inputs and log in $build/crashes/$h/" >&2
 	fi
 done
+printf 'fuzz: %d executions in total, %s\n' "$total" "$( ((failed)) && echo "crashes found" || echo "no crash")"
 exit $failed

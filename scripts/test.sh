@@ -6,13 +6,20 @@
 #
 #   scripts/test.sh            everything (what CI runs)
 #   FUZZ_SECONDS=0 scripts/test.sh     skip the fuzzing step
+#
+# The suites include 'stress' (test/stress: a million events through the
+# library and fanwatch, permission load, killed listeners, output faults,
+# bad input): about 3 minutes in each build.  Longer runs of it:
+#   STRESS_EVENTS=10000000 STRESS_SECONDS=60 STRESS_KILLS=500 STRESS_CYCLES=20 \
+#     meson test -C build-ci --suite stress --timeout-multiplier 20
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 
 scripts/deps.sh
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long the run has taken so far (CI's limit is 90 minutes).
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 setup() {	# setup DIR [meson options...]
 	local dir=$1; shift
