@@ -8,30 +8,7 @@
 . "${FWT_DIR:?}/lib.sh"
 
 FWX="python3 $FWT_DIR/fwtext.py"
-names=(
-	$'new\nline'
-	'dq"uote'
-	"sq'uote"
-	'back\slash'
-	$'tab\there'
-	$'ctl\x01\x02\x1b[31mred\x7f'
-	$'cr\rreturn'
-	$'bad\xffutf8'
-	$'half\xc3'
-	$'overlong\xc0\xaf'
-	$'surrogate\xed\xa0\x80'
-	'spa ce'
-	'arrow -> x'
-	'x [dir]'
-	'"leading quote'
-	'","pid":1,"x":"'
-	'été 日本'
-	$'ls\xe2\x80\xa8sep'
-	$'bidi\xe2\x80\xaeevil'
-	"$(printf 'L%.0s' {1..255})"
-	"$(printf '\xff%.0s' {1..255})"
-	"$(printf 'é%.0s' {1..127})x"
-)
+hostile_names 255
 : >"$LOG/expect"
 for n in "${names[@]}"; do
 	printf '%s\0' "$W/$n" >>"$LOG/expect"

@@ -55,6 +55,39 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Names no output may let through as they are: line breaks, quotes,
+# backslashes, control and escape bytes, invalid UTF-8, line separators and
+# bidi overrides, spaces and JSON lookalikes.  hostile_names LEN: these,
+# then three names of LEN bytes (ASCII, invalid UTF-8, two-byte UTF-8),
+# into the array "names".
+hostile_names() {
+	local n=$1
+	names=(
+		$'new\nline'
+		'dq"uote'
+		"sq'uote"
+		'back\slash'
+		$'tab\there'
+		$'ctl\x01\x02\x1b[31mred\x7f'
+		$'cr\rreturn'
+		$'bad\xffutf8'
+		$'half\xc3'
+		$'overlong\xc0\xaf'
+		$'surrogate\xed\xa0\x80'
+		'spa ce'
+		'arrow -> x'
+		'x [dir]'
+		'"leading quote'
+		'","pid":1,"x":"'
+		'été 日本'
+		$'ls\xe2\x80\xa8sep'
+		$'bidi\xe2\x80\xaeevil'
+		"$(printf 'L%.0s' $(seq "$n"))"
+		"$(printf '\xff%.0s' $(seq "$n"))"
+		"$(printf '\xc3\xa9%.0s' $(seq $(((n - 1) / 2))))x"
+	)
+}
+
 # fw_start NAME ARGS...: fanwatch in the background (stdout $LOG/NAME.out,
 # stderr $LOG/NAME.err); returns once it printed its startup line (within
 # FW_START_WAIT seconds, default 10).

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -236,4 +237,14 @@ void rh_drop_privileges(void)
 	if (syscall(SYS_capget, &h, d) < 0)
 		th_fail("capget: %s", strerror(errno));
 	T_EQ(d[0].effective | d[1].effective | d[0].permitted | d[1].permitted, 0);
+}
+
+struct fan_fsid rh_fsid_of(const char *path)
+{
+	struct fan_fsid f;
+	struct statfs st;
+
+	T_EQ(statfs(path, &st), 0);
+	memcpy(f.val, &st.f_fsid, sizeof(f.val));
+	return f;
 }

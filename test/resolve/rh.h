@@ -54,6 +54,9 @@ void rh_dump(const struct rh_evs *e);
 /* Fail unless no event with these bits has path. */
 void rh_expect_none(const struct rh_evs *e, uint64_t mask, const char *path);
 
+/* The fsid fanotify reports for the filesystem holding path (statfs f_fsid). */
+struct fan_fsid rh_fsid_of(const char *path);
+
 /* printf into a fresh malloc'd string. */
 char *rh_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -22,16 +22,6 @@
 
 #define MASK (FAN_CREATE | FAN_CLOSE_WRITE | FAN_DELETE | FAN_ONDIR)
 
-static struct fan_fsid fsid_of(const char *path)
-{
-	struct fan_fsid f;
-	struct statfs st;
-
-	T_EQ(statfs(path, &st), 0);
-	memcpy(f.val, &st.f_fsid, sizeof(f.val));
-	return f;
-}
-
 int main(void)
 {
 	char t[256], x[256], u[256], *pt, *px, *pu;
@@ -46,7 +36,7 @@ int main(void)
 	th_private_ext4(x, sizeof(x), 32, NULL, NULL, 0);
 	th_private_tmpfs(t, sizeof(t));
 	th_private_tmpfs(u, sizeof(u));
-	ft = fsid_of(t), fx = fsid_of(x), fu = fsid_of(u);
+	ft = rh_fsid_of(t), fx = rh_fsid_of(x), fu = rh_fsid_of(u);
 	T_ASSERT(memcmp(&ft, &fx, sizeof(ft)) && memcmp(&ft, &fu, sizeof(ft)));
 	fds = th_count_fds();
 	g = rh_group(FAN_REPORT_DFID_NAME | FAN_REPORT_FID, O_RDONLY);

@@ -28,16 +28,6 @@
 #include "th.h"
 #include "rh.h"
 
-static struct fan_fsid fsid_of(const char *path)
-{
-	struct fan_fsid f;
-	struct statfs st;
-
-	T_EQ(statfs(path, &st), 0);
-	memcpy(f.val, &st.f_fsid, sizeof(f.val));
-	return f;
-}
-
 static bool fd_open(int fd)
 {
 	return fcntl(fd, F_GETFD) >= 0;
@@ -86,7 +76,7 @@ int main(int argc, char **argv)
 	g = rh_group(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID, O_RDONLY);
 	r = rh_resolver(g, 0);
 	T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, FAN_CREATE | FAN_ONDIR, m), 0);
-	fsid = fsid_of(m);
+	fsid = rh_fsid_of(m);
 	/* between batches, nothing is held */
 	T_EQ(th_count_fds(), fds0 + 1 /* group */);
 
@@ -116,7 +106,7 @@ int main(int argc, char **argv)
 
 	/* mounted again: the old record must not lead to the new mount */
 	mount_fs(m);
-	fsid2 = fsid_of(m);
+	fsid2 = rh_fsid_of(m);
 	printf("mounted again: %s fsid\n", memcmp(&fsid, &fsid2, sizeof(fsid)) ? "a new" : "the same");
 	if (ext4)
 		T_ASSERT(!memcmp(&fsid, &fsid2, sizeof(fsid)));
