@@ -42,6 +42,8 @@ struct fan_resolver {
 	struct sbuf tail;		/* long_dir_path()'s collected names */
 	struct pcache *procs;
 	struct dcache *mounts;		/* mount id -> mount point, for detach events */
+	int fd_dir;			/* /proc/self/fd (O_PATH), -1 until first needed */
+	unsigned int fd_dir_gen;	/* lf_fork_generation() when it was opened */
 };
 
 int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out);
@@ -52,6 +54,8 @@ size_t lf_rec_key(unsigned char *key, const struct fan_info *rec);
 void lf_sync_pinned(struct fan_resolver *r);
 
 /* resolve_fd.c: path of an open descriptor; LIBFANOTIFY_PATH_DELETED in *flags */
+void lf_fd_dir_init(struct fan_resolver *r);
+void lf_fd_dir_close(struct fan_resolver *r);
 int lf_fd_path(struct fan_resolver *r, int fd, struct sbuf *out, unsigned int *flags);
 
 /* resolve_mount.c */

@@ -6,11 +6,17 @@
  * for a directory deeper than that, climb through ".." until an
  * ancestor's path fits, collecting names; a non-directory has no ".." to
  * climb and gets -ENAMETOOLONG.
+ *
+ * The links are read relative to a descriptor on /proc/self/fd kept by the
+ * resolver: readlinkat(dir, "N") skips the walk of "/proc/self/fd", about
+ * 0.9 us of 2.9 per call here.  That directory is the opening process's
+ * table, so a child of fork() opens its own (pthread_atfork generation).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +24,55 @@
 #include "resolve.h"
 
 #define DELETED_SUFFIX " (deleted)"
+
+static unsigned int lf_fork_gen;
+static pthread_once_t lf_fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_child(void)
+{
+	__atomic_add_fetch(&lf_fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void fork_register(void)
+{
+	(void)pthread_atfork(NULL, NULL, fork_child);
+}
+
+void lf_fd_dir_init(struct fan_resolver *r)
+{
+	(void)pthread_once(&lf_fork_once, fork_register);
+	r->fd_dir = -1;
+}
+
+void lf_fd_dir_close(struct fan_resolver *r)
+{
+	lf_sys_close(r->fd_dir);
+	r->fd_dir = -1;
+}
+
+/* readlink of /proc/self/fd/<fd>, through the kept directory when there is one. */
+static ssize_t fd_readlink(struct fan_resolver *r, int fd, char *buf, size_t size)
+{
+	unsigned int gen = __atomic_load_n(&lf_fork_gen, __ATOMIC_RELAXED);
+	char name[12], *p = name + sizeof(name);
+	ssize_t n;
+
+	if (fd < 0)
+		return -EBADF;
+	if (r->fd_dir < 0 || r->fd_dir_gen != gen) {
+		lf_fd_dir_close(r);
+		r->fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		r->fd_dir_gen = gen;
+		if (r->fd_dir < 0)
+			return lf_sys_readlink_fd(fd, buf, size);
+	}
+	*--p = '\0';
+	do
+		*--p = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	n = readlinkat(r->fd_dir, p, buf, size);
+	return n < 0 ? -errno : n;
+}
 
 /* Name of the entry of dir whose inode is st; for paths beyond PATH_MAX. */
 static int name_in(int dirfd, const struct stat *st, struct sbuf *name)
@@ -95,7 +150,7 @@ static int long_dir_path(struct fan_resolver *r, int fd, struct sbuf *out)
 
 		if (lf_sbuf_reserve(out, 4097) < 0)
 			break;
-		n = lf_sys_readlink_fd(cur, out->s, 4096);
+		n = fd_readlink(r, cur, out->s, 4096);
 		if (n > 0 && n < 4096 && out->s[0] == '/') {
 			out->len = (size_t)n;
 			out->s[n] = '\0';
@@ -143,7 +198,7 @@ int lf_fd_path(struct fan_resolver *r, int fd, struct sbuf *out, unsigned int *f
 
 	if (lf_sbuf_reserve(out, 4097) < 0)
 		return -ENOMEM;
-	n = lf_sys_readlink_fd(fd, out->s, 4096);
+	n = fd_readlink(r, fd, out->s, 4096);
 	if (n == -ENAMETOOLONG)
 		return long_dir_path(r, fd, out);
 	if (n < 0)

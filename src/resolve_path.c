@@ -72,6 +72,7 @@ FAN_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_o
 	r->mounts = lf_dcache_new(256u << 10);
 	r->procs = lf_pcache_new(o.proc_cache_entries ? o.proc_cache_entries : 1024);
 	r->pinned_gen = (uint64_t)-1;
+	lf_fd_dir_init(r);
 	if (!r->cache || !r->pinned || !r->mounts || !r->procs) {
 		fan_resolver_free(r);
 		return -ENOMEM;
@@ -92,6 +93,7 @@ FAN_EXPORT void fan_resolver_free(struct fan_resolver *r)
 	lf_dcache_free(r->pinned);
 	lf_dcache_free(r->mounts);
 	lf_pcache_free(r->procs);
+	lf_fd_dir_close(r);
 	for (i = 0; i < 2; i++)
 		lf_sbuf_free(&r->out[i]);
 	lf_sbuf_free(&r->scratch);

@@ -19,27 +19,6 @@
 #include "th.h"
 #include "rh.h"
 
-/* Does any descriptor of ours lead to path (or "path (deleted)")? */
-static bool held_open(const char *path)
-{
-	char link[300], target[4096];
-	size_t len = strlen(path);
-	struct dirent *d;
-	bool found = false;
-	DIR *dir = opendir("/proc/self/fd");
-	ssize_t n;
-
-	T_ASSERT(dir);
-	while ((d = readdir(dir)) && !found) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%s", d->d_name);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n > 0 && (size_t)n >= len && !memcmp(target, path, len))
-			found = true;
-	}
-	closedir(dir);
-	return found;
-}
-
 int main(void)
 {
 	char dir[256], sub[300], link[64], root[4096], *file;
@@ -74,7 +53,7 @@ int main(void)
 	T_ASSERT(n > 0);
 	root[n] = '\0';
 	T_STREQ(root, dir);
-	T_ASSERT(!held_open(file));
+	T_ASSERT(!rh_holds(file));
 
 	T_EQ(unlink(file), 0);
 	usleep(50 * 1000);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -247,4 +248,25 @@ struct fan_fsid rh_fsid_of(const char *path)
 	T_EQ(statfs(path, &st), 0);
 	memcpy(f.val, &st.f_fsid, sizeof(f.val));
 	return f;
+}
+
+bool rh_holds(const char *path)
+{
+	char link[300], target[4096];
+	size_t len = strlen(path);
+	struct dirent *d;
+	bool found = false;
+	DIR *dir = opendir("/proc/self/fd");
+	ssize_t n;
+
+	T_ASSERT(dir);
+	while ((d = readdir(dir)) && !found) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", d->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n >= (ssize_t)len && !memcmp(target, path, len) &&
+		    (n == (ssize_t)len || target[len] == '/' || target[len] == ' '))
+			found = true;
+	}
+	closedir(dir);
+	return found;
 }

@@ -57,6 +57,9 @@ void rh_expect_none(const struct rh_evs *e, uint64_t mask, const char *path);
 /* The fsid fanotify reports for the filesystem holding path (statfs f_fsid). */
 struct fan_fsid rh_fsid_of(const char *path);
 
+/* Does a descriptor of ours lead to path, under it, or to "path (deleted)"? */
+bool rh_holds(const char *path);
+
 /* printf into a fresh malloc'd string. */
 char *rh_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
