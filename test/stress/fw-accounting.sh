@@ -29,6 +29,7 @@ OPENERS=${STRESS_OPENERS:?STRESS_OPENERS is not set}
 target=${STRESS_EVENTS:-1000000}
 RSS_SLACK_KIB=1024
 HELD_FDS=32	# libfanotify's resolver, pidfd groups: src/resolve_proc.c HELD_MAX x 2
+FD_DIR=1	# a resolver's /proc/self/fd, from the first path it reads (src/resolve_fd.c)
 BATCH_FDS=8192	# descriptors one read can bring: far below the 65536 a batch could
 CHUNK=20000	# workload iterations per chunk (about 50000 records)
 
@@ -80,8 +81,8 @@ grep -q '^fanwatch: watching' "$LOG/fw.err" || fail "fanwatch did not start"
 fds0=$(fds_of "$FWPID")
 note "$mode: fanwatch pid $FWPID watching with $fds0 descriptors, RSS $(rss_of "$FWPID") KiB"
 
-allowed=$fds0
-[[ $mode == pidfd ]] && allowed=$((fds0 + HELD_FDS))
+allowed=$((fds0 + FD_DIR))
+[[ $mode == pidfd ]] && allowed=$((fds0 + FD_DIR + HELD_FDS))
 max_during=0 max_after=0 handled=0 chunk=0 cp=0 denied=0
 checkpoints=($((target / 10)) $((target / 2)) "$target")
 rss=()

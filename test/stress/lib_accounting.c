@@ -13,8 +13,9 @@
  * to a process; one event fd in 1000 is taken and closed by the caller.
  *
  * Checked: after each batch is released, the open descriptors are exactly
- * those of the group and its resolver (with pidfds, plus at most the 32
- * /proc descriptors the resolver keeps), sampled every 64 batches and at
+ * those of the group and its resolver (its /proc/self/fd once it has read
+ * a path, and with pidfds at most the 32 /proc descriptors it keeps),
+ * sampled every 64 batches and at
  * 100k, 500k and 1M events; exactly the starting ones after
  * fan_resolver_free() + fan_group_free(); the RSS at 500k and at 1M events
  * exceeds the RSS at 100k by at most RSS_SLACK_KIB (the read buffer, the
@@ -65,6 +66,8 @@
  * group's by that much, never more.
  */
 #define RESOLVER_HELD_FDS 32
+/* The resolver's /proc/self/fd (src/resolve_fd.c), from its first path on. */
+#define RESOLVER_FD_DIR 1
 
 struct mode {
 	const char *name;
@@ -198,7 +201,8 @@ static void handle(struct run *run, struct fan_event *ev)
 /* Between batches only the group's and the resolver's descriptors are open. */
 static void check_fds(struct run *run, const char *when)
 {
-	int n = th_count_fds(), max = run->fds_group + (run->m->pidfd ? RESOLVER_HELD_FDS : 0);
+	int n = th_count_fds(),
+	    max = run->fds_group + RESOLVER_FD_DIR + (run->m->pidfd ? RESOLVER_HELD_FDS : 0);
 
 	if (n < run->fds_group || n > max)
 		th_fail("%s: %d descriptors open, expected %d to %d (after %" PRIu64 " events)",
