@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Bad input: every option with a wrong value, a missing path, options that
 # exclude each other: exit 2 and a message naming the problem; an output
-# file that cannot be written: exit 1; -o never follows a symlink unless
-# --follow-output-symlink.  Nothing crashes (a crash is not 1 or 2).
+# file that cannot be written: exit 1; -o never follows a symlink (the file
+# or a directory above it) unless --follow-output-symlink.  Nothing crashes
+# (a crash is not 1 or 2).
 . "${FWT_DIR:?}/lib.sh"
 
 u() { expect_status 2 "$@"; }
@@ -63,6 +64,15 @@ expect_status 1 'is a symbolic link .*--follow-output-symlink' "$FW" -o "$TMP/li
 [[ $(cat "$TMP/target") == precious ]] || fail "the symlink's target was truncated"
 "$FW" -o "$TMP/link" --follow-output-symlink -t 0.1 "$W" 2>/dev/null || fail "--follow-output-symlink refused"
 [[ ! -s $TMP/target ]] || fail "--follow-output-symlink did not write through the link"
+# a symlink on a directory above the file is not followed either
+mkdir "$TMP/real"
+ln -s "$TMP/real" "$TMP/linkdir"
+expect_status 1 'directory on its path, is a symbolic link .*--follow-output-symlink' \
+	"$FW" -o "$TMP/linkdir/out" "$W"
+[[ ! -e $TMP/real/out ]] || fail "-o went through a symlinked directory"
+"$FW" -o "$TMP/linkdir/out" --follow-output-symlink -t 0.1 "$W" 2>/dev/null ||
+	fail "--follow-output-symlink refused a symlinked directory"
+[[ -e $TMP/real/out ]] || fail "--follow-output-symlink did not write through the directory link"
 "$FW" -o "$TMP/new.log" -t 0.1 "$W" 2>/dev/null
 [[ $(stat -c %a "$TMP/new.log") == 600 ]] || fail "output file mode $(stat -c %a "$TMP/new.log"), expected 600"
 note "output files: ok"

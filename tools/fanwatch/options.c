@@ -105,7 +105,7 @@ static void print_help(void)
 	       "Output:\n"
 	       "  -j, --json             JSON Lines, one object per event\n"
 	       "  -o, --output FILE      write to FILE (created mode 0600, truncated)\n"
-	       "      --follow-output-symlink  allow FILE to be a symbolic link\n"
+	       "      --follow-output-symlink  follow symbolic links to FILE\n"
 	       "  -c, --count            print a summary when done instead of a stream\n"
 	       "      --top N            paths and processes in the summary (default 10)\n"
 	       "  -t, --timeout SECONDS  stop after SECONDS (fractions allowed)\n"

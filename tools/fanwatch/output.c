@@ -11,24 +11,52 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fanwatch.h"
 
 #define OUT_BUF_SIZE (1u << 20)
 
+#ifndef RESOLVE_NO_SYMLINKS
+#define RESOLVE_NO_SYMLINKS 0x04	/* Linux 5.6 */
+#endif
+
+/* struct open_how of openat2(2), for headers older than Linux 5.6 */
+struct fw_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+
+/*
+ * Without --follow-output-symlink no symbolic link is followed anywhere on
+ * the way to the file: a link planted where the output goes, or on a
+ * directory above it, must not redirect it.  openat2(2) where the kernel
+ * has it; before Linux 5.6, O_NOFOLLOW (the last component only).
+ */
+static int open_nofollow(const char *path, int flags)
+{
+	struct fw_open_how how = { .flags = (uint64_t)flags, .mode = 0600,
+				   .resolve = RESOLVE_NO_SYMLINKS };
+	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS)
+		fd = open(path, flags | O_NOFOLLOW, 0600);
+	return (int)fd;
+}
+
 static int open_output(const struct fw_opts *o)
 {
 	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY;
 	int fd;
 
-	/* a symlink planted where the log goes must not redirect it */
-	if (!o->follow_output_symlink)
-		flags |= O_NOFOLLOW;
-	fd = open(o->output, flags, 0600);
+	fd = o->follow_output_symlink ? open(o->output, flags, 0600)
+				      : open_nofollow(o->output, flags);
 	if (fd < 0 && errno == ELOOP && !o->follow_output_symlink)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: it is a symbolic link "
-			 "(use --follow-output-symlink to allow that)", fw_qpath(o->output));
+		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: it, or a directory on "
+			 "its path, is a symbolic link (use --follow-output-symlink to allow "
+			 "that)", fw_qpath(o->output));
 	if (fd < 0) {
 		const char *why = strerror(errno);
 
