@@ -16,54 +16,25 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "permq.h"
 
 #define OPENERS 8
 #define OPENS 500
 #define WORKERS 4
-#define QSIZE 1024
 
 static char dir[256];
 static struct fan_group *g;
 
 /* The work queue: a ring of deferred events. */
-static struct fan_perm *queue[QSIZE];
-static unsigned int qhead, qtail;
-static bool stopping;
-static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t qcond = PTHREAD_COND_INITIALIZER;
-
 static unsigned long events_read, answers, answer_errors, not_permission;
 static bool reader_stop;	/* atomic */
-
-static void push(struct fan_perm *p)
-{
-	pthread_mutex_lock(&qlock);
-	if (qtail - qhead >= QSIZE)
-		th_fail("work queue overflow");
-	queue[qtail++ % QSIZE] = p;
-	pthread_cond_signal(&qcond);
-	pthread_mutex_unlock(&qlock);
-}
-
-static struct fan_perm *pop(void)
-{
-	struct fan_perm *p = NULL;
-
-	pthread_mutex_lock(&qlock);
-	while (qhead == qtail && !stopping)
-		pthread_cond_wait(&qcond, &qlock);
-	if (qhead != qtail)
-		p = queue[qhead++ % QSIZE];
-	pthread_mutex_unlock(&qlock);
-	return p;
-}
 
 static void *worker(void *arg)
 {
 	struct fan_perm *p;
 
 	(void)arg;
-	while ((p = pop())) {
+	while ((p = th_permq_pop())) {
 		if (!fan_event_is_permission(fan_perm_event(p)))
 			__atomic_add_fetch(&not_permission, 1, __ATOMIC_RELAXED);
 		if (fan_perm_respond(p, FAN_ALLOW, NULL) == 0)
@@ -93,7 +64,7 @@ static void *reader(void *arg)
 			events_read++;
 			if (fan_event_defer(g, ev, &p) < 0)
 				th_fail("fan_event_defer failed");
-			push(p);
+			th_permq_push(p);
 		}
 	}
 	return NULL;
@@ -148,10 +119,7 @@ int main(void)
 
 	__atomic_store_n(&reader_stop, true, __ATOMIC_RELEASE);
 	T_EQ(pthread_join(rd, NULL), 0);
-	pthread_mutex_lock(&qlock);
-	stopping = true;
-	pthread_cond_broadcast(&qcond);
-	pthread_mutex_unlock(&qlock);
+	th_permq_close();
 	for (i = 0; i < WORKERS; i++)
 		T_EQ(pthread_join(workers[i], NULL), 0);
 

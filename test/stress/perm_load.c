@@ -33,48 +33,19 @@
 
 #include <fanotify/fanotify.h>
 
+#include "permq.h"
 #include "stress.h"
 
 #define WORKERS_MAX 32
-#define QSIZE 4096
 #define MAX_LATENCY_NS (5ull * 1000000000u)
 
 static struct fan_group *g;
-
-static struct fan_perm *queue[QSIZE];
-static unsigned int qhead, qtail;
-static bool qstop;
-static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t qcond = PTHREAD_COND_INITIALIZER;
 
 static uint32_t deny_verdict = FAN_DENY;
 static uint64_t access_mask = FAN_ACCESS_PERM;
 static bool reader_stop;
 static uint64_t events_read, open_events, access_events;	/* reader thread */
 static uint64_t answers, deny_answers, answer_errors, not_perm;	/* atomics */
-
-static void push(struct fan_perm *p)
-{
-	pthread_mutex_lock(&qlock);
-	if (qtail - qhead >= QSIZE)
-		th_fail("work queue overflow (%u pending)", qtail - qhead);
-	queue[qtail++ % QSIZE] = p;
-	pthread_cond_signal(&qcond);
-	pthread_mutex_unlock(&qlock);
-}
-
-static struct fan_perm *pop(void)
-{
-	struct fan_perm *p = NULL;
-
-	pthread_mutex_lock(&qlock);
-	while (qhead == qtail && !qstop)
-		pthread_cond_wait(&qcond, &qlock);
-	if (qhead != qtail)
-		p = queue[qhead++ % QSIZE];
-	pthread_mutex_unlock(&qlock);
-	return p;
-}
 
 /* deny_verdict for the open of a deny-* file, FAN_ALLOW for anything else. */
 static uint32_t verdict(const struct fan_event *ev)
@@ -100,7 +71,7 @@ static void *worker(void *arg)
 	struct fan_perm *p;
 	uint32_t v;
 
-	while ((p = pop())) {
+	while ((p = th_permq_pop())) {
 		if (!fan_event_is_permission(fan_perm_event(p)))
 			__atomic_add_fetch(&not_perm, 1, __ATOMIC_RELAXED);
 		v = verdict(fan_perm_event(p));
@@ -144,7 +115,7 @@ static void read_batch(void)
 		r = fan_event_defer(g, ev, &p);
 		if (r < 0)
 			th_fail("fan_event_defer: %s", strerror(-r));
-		push(p);
+		th_permq_push(p);
 	}
 }
 
@@ -189,10 +160,7 @@ static void stop_threads(pthread_t rd, pthread_t *w, int nw)
 
 	__atomic_store_n(&reader_stop, true, __ATOMIC_RELEASE);
 	T_EQ(pthread_join(rd, NULL), 0);
-	pthread_mutex_lock(&qlock);
-	qstop = true;
-	pthread_cond_broadcast(&qcond);
-	pthread_mutex_unlock(&qlock);
+	th_permq_close();
 	for (i = 0; i < nw; i++)
 		T_EQ(pthread_join(w[i], NULL), 0);
 }
