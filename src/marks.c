@@ -173,8 +173,10 @@ void lf_mounts_release(struct fan_group *g)
 /*
  * Remember the root of the object's mount for fsid unless one is known.
  * Its path, not a descriptor: holding one would keep the filesystem from
- * being unmounted.  Where the root has no path we can reopen (outside our
- * root directory), keep a descriptor after all.  0 if one is known after.
+ * being unmounted.  Where that path does not lead back to the same mount
+ * (outside our root directory, detached, of another mount namespace, or
+ * covered by a later mount), keep a descriptor after all.  0 if one is
+ * known after.
  */
 static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opath_fd,
 		      mode_t mode)
@@ -194,6 +196,11 @@ static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opat
 	if (n > 0 && buf[0] == '/') {
 		buf[n] = '\0';
 		m.root = strdup(buf);
+	}
+	/* a detached mount, one of another namespace, or one covered by another */
+	if (m.root && !mount_alive(&m)) {
+		free(m.root);
+		m.root = NULL;
 	}
 	if (!m.root)
 		m.fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
