@@ -27,11 +27,14 @@ static pid_t owner;
 
 static void unmount_all(void)
 {
-	/* umount2() and rmdir() are async-signal-safe: usable from on_alarm() */
+	/*
+	 * umount2() and rmdir() are async-signal-safe: usable from on_alarm().
+	 * The directory goes even when the test unmounted it itself.
+	 */
 	while (nmounts > 0) {
 		nmounts--;
-		if (umount2(mounts[nmounts], MNT_DETACH) == 0)
-			rmdir(mounts[nmounts]);
+		(void)umount2(mounts[nmounts], MNT_DETACH);
+		(void)rmdir(mounts[nmounts]);
 	}
 }
 
@@ -83,6 +86,11 @@ static void cleanup_mounts(void)
 	/* Only the process that mounted cleans up (children exit through here too). */
 	if (getpid() == owner)
 		unmount_all();
+}
+
+void th_cleanup(void)
+{
+	cleanup_mounts();
 }
 
 static void enter_private_ns(void)

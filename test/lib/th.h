@@ -46,6 +46,9 @@ __attribute__((noreturn, format(printf, 3, 4))) void th_fail_at(const char *file
  */
 void th_private_tmpfs(char *dir, size_t size);
 
+/* Unmount and remove them now, for a test that leaves through _exit(). */
+void th_cleanup(void);
+
 /*
  * Same, with a loop-mounted ext4 image of size_mb MiB (made with
  * mkfs.ext4 inside a private tmpfs).  Skips if mkfs.ext4 or loop devices

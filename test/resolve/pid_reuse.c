@@ -190,5 +190,6 @@ int main(void)
 	 * mount namespace.
 	 */
 	fflush(stdout);
+	th_cleanup();
 	_exit(status);
 }
