@@ -123,16 +123,20 @@ static int open_root(const struct fan_mount *m)
 	return fd;
 }
 
-/* Is the recorded mount still at its path?  (A held descriptor always is.) */
-static bool mount_alive(const struct fan_mount *m)
+/* Does path lead to the root of mount mnt (not another mounted there since)? */
+static bool path_leads_to(const char *path, uint64_t mnt)
 {
 	struct statx st;
 
-	if (!m->root)
-		return true;
-	if (statx(AT_FDCWD, m->root, AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &st) < 0)
+	if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_MNT_ID_UNIQUE, &st) < 0)
 		return false;
-	return (st.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) && st.stx_mnt_id == m->mnt_id;
+	return (st.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) && st.stx_mnt_id == mnt;
+}
+
+/* Is the recorded mount still at its path?  (A held descriptor always is.) */
+static bool mount_alive(const struct fan_mount *m)
+{
+	return !m->root || path_leads_to(m->root, m->mnt_id);
 }
 
 static struct fan_mount *mount_find(const struct fan_group *g, const struct fan_fsid *fsid)
@@ -184,7 +188,7 @@ static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opat
 	struct fan_mount m = { .fsid = *fsid, .fd = -1 }, *arr, *old;
 	char buf[4096];
 	ssize_t n;
-	int root;
+	int root, err;
 
 	old = mount_find(g, fsid);
 	if (old && mount_alive(old))
@@ -193,20 +197,19 @@ static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opat
 	if (root < 0)
 		return root;
 	n = lf_sys_readlink_fd(root, buf, sizeof(buf) - 1);
-	if (n > 0 && buf[0] == '/') {
+	if (n > 0)
 		buf[n] = '\0';
+	/* not so for a detached mount, one of another namespace, one covered by another */
+	if (n > 0 && buf[0] == '/' && path_leads_to(buf, m.mnt_id)) {
 		m.root = strdup(buf);
-	}
-	/* a detached mount, one of another namespace, or one covered by another */
-	if (m.root && !mount_alive(&m)) {
-		free(m.root);
-		m.root = NULL;
-	}
-	if (!m.root)
+		err = m.root ? 0 : -ENOMEM;
+	} else {
 		m.fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = m.fd < 0 ? -errno : 0;
+	}
 	lf_sys_close(root);
-	if (!m.root && m.fd < 0)
-		return -ENOMEM;
+	if (err)
+		return err;
 	if (old) {		/* the filesystem is back (same fsid), on a new mount */
 		free(old->root);
 		lf_sys_close(old->fd);

@@ -43,7 +43,7 @@ struct fan_resolver {
 	struct pcache *procs;
 	struct dcache *mounts;		/* mount id -> mount point, for detach events */
 	int fd_dir;			/* /proc/self/fd (O_PATH), -1 until first needed */
-	unsigned int fd_dir_gen;	/* lf_fork_generation() when it was opened */
+	unsigned int fd_dir_gen;	/* fork generation (resolve_fd.c) it was opened in */
 };
 
 int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out);

@@ -54,24 +54,13 @@ void lf_fd_dir_close(struct fan_resolver *r)
 static ssize_t fd_readlink(struct fan_resolver *r, int fd, char *buf, size_t size)
 {
 	unsigned int gen = __atomic_load_n(&lf_fork_gen, __ATOMIC_RELAXED);
-	char name[12], *p = name + sizeof(name);
-	ssize_t n;
 
-	if (fd < 0)
-		return -EBADF;
 	if (r->fd_dir < 0 || r->fd_dir_gen != gen) {
 		lf_fd_dir_close(r);
 		r->fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		r->fd_dir_gen = gen;
-		if (r->fd_dir < 0)
-			return lf_sys_readlink_fd(fd, buf, size);
 	}
-	*--p = '\0';
-	do
-		*--p = (char)('0' + fd % 10);
-	while ((fd /= 10) > 0);
-	n = readlinkat(r->fd_dir, p, buf, size);
-	return n < 0 ? -errno : n;
+	return lf_sys_readlink_fd_at(r->fd_dir, fd, buf, size);
 }
 
 /* Name of the entry of dir whose inode is st; for paths beyond PATH_MAX. */

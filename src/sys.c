@@ -76,31 +76,28 @@ int lf_sys_pidfd_send_signal(int pidfd, int sig)
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
 
-/* "/proc/self/fd/N" by hand: snprintf() costs more than the readlink() here. */
-static void fd_link(char *out, int fd)
+ssize_t lf_sys_readlink_fd_at(int fd_dir, int fd, char *buf, size_t size)
 {
 	static const char prefix[] = "/proc/self/fd/";
-	char digits[12];
-	int n = 0;
-
-	memcpy(out, prefix, sizeof(prefix) - 1);
-	out += sizeof(prefix) - 1;
-	do
-		digits[n++] = (char)('0' + fd % 10);
-	while ((fd /= 10) > 0);
-	while (n)
-		*out++ = digits[--n];
-	*out = '\0';
-}
-
-ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size)
-{
-	char link[32];
+	char link[sizeof(prefix) + 12], *p = link + sizeof(link);
 	ssize_t n;
 
 	if (fd < 0)
 		return -EBADF;
-	fd_link(link, fd);
-	n = readlink(link, buf, size);
+	/* the digits by hand: snprintf() costs more than the readlink() here */
+	*--p = '\0';
+	do
+		*--p = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	if (fd_dir < 0) {
+		p -= sizeof(prefix) - 1;
+		memcpy(p, prefix, sizeof(prefix) - 1);
+	}
+	n = readlinkat(fd_dir < 0 ? AT_FDCWD : fd_dir, p, buf, size);
 	return n < 0 ? -errno : n;
+}
+
+ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size)
+{
+	return lf_sys_readlink_fd_at(-1, fd, buf, size);
 }

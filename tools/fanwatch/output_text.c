@@ -95,11 +95,22 @@ static size_t put_quoted_char(char **pp, const unsigned char *s, size_t left)
 	return n;
 }
 
+/* s quoted with escapes into dst (room for 4 * len + 2); returns the bytes written. */
+static size_t quote_into(char *dst, const unsigned char *s, size_t len)
+{
+	char *p = dst;
+	size_t i = 0;
+
+	*p++ = '"';
+	while (i < len)
+		i += put_quoted_char(&p, s + i, len - i);
+	*p++ = '"';
+	return (size_t)(p - dst);
+}
+
 void fw_text_path(struct fw_out *out, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	char *p, *start;
-	size_t i = 0;
 
 	if (!str) {
 		fw_out_put(out, "?", 1);
@@ -109,32 +120,22 @@ void fw_text_path(struct fw_out *out, const char *str, size_t len)
 		fw_out_put(out, str, len);
 		return;
 	}
-	start = p = fw_out_reserve(out, len * 4 + 2);
-	*p++ = '"';
-	while (i < len)
-		i += put_quoted_char(&p, s + i, len - i);
-	*p++ = '"';
-	out->len += (size_t)(p - start);
+	out->len += quote_into(fw_out_reserve(out, len * 4 + 2), s, len);
 }
 
 char *fw_text_quote(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t len = str ? strlen(str) : 0, i = 0;
-	char *buf, *p;
+	size_t len = str ? strlen(str) : 0;
+	char *buf;
 
 	if (!str)
 		return strdup("?");
 	if (!needs_quotes(s, len))
 		return strdup(str);
-	buf = p = malloc(len * 4 + 3);
-	if (!buf)
-		return NULL;
-	*p++ = '"';
-	while (i < len)
-		i += put_quoted_char(&p, s + i, len - i);
-	*p++ = '"';
-	*p = '\0';
+	buf = malloc(len * 4 + 3);
+	if (buf)
+		buf[quote_into(buf, s, len)] = '\0';
 	return buf;
 }
 
