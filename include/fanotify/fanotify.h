@@ -36,9 +36,9 @@ extern "C" {
  * ------------------------------------------------------------------------ */
 
 #define LIBFANOTIFY_VERSION_MAJOR 1
-#define LIBFANOTIFY_VERSION_MINOR 0
+#define LIBFANOTIFY_VERSION_MINOR 1
 #define LIBFANOTIFY_VERSION_MICRO 0
-#define LIBFANOTIFY_VERSION "1.0.0"
+#define LIBFANOTIFY_VERSION "1.1.0"
 
 /* True when the headers are at least version major.minor.micro. */
 #define LIBFANOTIFY_CHECK_VERSION(major, minor, micro)                      \
