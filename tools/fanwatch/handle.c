@@ -235,6 +235,7 @@ static bool report(struct ectx *c)
 		return false;
 	rec.proc = process(c);
 	rec.proc_id = fw_procs_id(rec.proc);
+	rec.ident = fw_procs_ident(rec.proc);
 	fw_emit(st, &rec);
 	return true;
 }

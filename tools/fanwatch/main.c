@@ -161,7 +161,7 @@ static void print_summary(const struct fw_state *st)
 
 /* ---- the loop ---- */
 
-enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_N };
+enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_PROCS, PFD_N };
 
 struct loop {
 	struct fw_state *st;
@@ -289,6 +289,9 @@ static void loop_init(struct loop *l, struct fw_state *st, int sigfd)
 					    .events = POLLIN };
 	l->fds[PFD_TREE] = (struct pollfd){ .fd = st->tree ? fw_proctree_fd(st->tree) : -1,
 					    .events = POLLIN };
+	/* the resolver's process table (exits, forks) keeps up between batches */
+	l->fds[PFD_PROCS] = (struct pollfd){ .fd = st->res ? fan_resolver_fd(st->res) : -1,
+					     .events = POLLIN };
 	if (st->o->timeout > 0) {
 		end = now_mono() + st->o->timeout;
 		l->deadline.tv_sec = (time_t)end;
@@ -335,6 +338,8 @@ static void loop_once(struct loop *l)
 		read_signals(l);
 	if (l->fds[PFD_TREE].revents)
 		fw_proctree_drain(st->tree);
+	if (l->fds[PFD_PROCS].revents)
+		fan_resolver_read(st->res);
 	if (l->fds[PFD_NOTIF].revents)
 		got = read_group(l, st->notif, fw_handle_batch, BATCHES_PER_WAKEUP);
 	if (l->fds[PFD_MNT].revents)

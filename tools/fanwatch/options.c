@@ -24,6 +24,8 @@
 enum {
 	OPT_COMM = 0x100, OPT_INCLUDE, OPT_EXCLUDE, OPT_MOUNT, OPT_FILESYSTEM, OPT_ALL,
 	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW,
+	/* who did it */
+	OPT_PARENTS, OPT_SHOW,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +48,9 @@ static const struct option long_opts[] = {
 	{ "deny-errno", required_argument, NULL, OPT_DENY_ERRNO },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "follow-output-symlink", no_argument, NULL, OPT_FOLLOW },
+	/* who did it */
+	{ "parents", optional_argument, NULL, OPT_PARENTS },
+	{ "show", required_argument, NULL, OPT_SHOW },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -96,6 +101,14 @@ static void print_help(void)
 	       "  -- COMMAND [ARGS]      run COMMAND once watching has begun; show only what\n"
 	       "                         it and its descendants do; exit with its status\n"
 	       "\n"
+	       "Who did it:\n"
+	       "      --parents[=N]      also each process's parents, nearest first, up to\n"
+	       "                         pid 1 or N of them (default %d); with COMMAND, up\n"
+	       "                         to the command\n"
+	       "      --show LIST        text output also shows these fields of the process:\n"
+	       "                         ppid uid user gid cgroup mntns exe attribution, or\n"
+	       "                         all (JSON always has them)\n"
+	       "\n"
 	       "Permission mode:\n"
 	       "      --deny GLOB        deny open and exec of matching files (repeatable);\n"
 	       "                         the opener sees EPERM\n"
@@ -127,7 +140,7 @@ static void print_help(void)
 	       "\n"
 	       "Exit status: 0 success, 1 runtime error, 2 usage error; with COMMAND, its\n"
 	       "status (128+N if killed by signal N).  See fanwatch(1).\n",
-	       def);
+	       def, FW_PARENTS_DEFAULT);
 }
 
 static void print_version(void)
@@ -223,6 +236,45 @@ static void push_nonempty(struct fw_strv *sv, const char *opt, char *s)
 	strv_push(sv, s);
 }
 
+/* ---- who did it: --parents, --show ---- */
+
+static const struct { const char *name; unsigned int bit; } show_names[] = {
+	{ "ppid", FW_SHOW_PPID }, { "uid", FW_SHOW_UID }, { "user", FW_SHOW_USER },
+	{ "gid", FW_SHOW_GID }, { "cgroup", FW_SHOW_CGROUP }, { "mntns", FW_SHOW_MNTNS },
+	{ "exe", FW_SHOW_EXE }, { "attribution", FW_SHOW_ATTRIBUTION },
+};
+
+static unsigned int parse_show(const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL, *p;
+	unsigned int bits = 0;
+	size_t i, n = sizeof(show_names) / sizeof(show_names[0]);
+
+	if (!copy)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	if (!*list || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
+		usage_error("--show: empty field name in '%s'", list);
+	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
+		for (i = 0; i < n && strcmp(tok, show_names[i].name); i++)
+			;
+		if (i < n)
+			bits |= show_names[i].bit;
+		else if (!strcmp(tok, "all"))
+			bits |= ~0u;
+		else
+			usage_error("--show: unknown field '%s' (fields: ppid uid user gid cgroup mntns "
+				    "exe attribution all)", tok);
+	}
+	free(copy);
+	return bits;
+}
+
+static unsigned int parse_parents(const char *arg)
+{
+	return arg ? (unsigned int)parse_count("--parents", arg, FW_PARENTS_MAX)
+		   : FW_PARENTS_DEFAULT;
+}
+
 static void push_pid(struct fw_opts *o, const char *s)
 {
 	pid_t *v = realloc(o->pids, (o->npids + 1) * sizeof(*v));
@@ -273,6 +325,9 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 	case OPT_DENY_ERRNO: o->deny_errno = parse_deny_errno(arg); break;
 	case OPT_TOP: o->top = (unsigned int)parse_count("--top", arg, 1000000); break;
 	case OPT_FOLLOW: o->follow_output_symlink = true; break;
+	/* who did it */
+	case OPT_PARENTS: o->parents = parse_parents(arg); break;
+	case OPT_SHOW: o->show |= parse_show(arg); break;
 	case 'h': print_help(); exit(FW_EXIT_OK);
 	case 'V': print_version(); exit(FW_EXIT_OK);
 	default: usage_error("unknown or incomplete option");

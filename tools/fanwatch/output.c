@@ -79,7 +79,7 @@ static bool want_color(const struct fw_opts *o)
 
 int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 {
-	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json };
+	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json, .show = o->show };
 	if (o->output)
 		out->fd = open_output(o);
 	out->color = want_color(o);

@@ -98,7 +98,9 @@ bool fw_filter_pid(struct fw_state *st, pid_t pid);
 bool fw_filter_paths(const struct fw_state *st, const struct fw_record *rec);
 
 /* procs.c: process identities, looked up once per process per batch */
-struct fw_procs *fw_procs_new(void);
+struct fw_procs *fw_procs_new(const struct fw_state *st);
+/* The resolver's options for the reporting group: its process table if privileged. */
+const struct fan_resolver_opts *fw_procs_resolver_opts(const struct fw_state *st);
 void fw_procs_free(struct fw_procs *c);
 void fw_procs_next_batch(struct fw_procs *c);
 const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *r,
@@ -109,6 +111,8 @@ const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *
  * batches too (so its formatted form can be reused).
  */
 uint64_t fw_procs_id(const struct fan_process *p);
+/* The identity fields of p (returned by fw_procs_get()), NULL for NULL. */
+const struct fw_ident *fw_procs_ident(const struct fan_process *p);
 
 /* mounts.c: --mounts, --all */
 void fw_mounts_setup(struct fw_state *st);
