@@ -572,6 +572,32 @@ int lf_proctab_find(struct proctab *t, pid_t pid, uint64_t after, struct lf_prec
 }
 
 /*
+ * The fork of the process whose exit is the latest of pid after `after`:
+ * the fork that precedes that exit (a later holder's fork comes after the
+ * exit, an older holder's before its own exit).  -ESRCH when no exit came
+ * after `after`, or no fork before it is known.
+ */
+int lf_proctab_exited_fork(struct proctab *t, pid_t pid, uint64_t after, uint64_t *fork_ts)
+{
+	struct slot *s = slot_find(t, pid);
+	bool exited = false;
+	struct cnent *c;
+	uint64_t seq;
+
+	if (!s)
+		return -ESRCH;
+	for (seq = s->cn_head; (c = cn_at(t, seq)) && c->pid == pid; seq = c->prev) {
+		if (c->exit && c->ts > after)
+			exited = true;
+		else if (!c->exit && exited) {
+			*fork_ts = c->ts;
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
+/*
  * The latest fork of pid at or before at, and whether a fork of pid came
  * after it.  For the ancestry: who held a pid at a given time.
  */

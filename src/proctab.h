@@ -46,6 +46,8 @@ int lf_proctab_fd(const struct proctab *t);
  */
 int lf_proctab_find(struct proctab *t, pid_t pid, uint64_t after, struct lf_precord *out,
 		    uint64_t *bound);
+/* The fork of the process of pid whose exit came last, after `after` (the ancestry). */
+int lf_proctab_exited_fork(struct proctab *t, pid_t pid, uint64_t after, uint64_t *fork_ts);
 /* The latest fork of pid at or before `at`; whether pid was forked again since. */
 int lf_proctab_fork_before(struct proctab *t, pid_t pid, uint64_t at, uint64_t *fork_ts,
 			   bool *later_fork);

@@ -796,9 +796,10 @@ static bool forked_since(struct proctab *t, pid_t pid, uint64_t since, bool *kno
 }
 
 /*
- * The parents of a recorded process, from ppid, its parent when it
- * exited.  Some time before that exit is known: `since`, the later of the
- * fork its record is from or after (lf_proctab_find's bound) and the
+ * The parents of a recorded process (pid), from ppid, its parent when it
+ * exited.  Some time before that exit is known: `since`, the latest of
+ * the fork its record is from or after (lf_proctab_find's bound), its own
+ * fork if the connector shows it (the fork before its exit), and the
  * connector's start (a recorded process exited after the table began).
  * If no fork of ppid came after it, the live process holding ppid now
  * held it then.  If none holds it now, the parent was reaped, and its own
@@ -807,11 +808,11 @@ static bool forked_since(struct proctab *t, pid_t pid, uint64_t since, bool *kno
  * it, and its parent was not a zombie when the process exited, so its
  * record was sent after the table's quarantine and is not lost.
  */
-static size_t walk_recorded(struct fan_resolver *r, pid_t ppid, uint64_t bound,
+static size_t walk_recorded(struct fan_resolver *r, pid_t pid, pid_t ppid, uint64_t bound,
 			    struct fan_process_parent *out, size_t n, size_t max)
 {
 	struct proctab *t = r->procs->tab;
-	uint64_t since, start = lf_proctab_cn_start(t);
+	uint64_t since, start = lf_proctab_cn_start(t), fork_ts;
 	struct lf_precord rec;
 	char comm[32];
 	bool known;
@@ -819,6 +820,8 @@ static size_t walk_recorded(struct fan_resolver *r, pid_t ppid, uint64_t bound,
 
 	while (n < max && ppid > 0) {
 		since = bound > start ? bound : start;
+		if (lf_proctab_exited_fork(t, pid, bound, &fork_ts) == 0 && fork_ts > since)
+			since = fork_ts;
 		qfd = (int)syscall(SYS_pidfd_open, ppid, 0);
 		err = errno;
 		if (qfd >= 0) {
@@ -841,6 +844,7 @@ static size_t walk_recorded(struct fan_resolver *r, pid_t ppid, uint64_t bound,
 			return n;
 		}
 		parent_set(&out[n++], ppid, LIBFANOTIFY_PROC_RECORDED, rec.comm);
+		pid = ppid;
 		ppid = rec.ppid;
 	}
 	return n;
@@ -860,7 +864,7 @@ FAN_EXPORT int fan_resolve_parents(struct fan_resolver *r, const struct fan_even
 	if (!e || ret < 0)
 		return ret < 0 ? ret : -ESRCH;
 	if (p.flags & LIBFANOTIFY_PROC_RECORDED)
-		return (int)walk_recorded(r, p.ppid, e->bound, out, 0, max);
+		return (int)walk_recorded(r, p.tid, p.ppid, e->bound, out, 0, max);
 	if (p.flags & LIBFANOTIFY_PROC_VERIFIED)
 		return (int)walk_live(fan_event_pidfd(ev), LIBFANOTIFY_PROC_VERIFIED, out, 0, max);
 	/* best effort, as the process itself: whoever has its pid now */
