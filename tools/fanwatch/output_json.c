@@ -254,13 +254,14 @@ static void put_flags(struct fw_out *out, unsigned int flags)
 		put_lit(out, ",\"decision\":\"deny\"");
 }
 
+/* How the name (and the ids with it) was learnt; "unknown" without a name. */
 const char *fw_attribution(const struct fan_process *p)
 {
-	if (p && (p->flags & LIBFANOTIFY_PROC_VERIFIED))
+	if (!p || !p->comm)
+		return "unknown";
+	if (p->flags & LIBFANOTIFY_PROC_VERIFIED)
 		return "verified";
-	if (p && (p->flags & LIBFANOTIFY_PROC_RECORDED))
-		return "recorded";
-	return p && p->comm ? "unverified" : "unknown";
+	return p->flags & LIBFANOTIFY_PROC_RECORDED ? "recorded" : "unverified";
 }
 
 static void put_opt_num(struct fw_out *out, const char *key, size_t klen, bool known, int64_t v)
