@@ -76,6 +76,7 @@ struct pcache {
 	uint64_t now_ms;
 	struct proctab *tab;	/* LIBFANOTIFY_RESOLVER_PROC_TABLE, if it could be set up */
 	uint64_t tab_seq;	/* the batch the table was last read for */
+	uint64_t tab_ms;	/* and when (coarse ms) */
 	struct fan_resolver_proc_stats st;
 	struct held held[HELD_MAX];
 	struct pentry e[];
@@ -646,10 +647,15 @@ static struct pentry *resolve_entry(struct fan_resolver *r, const struct fan_eve
 		*ret = no_pidfd(r, pid, pidfd, out);
 		return NULL;
 	}
-	/* read the table once a batch at least: records arrive with the time they were read */
-	if (c->tab && c->tab_seq != seq) {
+	/*
+	 * Read the table with the batches too (once a clock tick at most):
+	 * records count from the time they are read, so a caller that does
+	 * not poll fan_resolver_fd() still gets them in time.
+	 */
+	if (c->tab && c->tab_seq != seq && batch_now_ms(c, seq) != c->tab_ms) {
 		lf_proctab_update(c->tab);
 		c->tab_seq = seq;
+		c->tab_ms = c->now_ms;
 	}
 	if (pidfd >= 0 && fstat(pidfd, &st) == 0)
 		ino = st.st_ino;
