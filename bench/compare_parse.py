@@ -172,6 +172,7 @@ def parse_fsnotifywait(t, d):
 
 PARSERS = {"raw_reader": parse_raw, "raw_fd": parse_raw, "raw_nopidfd": parse_raw,
            "raw_batched": parse_raw, "raw_batched_cr": parse_raw, "fanwatch": parse_fanwatch,
+           "fanwatch_base": parse_fanwatch,
            "fatrace": parse_fatrace, "fsnotifywait": parse_fsnotifywait}
 
 

@@ -161,7 +161,7 @@ static void print_summary(const struct fw_state *st)
 
 /* ---- the loop ---- */
 
-enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_PROCS, PFD_N };
+enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_N };
 
 struct loop {
 	struct fw_state *st;
@@ -169,6 +169,8 @@ struct loop {
 	struct timespec deadline;
 	bool has_deadline, forwarded, bad_batch_warned;
 	double last_events;	/* when a wakeup last found events */
+	bool table;		/* the resolver keeps a process table */
+	double table_read;	/* when it was last read */
 };
 
 static double now_mono(void)
@@ -265,9 +267,32 @@ static int until_deadline(const struct loop *l)
 	return left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
 }
 
+/*
+ * The resolver's process table hears of every process that exits on the
+ * machine: read it every TABLE_READ_MS (its sockets hold thousands of
+ * messages), not at each of them, so a busy machine does not wake us.
+ */
+#define TABLE_READ_MS 50
+
+static void table_tick(struct loop *l)
+{
+	double now;
+
+	if (!l->table)
+		return;
+	now = now_mono();
+	if (now - l->table_read >= TABLE_READ_MS / 1e3) {
+		fan_resolver_read(l->st->res);
+		l->table_read = now;
+	}
+}
+
 static int poll_timeout(const struct loop *l)
 {
 	int t = until_deadline(l);
+
+	if (l->table && (t < 0 || t > TABLE_READ_MS))
+		t = TABLE_READ_MS;
 
 	/* a walk put off (fw_watch_remark): do it within a second */
 	if (l->st->remark && (t < 0 || t > 1000))
@@ -289,9 +314,7 @@ static void loop_init(struct loop *l, struct fw_state *st, int sigfd)
 					    .events = POLLIN };
 	l->fds[PFD_TREE] = (struct pollfd){ .fd = st->tree ? fw_proctree_fd(st->tree) : -1,
 					    .events = POLLIN };
-	/* the resolver's process table (exits, forks) keeps up between batches */
-	l->fds[PFD_PROCS] = (struct pollfd){ .fd = st->res ? fan_resolver_fd(st->res) : -1,
-					     .events = POLLIN };
+	l->table = st->res && fan_resolver_fd(st->res) >= 0;
 	if (st->o->timeout > 0) {
 		end = now_mono() + st->o->timeout;
 		l->deadline.tv_sec = (time_t)end;
@@ -338,8 +361,7 @@ static void loop_once(struct loop *l)
 		read_signals(l);
 	if (l->fds[PFD_TREE].revents)
 		fw_proctree_drain(st->tree);
-	if (l->fds[PFD_PROCS].revents)
-		fan_resolver_read(st->res);
+	table_tick(l);
 	if (l->fds[PFD_NOTIF].revents)
 		got = read_group(l, st->notif, fw_handle_batch, BATCHES_PER_WAKEUP);
 	if (l->fds[PFD_MNT].revents)
