@@ -228,11 +228,21 @@ static void ts_add(struct proctab *t, uint64_t t_hi, const struct lf_precord *r)
 
 /* ---- quarantine ---- */
 
-/* state and flags and starttime of a task; false if it is gone. */
-static bool task_stat(const char *path, char *state, unsigned long *flags,
-		      unsigned long long *start)
+/* The n-th space-separated field after p (0: the first), or NULL. */
+static const char *field(const char *p, unsigned int n)
 {
-	char buf[1024], *p;
+	while (p && n--)
+		if ((p = strchr(p, ' ')))
+			p++;
+	return p;
+}
+
+/* state, flags, threads and starttime of a task; false if it is gone. */
+static bool task_stat_n(const char *path, char *state, unsigned long *flags,
+			unsigned long *threads, unsigned long long *start)
+{
+	char buf[1024];
+	const char *p, *f, *nt, *st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
@@ -243,13 +253,33 @@ static bool task_stat(const char *path, char *state, unsigned long *flags,
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
+	/*
+	 * After the comm: state ppid pgrp session tty_nr tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
+	 * num_threads itrealvalue starttime.
+	 */
 	p = strrchr(buf, ')');
-	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
-	 * utime stime cutime cstime priority nice num_threads itrealvalue starttime */
-	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", state, flags, start) != 3)
+	if (!p || p[1] != ' ' || !p[2])
 		return false;
+	p += 2;
+	f = field(p, 6);
+	nt = field(f, 11);
+	st = field(nt, 2);
+	if (!st)
+		return false;
+	*state = *p;
+	*flags = strtoul(f, NULL, 10);
+	*threads = strtoul(nt, NULL, 10);
+	*start = strtoull(st, NULL, 10);
 	return true;
+}
+
+static bool task_stat(const char *path, char *state, unsigned long *flags,
+		      unsigned long long *start)
+{
+	unsigned long threads;
+
+	return task_stat_n(path, state, flags, &threads, start);
 }
 
 static bool still_exiting(const struct quarantined *q)
@@ -271,15 +301,29 @@ static void quarantine_add(struct proctab *t, pid_t tid, unsigned long long star
 		t->trust = UINT64_MAX;	/* cannot follow them all: never trusted */
 }
 
+static bool exiting(char state, unsigned long flags)
+{
+	return (flags & PF_EXITING_) && state != 'Z' && state != 'X';
+}
+
+/* The tasks of process pid that are exiting (its stat first: most have one thread). */
 static void scan_task_dir(struct proctab *t, int pid)
 {
 	char path[64], state;
-	unsigned long flags;
+	unsigned long flags, threads;
 	unsigned long long start;
 	struct dirent *d;
 	DIR *dir;
 	int tid;
 
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!task_stat_n(path, &state, &flags, &threads, &start))
+		return;
+	if (threads == 1) {
+		if (exiting(state, flags))
+			quarantine_add(t, (pid_t)pid, start);
+		return;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	dir = opendir(path);
 	if (!dir)
@@ -289,8 +333,7 @@ static void scan_task_dir(struct proctab *t, int pid)
 			continue;
 		tid = atoi(d->d_name);
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-		if (task_stat(path, &state, &flags, &start) && (flags & PF_EXITING_) &&
-		    state != 'Z' && state != 'X')
+		if (task_stat(path, &state, &flags, &start) && exiting(state, flags))
 			quarantine_add(t, (pid_t)tid, start);
 	}
 	closedir(dir);
@@ -480,10 +523,6 @@ static void drain(struct proctab *t, int fd, bool records)
 	if (fd < 0)
 		return;
 	for (;;) {
-		for (i = 0; i < BATCH; i++) {
-			t->iov[i] = (struct iovec){ t->bufs[i], MSG_MAX };
-			t->msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &t->iov[i], .msg_iovlen = 1 } };
-		}
 		n = recvmmsg(fd, t->msgs, BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0 && errno == ENOBUFS) {
 			lost(t, records);
@@ -882,7 +921,7 @@ static int ep_open(struct proctab *t)
 int lf_proctab_new(struct proctab **ret)
 {
 	struct proctab *t = calloc(1, sizeof(*t));
-	int r;
+	int r, i;
 
 	if (!t)
 		return -ENOMEM;
@@ -895,6 +934,11 @@ int lf_proctab_new(struct proctab **ret)
 	if (!t->cn_ring || !t->ts_ring || !t->slots || !t->bufs || !t->q) {
 		lf_proctab_free(t);
 		return -ENOMEM;
+	}
+	/* recvmmsg() writes only msg_len (no names, no control data) */
+	for (i = 0; i < BATCH; i++) {
+		t->iov[i] = (struct iovec){ t->bufs[i], MSG_MAX };
+		t->msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &t->iov[i], .msg_iovlen = 1 } };
 	}
 	r = ts_open(t);
 	if (r < 0) {

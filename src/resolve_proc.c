@@ -670,6 +670,8 @@ static struct pentry *resolve_entry(struct fan_resolver *r, const struct fan_eve
 			lookup_any(c, e, pid, ino, pidfd, want);
 		else
 			mark_gone(e);	/* FAN_NOPIDFD: reaped before the read */
+		if (pidfd >= 0 && (e->p.flags & LIBFANOTIFY_PROC_GONE) && !e->p.comm)
+			c->st.reaped++;
 		if (c->tab && (e->p.flags & LIBFANOTIFY_PROC_GONE) && !e->p.comm &&
 		    (pidfd < 0 ? has_pidfd || reaped(pid, -1) : reaped(pid, pidfd)))
 			from_table(r, ev, e, pid);

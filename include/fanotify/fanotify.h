@@ -568,14 +568,16 @@ struct fan_resolver_proc_stats {
 	uint64_t records;	/* exit records read */
 	uint64_t records_lost;	/* times exit records were lost (ENOBUFS) */
 	uint64_t connector_lost; /* times fork and exit messages were lost */
+	uint64_t reaped;	/* processes with a pidfd, reaped before they were looked up */
 };
 
 /*
  * With the process table, the descriptor it is fed through (an epoll of
- * two netlink sockets): poll it in the caller's loop and call
- * fan_resolver_read() when it is readable, so the table keeps up while no
- * events come (the kernel drops what a full socket cannot take, and the
- * table then answers "unknown" for a while).  -ENODATA without a table.
+ * two netlink sockets).  Call fan_resolver_read() every few tens of
+ * milliseconds (or when this polls readable, which is at every process
+ * that exits on the system), so the table keeps up while no events come:
+ * the kernel drops what a full socket cannot take, and the table then
+ * answers "unknown" for a while.  -ENODATA without a table.
  */
 int fan_resolver_fd(const struct fan_resolver *r);
 /* Read what the kernel sent for the process table.  0, or -ENODATA without one. */
