@@ -64,7 +64,38 @@ static void check_privileges(struct fw_state *st)
 			 o->npids ? "--pid" : "--comm");
 }
 
-static int signals_setup(void)
+/* ---- permission mode: job control must not stop fanwatch ---- */
+
+/*
+ * A stopped permission listener blocks every open in its scope until it is
+ * continued: in permission mode SIGTSTP, SIGTTIN and SIGTTOU are taken
+ * through the signalfd like SIGINT (blocked, so a write to a terminal with
+ * "stty tostop" goes through instead of stopping us) and answered with a
+ * line on stderr.  SIGSTOP cannot be caught: fanwatch(1) says so.
+ */
+static void add_job_control(sigset_t *set, const struct fw_opts *o)
+{
+	if (!o->denies.n)
+		return;
+	sigaddset(set, SIGTSTP);
+	sigaddset(set, SIGTTIN);
+	sigaddset(set, SIGTTOU);
+}
+
+static bool job_control_signal(int sig)
+{
+	return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void job_control_refused(int sig)
+{
+	fw_warn("ignoring SIG%s: in permission mode a stopped fanwatch would block every open "
+		"it watches; stop it with SIGINT or SIGTERM", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+}
+
+/* ---- end of job control ---- */
+
+static int signals_setup(const struct fw_opts *o)
 {
 	sigset_t set;
 	int fd;
@@ -74,6 +105,7 @@ static int signals_setup(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGCHLD);
+	add_job_control(&set, o);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
@@ -205,6 +237,8 @@ static void read_signals(struct loop *l)
 	while (read(l->fds[PFD_SIG].fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			fw_command_reap(l->st);
+		else if (job_control_signal((int)si.ssi_signo))
+			job_control_refused((int)si.ssi_signo);
 		else
 			request_stop(l, (int)si.ssi_signo);
 	}
@@ -417,7 +451,7 @@ int main(int argc, char **argv)
 
 	fw_opts_parse(&o, argc, argv);
 	raise_nofile();
-	sigfd = signals_setup();
+	sigfd = signals_setup(&o);
 	setup(&st);
 	if (o.command)
 		fw_command_start(&st, &orig_nofile);
