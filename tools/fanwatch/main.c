@@ -182,11 +182,19 @@ static void print_summary(const struct fw_state *st)
 		(unsigned long long)st->seen, (unsigned long long)st->reported,
 		(unsigned long long)st->filtered, (unsigned long long)st->overflows);
 	if (st->perm) {
-		uint64_t cached, checked = fw_perm_checked(st->perm, &cached);
+		uint64_t cached, checked = fw_perm_checked(st->perm, &cached), undecided, refused;
+		bool allowed;
 
-		fprintf(stderr, ", %llu opens checked (%llu from the verdict cache), %llu denied",
-			(unsigned long long)checked, (unsigned long long)cached,
-			(unsigned long long)fw_perm_denied(st->perm));
+		fw_perm_counts(st->perm, &undecided, &allowed, &refused);
+		fprintf(stderr, ", %llu opens checked (%llu from the verdict cache)",
+			(unsigned long long)checked, (unsigned long long)cached);
+		if (undecided)
+			fprintf(stderr, ", %llu undecidable (%s)", (unsigned long long)undecided,
+				allowed ? "allowed" : "denied");
+		if (refused)
+			fprintf(stderr, ", %llu denied by the kernel (no descriptor)",
+				(unsigned long long)refused);
+		fprintf(stderr, ", %llu denied", (unsigned long long)fw_perm_denied(st->perm));
 	}
 	fputc('\n', stderr);
 }

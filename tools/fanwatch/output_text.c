@@ -257,6 +257,11 @@ static void put_annotations(struct fw_out *out, const struct fw_record *rec)
 		put_str(out, " [partial]");
 	if (rec->flags & FW_REC_DENIED)
 		put_str(out, " [denied]");
+	/* permission mode (i11): why, when not by a rule */
+	if (rec->flags & FW_REC_UNDECIDED)
+		put_str(out, " [undecidable]");
+	if (rec->flags & FW_REC_NO_FD)
+		put_str(out, " [no descriptor]");
 	if (rec->flags & FW_REC_ERROR) {
 		put_str(out, " [error ");
 		fw_out_put(out, num, fw_fmt_i64(num, rec->error));
