@@ -179,6 +179,13 @@ static inline void fw_out_put(struct fw_out *out, const char *s, size_t n)
 	out->len += n;
 }
 
+/*
+ * A code point text output and messages escape (unisafe.c, generated from
+ * the Unicode data: C1 controls, format characters, line and paragraph
+ * separators, spaces other than U+0020, bidi controls, default-ignorables).
+ */
+bool fw_unicode_unsafe(uint32_t cp);
+
 /* formatting helpers shared by the formats (output.c) */
 size_t fw_fmt_u64(char *dst, uint64_t v);
 size_t fw_fmt_i64(char *dst, int64_t v);
