@@ -269,7 +269,19 @@ void fw_proctree_free(struct fw_proctree *t);
 
 /* ---- capabilities (caps.c) ---- */
 bool fw_have_cap(int cap);
-/* Keep only the capabilities in keep (a mask of 1 << CAP_*); 0 or -errno. */
-int fw_caps_limit(uint64_t keep);
+/* The identity a root fanwatch drops to (caps.c). */
+struct fw_ids {
+	uid_t uid;
+	gid_t gid;
+	bool change;		/* running as root: leave uid 0 */
+};
+/* "nobody" and its group; change only when running as root.  Main thread, before threads. */
+void fw_ids_nobody(struct fw_ids *ids);
+/*
+ * This thread keeps only the capabilities in keep (a mask of 1 << CAP_*),
+ * in its permitted, effective and bounding sets, and, if to->change,
+ * becomes to->uid/gid with no supplementary groups; 0 or -errno.
+ */
+int fw_caps_limit(uint64_t keep, const struct fw_ids *to);
 
 #endif

@@ -115,26 +115,36 @@ static int signals_setup(const struct fw_opts *o)
 
 /* ---- least privilege ---- */
 
-/* What the rest of the run needs, once the marks are in place. */
-static uint64_t caps_to_keep(const struct fw_state *st)
+/*
+ * What each thread needs once the marks are in place (fanwatch(1),
+ * PRIVILEGES, says the same):
+ *   - CAP_DAC_READ_SEARCH, both: the main thread opens directories by file
+ *     handle (open_by_handle_at) and reads new directories to mark them;
+ *     the kernel opens each permission event's file with the permission
+ *     thread's credentials, read-only, which this covers whoever owns it;
+ *   - CAP_SYS_PTRACE, both: /proc/PID/exe of other users' processes (the
+ *     exe of reported events and of denied opens);
+ *   - CAP_KILL, main thread, with -- COMMAND run as another user: SIGINT and
+ *     SIGTERM are passed on to it.
+ * Both leave uid 0 for "nobody" (caps.c).
+ */
+static uint64_t caps_main(const struct fw_state *st)
 {
-	/* open_by_handle_at() and reading directories to mark new ones */
-	uint64_t keep = CAP(CAP_DAC_READ_SEARCH);
+	uint64_t keep = CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE);
 
-	/* /proc/PID/exe of other users' processes */
-	keep |= CAP(CAP_SYS_PTRACE);
-	/* the kernel opens event files with the reader's credentials: unreadable ones are denied */
-	if (st->o->denies.n)
-		keep |= CAP(CAP_DAC_OVERRIDE);
-	/* forwarding SIGINT/SIGTERM to a command that changed its uid */
 	if (st->o->command)
 		keep |= CAP(CAP_KILL);
 	return keep;
 }
 
+static uint64_t caps_perm(void)
+{
+	return CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE);
+}
+
 static void drop_privileges(struct fw_state *st)
 {
-	int r = fw_caps_limit(caps_to_keep(st));
+	int r = fw_caps_limit(caps_main(st), &st->ids);
 
 	if (r < 0 && r != -EPERM)
 		fw_warn("could not drop capabilities: %s", strerror(-r));
@@ -404,6 +414,7 @@ static void loop_once(struct loop *l)
 static void setup(struct fw_state *st)
 {
 	st->privileged = fw_have_cap(CAP_SYS_ADMIN);
+	fw_ids_nobody(&st->ids);
 	check_privileges(st);
 	fw_out_open(&st->out, st->o);
 	if (st->o->command)
@@ -413,7 +424,7 @@ static void setup(struct fw_state *st)
 	if (st->o->denies.n) {
 		fw_perm_new(st, &st->perm);
 		/* answering from the first mark on; it drops its own capabilities */
-		fw_perm_start(st->perm, caps_to_keep(st) & ~CAP(CAP_KILL));
+		fw_perm_start(st->perm, caps_perm(), &st->ids);
 	}
 	fw_watch_setup(st);
 	fw_mounts_setup(st);

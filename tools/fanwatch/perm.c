@@ -113,6 +113,7 @@ struct fw_perm {
 	size_t maps_cap;
 	uint64_t undecided, refused, long_paths;	/* reader thread; read after the join */
 	uint64_t keep_caps;	/* what the thread keeps */
+	struct fw_ids ids;	/* and who it becomes */
 	pthread_t thread;
 	bool started, stopping;	/* stopping: atomic */
 	int notify_fd;
@@ -650,7 +651,7 @@ static void *perm_main(void *arg)
 	int n;
 
 	/* capabilities are per thread: this one drops its own at once */
-	n = fw_caps_limit(p->keep_caps);
+	n = fw_caps_limit(p->keep_caps, &p->ids);
 	if (n < 0 && n != -EPERM)
 		fw_warn("permission thread: could not drop capabilities: %s", strerror(-n));
 	own_table(p);
@@ -690,11 +691,12 @@ static void stop_signal_setup(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-int fw_perm_start(struct fw_perm *p, uint64_t keep)
+int fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids)
 {
 	int r;
 
 	p->keep_caps = keep;
+	p->ids = *ids;
 	stop_signal_setup();
 	r = pthread_create(&p->thread, NULL, perm_main, p);
 	if (r)
