@@ -198,6 +198,8 @@ callgrind_perm() {
 	[[ -x $FANWATCH ]] && lst=raw,lib,fanwatch,fanwatch-q,fanwatch-nc
 	for n in "$PERM_N1" "$PERM_N2"; do
 		mkdir -p "$dir/$n"
+		# fanwatch leaves root for nobody: callgrind writes its profile at exit as nobody
+		chmod 1777 "$dir/$n"
 		valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$dir/$n/cg.%p" \
 			"$B/perm_latency" -l "$lst" -p cross -R 1 -n "$n" -t 300 -o "$dir/$n" \
 			--fanwatch "$FANWATCH" >"$dir/$n/stdout" 2>"$dir/$n/stderr" ||

@@ -111,7 +111,7 @@ struct fw_perm {
 	struct ppath path;	/* reader thread */
 	char *maps;		/* reader thread: /proc/thread-self/maps */
 	size_t maps_cap;
-	uint64_t undecided, refused, long_paths;	/* reader thread; read after the join */
+	uint64_t undecided, refused;	/* reader thread; read after the join */
 	uint64_t keep_caps;	/* what the thread keeps */
 	struct fw_ids ids;	/* and who it becomes */
 	pthread_t thread;
@@ -358,7 +358,7 @@ static int long_path(struct fw_perm *p, int fd, struct ppath *pp)
 	munmap(m, 1);
 	if (n < 0)
 		return (int)n;
-	snprintf(key, sizeof(key), "\n%lx-", (unsigned long)(uintptr_t)m);
+	snprintf(key, sizeof(key), "\n%08lx-", (unsigned long)(uintptr_t)m);
 	line = p->maps[0] && !strncmp(p->maps, key + 1, strlen(key + 1)) ? p->maps : strstr(p->maps, key);
 	if (!line)
 		return -ENOENT;
@@ -378,8 +378,20 @@ static int long_path(struct fw_perm *p, int fd, struct ppath *pp)
 	memcpy(pp->s, path, (size_t)n + 1);
 	pp->len = (size_t)n;
 	pp->whole = true;
-	p->long_paths++;
 	return 0;
+}
+
+/* fd in decimal (snprintf() costs more than the rest of a cached answer). */
+static void fd_name(char *buf, int fd)
+{
+	char tmp[12], *t = tmp + sizeof(tmp);
+	unsigned int v = (unsigned int)fd;
+
+	*--t = '\0';
+	do
+		*--t = (char)('0' + v % 10);
+	while ((v /= 10));
+	memcpy(buf, t, (size_t)(tmp + sizeof(tmp) - t));
 }
 
 /* What is known of the path of event descriptor fd. */
@@ -393,7 +405,7 @@ static void event_path(struct fw_perm *p, int fd, struct ppath *pp)
 	pp->len = 0;
 	if (!ppath_reserve(pp, LINK_MAX_LEN + 1))
 		return;
-	snprintf(name, sizeof(name), "%d", fd);
+	fd_name(name, fd);
 	n = readlinkat(p->fd_dir, name, pp->s, LINK_MAX_LEN + 1);
 	if (n < 0 && errno == ENAMETOOLONG) {
 		if (long_path(p, fd, pp) < 0)
@@ -488,8 +500,9 @@ static void answer_batch(struct fw_perm *p)
 
 	p->ndenied = 0;
 	fan_for_each_event(ev, p->g) {
-		if (fan_event_is_permission(ev) && fan_event_fd_error(ev) < 0) {
-			refused(p, ev);
+		if (__builtin_expect(fan_event_fd(ev) < 0, 0)) {
+			if (fan_event_is_permission(ev) && fan_event_fd_error(ev) < 0)
+				refused(p, ev);
 			continue;
 		}
 		if (!fan_event_needs_answer(ev))

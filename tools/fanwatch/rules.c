@@ -236,6 +236,9 @@ bool fw_rules_path_match(const char *glob, const char *path, size_t len)
 	gl = strlen(glob);
 	if (lit == gl)		/* no wildcard: a directory above path is a prefix */
 		return len > gl && !memcmp(path, glob, gl) && path[gl] == '/';
+	/* a directory above path must be longer than the literal start and begin with it */
+	if (len <= lit + 1 || memcmp(path, glob, lit) || !memchr(path + lit, '/', len - lit))
+		return false;
 	if (len >= sizeof(stack) && !(buf = malloc(len + 1)))
 		return true;	/* out of memory: fail closed */
 	memcpy(buf, path, len + 1);
