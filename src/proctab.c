@@ -37,10 +37,12 @@
  * Quarantine.  A task keeps causing events after its record was sent (the
  * files it still had open are closed, its mappings dropped) until it
  * becomes a zombie.  So after the registration, and after records were
- * lost (ENOBUFS), a window is trusted only once every task that was
- * already exiting then (PF_EXITING in /proc/PID/task/TID/stat, not yet a
- * zombie) has finished: until then a record sent before the subscription
- * or lost could belong to an event still to come.
+ * lost (ENOBUFS), the tasks already exiting then (PF_EXITING in
+ * /proc/PID/task/TID/stat, not yet a zombie) are followed: a window of one
+ * of their pids is trusted only from when that task had finished (its
+ * record may be missing), other windows from the end of the scan (a task
+ * not yet exiting then sends its record after it; a zombie causes no more
+ * events).
  *
  * Memory is fixed: a ring of connector events and a ring of records, and
  * a hash from pid to the newest entry of each (entries of one pid are
@@ -62,7 +64,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proctab.h"
@@ -106,6 +107,7 @@ struct slot {
 struct quarantined {
 	pid_t tid;
 	unsigned long long start;	/* starttime field of stat: another task if it differs */
+	uint64_t clear;			/* when it was seen finished; UINT64_MAX: not yet */
 };
 
 struct proctab {
@@ -114,13 +116,13 @@ struct proctab {
 	uint16_t ts_family;
 	uint32_t cn_ack;
 	uint64_t cn_start;		/* subscribed to the connector */
-	uint64_t trust;			/* windows after this are trusted (when not quarantined) */
+	uint64_t trust;			/* windows after this are trusted (but see q) */
 	uint64_t ts_lost;		/* last time records were found lost (ENOBUFS) */
 	uint64_t ring_lost;		/* t_hi of the last overwritten record */
 	uint64_t cn_seq, ts_seq;	/* last entries written */
 	size_t slots_used;
-	struct quarantined *q;
-	size_t nq;
+	struct quarantined *q;		/* tasks that were exiting at the last scan */
+	size_t nq, nq_exiting;
 	struct lf_proctab_stats st;
 	struct cnent *cn_ring;
 	struct recent *ts_ring;
@@ -295,10 +297,12 @@ static bool still_exiting(const struct quarantined *q)
 
 static void quarantine_add(struct proctab *t, pid_t tid, unsigned long long start)
 {
-	if (t->nq < QUARANTINE_MAX)
-		t->q[t->nq++] = (struct quarantined){ tid, start };
-	else
+	if (t->nq < QUARANTINE_MAX) {
+		t->q[t->nq++] = (struct quarantined){ tid, start, UINT64_MAX };
+		t->nq_exiting++;
+	} else {
 		t->trust = UINT64_MAX;	/* cannot follow them all: never trusted */
+	}
 }
 
 static bool exiting(char state, unsigned long flags)
@@ -340,15 +344,16 @@ static void scan_task_dir(struct proctab *t, int pid)
 }
 
 /*
- * Records may be missing for tasks that had begun exiting by now: trust
- * windows only from when every one of them is a zombie or gone.
+ * Records may be missing for tasks that had begun exiting by now: note
+ * them (their windows are trusted once they are zombies or gone), and
+ * trust the others' windows from now on.
  */
 static void quarantine_start(struct proctab *t)
 {
 	struct dirent *d;
 	DIR *proc = opendir("/proc");
 
-	t->nq = 0;
+	t->nq = t->nq_exiting = 0;
 	t->trust = 0;
 	t->st.quarantines++;
 	if (!proc) {
@@ -365,27 +370,26 @@ static void quarantine_start(struct proctab *t)
 
 static void quarantine_check(struct proctab *t)
 {
-	size_t i = 0;
+	uint64_t now = lf_now_ns();
+	size_t i;
 
-	while (i < t->nq) {
-		if (still_exiting(&t->q[i]))
-			i++;
-		else
-			t->q[i] = t->q[--t->nq];
+	for (i = 0; i < t->nq; i++) {
+		if (t->q[i].clear == UINT64_MAX && !still_exiting(&t->q[i])) {
+			t->q[i].clear = now;
+			t->nq_exiting--;
+		}
 	}
-	if (!t->nq && t->trust != UINT64_MAX)
-		t->trust = lf_now_ns();
 }
 
-/* Tasks finish exiting within microseconds, mostly: wait for them a little. */
-static void quarantine_wait(struct proctab *t, unsigned int ms)
+/* A window of pid that begins at after: not answerable while a task of it was exiting. */
+static bool quarantined(const struct proctab *t, pid_t pid, uint64_t after)
 {
-	struct timespec tick = { .tv_nsec = 1000000 };
+	size_t i;
 
-	while (t->nq && ms--) {
-		nanosleep(&tick, NULL);
-		quarantine_check(t);
-	}
+	for (i = 0; i < t->nq; i++)
+		if (t->q[i].tid == pid && after < t->q[i].clear)
+			return true;
+	return false;
 }
 
 /* ---- messages ---- */
@@ -507,7 +511,6 @@ static void lost(struct proctab *t, bool records)
 		t->ts_lost = lf_now_ns();
 		t->st.records_lost++;
 		quarantine_start(t);
-		quarantine_wait(t, 10);
 	} else {
 		t->st.connector_lost++;
 		t->st.connector_since = lf_now_ns();
@@ -560,7 +563,7 @@ void lf_proctab_update(struct proctab *t)
 			drain(t, t->cn, false);
 		drain(t, t->ts, true);
 	}
-	if (t->nq)
+	if (t->nq_exiting)
 		quarantine_check(t);
 }
 
@@ -580,7 +583,7 @@ int lf_proctab_find(struct proctab *t, pid_t pid, uint64_t after, struct lf_prec
 	struct cnent *c;
 	struct recent *e, *found = NULL;
 
-	if (t->nq || after < t->trust || t->ts < 0)
+	if (after < t->trust || t->ts < 0 || quarantined(t, pid, after))
 		return -ESTALE;
 	if (!s)
 		return -ESRCH;
@@ -675,13 +678,13 @@ uint64_t lf_proctab_cn_start(const struct proctab *t)
 
 uint64_t lf_proctab_trust(const struct proctab *t)
 {
-	return t->nq ? UINT64_MAX : t->trust;
+	return t->trust;
 }
 
 void lf_proctab_stats(const struct proctab *t, struct lf_proctab_stats *st)
 {
 	*st = t->st;
-	st->trusted_from = t->nq ? UINT64_MAX : t->trust;
+	st->trusted_from = t->trust;
 }
 
 /* ---- setup ---- */
@@ -954,7 +957,6 @@ int lf_proctab_new(struct proctab **ret)
 		return r;
 	}
 	quarantine_start(t);
-	quarantine_wait(t, 100);
 	*ret = t;
 	return 0;
 }
