@@ -342,6 +342,20 @@ static void mark_gone(struct pentry *e)
 }
 
 /*
+ * The reads failed, or the comm did: did the process die while we read?
+ * A pidfd says so (-ESRCH once reaped); through a /proc directory of a
+ * reaped process, files are missing (-ENOENT) rather than -ESRCH.
+ */
+static bool died_reading(const struct pentry *e, int pidfd)
+{
+	struct fan_process ids;
+
+	if (e->p.error == -ESRCH)
+		return true;
+	return !e->p.comm && pidfd >= 0 && pidfd_ids(pidfd, &ids) == -ESRCH;
+}
+
+/*
  * Is the process of pidfd alive now (a zombie counts)?  With the ids in
  * passing where the kernel can give them (*fast).
  */
@@ -404,8 +418,8 @@ static void lookup(struct pentry *e, pid_t pid, int pidfd, bool want)
 			read_proc(dirfd, e);
 		if (want && !(e->p.flags & LIBFANOTIFY_PROC_GONE))
 			read_extras(dirfd, e);
-		if (e->p.error == -ESRCH)
-			e->p.flags |= LIBFANOTIFY_PROC_GONE;	/* died while we read */
+		if (died_reading(e, use))
+			e->p.flags |= LIBFANOTIFY_PROC_GONE;
 	}
 	lf_sys_close(dirfd);
 	lf_sys_close(own);
@@ -479,7 +493,7 @@ static bool lookup_held(struct pcache *c, struct pentry *e, pid_t pid, uint64_t 
 	read_comm_exe(h->dirfd, h->commfd, e);
 	if (want && !(e->p.flags & LIBFANOTIFY_PROC_GONE))
 		read_extras(h->dirfd, e);
-	if (e->p.error == -ESRCH) {
+	if (died_reading(e, pidfd)) {
 		e->p.flags |= LIBFANOTIFY_PROC_GONE;
 		held_drop(h);
 	}
