@@ -218,6 +218,9 @@ static int dir_path(struct fan_resolver *r, const struct fan_fid *fid, struct sb
 	if (!klen)
 		return -EINVAL;
 	*src = SRC_READ;
+	/* a directory the group's subtree tracker follows: its path as of the event (subtree.c) */
+	if (r->g->subtree && lf_subtree_dir_path(r->g->subtree, key, klen, out) == 0)
+		return 0;
 	p = lf_dcache_get(r->cache, key, klen, &plen);
 	if (p)
 		return lf_sbuf_set(out, p, plen);
