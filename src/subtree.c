@@ -40,7 +40,7 @@
 
 #include "subtree.h"
 
-#define RESCAN_GAP_MS 1000
+#define RESCAN_GAP_MS 1000	/* default least time between two rescans */
 #define TREE_EVENTS (FAN_CREATE | FAN_DELETE | FAN_RENAME | FAN_DELETE_SELF | FAN_ONDIR)
 #define NOISY (FAN_OPEN | FAN_ACCESS | FAN_CLOSE_NOWRITE)
 #define CLASS_BITS (FAN_CLASS_CONTENT | FAN_CLASS_PRE_CONTENT)
@@ -85,6 +85,7 @@ FAN_EXPORT int fan_subtree_new(struct fan_group *g, const struct fan_subtree_opt
 	t->flags = o.flags;
 	t->found = o.found;
 	t->arg = o.arg;
+	t->rescan_gap_ms = o.rescan_gap_ms ? o.rescan_gap_ms : RESCAN_GAP_MS;
 	t->by_handle = true;
 	t->renames = true;
 	t->target_fid = g->init_flags & FAN_REPORT_TARGET_FID;
@@ -518,7 +519,7 @@ static int on_overflow(struct fan_subtree *t)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - t->last_rescan.tv_sec) * 1000 +
 	     (now.tv_nsec - t->last_rescan.tv_nsec) / 1000000;
-	if (t->stats.rescans && ms < RESCAN_GAP_MS) {
+	if (t->stats.rescans && ms < (long)t->rescan_gap_ms) {
 		t->rescan_due = true;	/* a storm: not more than once a second */
 		return 0;
 	}
@@ -610,7 +611,7 @@ FAN_EXPORT int fan_subtree_timeout(const struct fan_subtree *t)
 	if (!t || !t->rescan_due)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = RESCAN_GAP_MS - ((now.tv_sec - t->last_rescan.tv_sec) * 1000 +
+	ms = (long)t->rescan_gap_ms - ((now.tv_sec - t->last_rescan.tv_sec) * 1000 +
 			      (now.tv_nsec - t->last_rescan.tv_nsec) / 1000000);
 	return ms < 0 ? 0 : (int)ms;
 }

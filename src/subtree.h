@@ -105,6 +105,7 @@ struct fan_subtree {
 	const struct fan_event *trigger;	/* event being handled (found entries name it) */
 	struct sbuf path, rel;			/* scratch paths */
 	struct timespec last_rescan;
+	unsigned int rescan_gap_ms;
 	bool rescan_due;
 	struct fan_subtree_stats stats;
 };

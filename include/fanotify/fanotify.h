@@ -552,6 +552,7 @@ struct fan_subtree_opts {
 	unsigned int flags;	/* LIBFANOTIFY_SUBTREE_* */
 	fan_subtree_found_fn *found;	/* may be NULL */
 	void *arg;		/* passed to found */
+	unsigned int rescan_gap_ms;	/* least time between two rescans; 0: 1000 */
 };
 
 /*
@@ -599,7 +600,8 @@ int fan_subtree_in_scope(struct fan_subtree *t, const struct fan_event *ev);
 
 /*
  * Milliseconds until a rescan put off after an overflow is due (0: now,
- * then call fan_subtree_rescan()), -1 if none is waiting.
+ * then call fan_subtree_rescan()), -1 if none is waiting.  Overflows
+ * closer together than fan_subtree_opts.rescan_gap_ms put it off.
  */
 int fan_subtree_timeout(const struct fan_subtree *t);
 /* Read every root again now, marking what is not marked; 0 or -errno. */

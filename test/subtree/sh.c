@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "th.h"
 #include "sh.h"
@@ -34,7 +36,7 @@ static char *dup_or_null(const char *p)
 	return d;
 }
 
-static void on_found(void *arg, const struct fan_subtree_entry *e)
+void sh_found(void *arg, const struct fan_subtree_entry *e)
 {
 	struct sh *s = arg;
 	struct sh_rec *r = push(s);
@@ -53,7 +55,7 @@ void sh_init(struct sh *s, const char *fs, unsigned int init_flags, unsigned int
 	LIBFANOTIFY_OPTS(fan_group_opts, go, .init_flags = init_flags | FAN_NONBLOCK | FAN_CLOEXEC,
 			 .event_f_flags = O_RDONLY | O_CLOEXEC, .flags = gflags,
 			 .buf_size = 1 << 20);
-	LIBFANOTIFY_OPTS(fan_subtree_opts, to, .mask = mask, .flags = tflags, .found = on_found,
+	LIBFANOTIFY_OPTS(fan_subtree_opts, to, .mask = mask, .flags = tflags, .found = sh_found,
 			 .arg = s);
 	int r;
 
@@ -129,12 +131,13 @@ static void take(struct sh *s, const struct fan_event *ev)
 	int root;
 
 	s->events++;
-	T_EQ(fan_subtree_handle(s->t, ev), 0);
 	if (fan_event_is_overflow(ev)) {
-		r = push(s);
-		r->mask = FAN_Q_OVERFLOW;
+		/* reported first, then what the tracker finds reading the trees again */
+		push(s)->mask = FAN_Q_OVERFLOW;
+		T_EQ(fan_subtree_handle(s->t, ev), 0);
 		return;
 	}
+	T_EQ(fan_subtree_handle(s->t, ev), 0);
 	root = fan_subtree_in_scope(s->t, ev);
 	if (root < 0) {
 		s->outside++;
@@ -340,4 +343,18 @@ void sh_run_as(unsigned int uid, const char *fmt, ...)
 	va_start(ap, fmt);
 	run_v(uid, fmt, ap);
 	va_end(ap);
+}
+
+void sh_drop_cap(int cap)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		th_fail("capget: %s", strerror(errno));
+	d[cap / 32].effective &= ~(1u << (cap % 32));
+	d[cap / 32].permitted &= ~(1u << (cap % 32));
+	d[cap / 32].inheritable &= ~(1u << (cap % 32));
+	if (syscall(SYS_capset, &h, d) < 0)
+		th_fail("capset: %s", strerror(errno));
 }

@@ -43,6 +43,8 @@ void sh_init(struct sh *s, const char *fs, unsigned int init_flags, unsigned int
 /* The usual group: FAN_REPORT_DFID_NAME_TARGET, LIBFANOTIFY_SKIP_SELF. */
 void sh_init_default(struct sh *s, const char *fs, uint64_t mask, unsigned int tflags);
 void sh_free(struct sh *s);
+/* The found callback sh gives its tracker (arg: the struct sh). */
+void sh_found(void *arg, const struct fan_subtree_entry *e);
 /* Add base/rel as a root (mkdir -p first); returns its index. */
 int sh_root(struct sh *s, const char *rel);
 /* Read and handle everything queued. */
@@ -72,5 +74,8 @@ bool sh_marked(const struct fan_group *g, const char *path);
 void sh_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same as uid (and gid) uid, with no capability. */
 void sh_run_as(unsigned int uid, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Give up one capability (effective, permitted, inheritable). */
+void sh_drop_cap(int cap);
 
 #endif
