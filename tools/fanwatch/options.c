@@ -23,7 +23,7 @@
 
 enum {
 	OPT_COMM = 0x100, OPT_INCLUDE, OPT_EXCLUDE, OPT_MOUNT, OPT_FILESYSTEM, OPT_ALL,
-	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW,
+	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW, OPT_TREE_MARKS,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "deny-errno", required_argument, NULL, OPT_DENY_ERRNO },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "follow-output-symlink", no_argument, NULL, OPT_FOLLOW },
+	{ "tree-marks", required_argument, NULL, OPT_TREE_MARKS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -87,6 +88,10 @@ static void print_help(void)
 	       "      --all              watch every mounted filesystem\n"
 	       "      --mounts           report mount and umount events (Linux 6.15)\n"
 	       "      --errors           report filesystem errors (fs_error, Linux 5.16)\n"
+	       "      --tree-marks KIND  how a directory PATH's subtree is watched: 'inode'\n"
+	       "                         (default: a mark per directory, the rest of the\n"
+	       "                         filesystem costs nothing) or 'filesystem' (one\n"
+	       "                         filesystem mark; no per-directory marks)\n"
 	       "\n"
 	       "Which events to show:\n"
 	       "  -p, --pid PID          only events of this process (repeatable)\n"
@@ -234,7 +239,7 @@ static void push_pid(struct fw_opts *o, const char *s)
 }
 
 struct parse_state {
-	bool events_given, mounts, errors, scope_given;
+	bool events_given, mounts, errors, scope_given, tree_marks;
 };
 
 static void set_scope(struct fw_opts *o, struct parse_state *ps, enum fw_scope s)
@@ -273,6 +278,12 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 	case OPT_DENY_ERRNO: o->deny_errno = parse_deny_errno(arg); break;
 	case OPT_TOP: o->top = (unsigned int)parse_count("--top", arg, 1000000); break;
 	case OPT_FOLLOW: o->follow_output_symlink = true; break;
+	case OPT_TREE_MARKS:
+		if (strcmp(arg, "inode") && strcmp(arg, "filesystem"))
+			usage_error("--tree-marks: '%s' is not 'inode' or 'filesystem'", arg);
+		o->tree_fs = !strcmp(arg, "filesystem");
+		ps->tree_marks = true;
+		break;
 	case 'h': print_help(); exit(FW_EXIT_OK);
 	case 'V': print_version(); exit(FW_EXIT_OK);
 	default: usage_error("unknown or incomplete option");
@@ -304,6 +315,9 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 			    "open on the machine; use --filesystem on the filesystems you mean");
 	if (o->top && !o->count)
 		usage_error("--top needs --count");
+	if (ps->tree_marks && o->scope != FW_SCOPE_TREE)
+		usage_error("--tree-marks is for directory PATHs, not with --mount, --filesystem "
+			    "or --all");
 	if (!o->top)
 		o->top = 10;
 }

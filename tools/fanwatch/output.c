@@ -1,22 +1,33 @@
 // SPDX-License-Identifier: MIT
 /*
- * The output sink: one large buffer, written out once per batch (or when
- * full), so output costs no syscall per event.  One clock read per batch:
+ * The output sink: records are formatted into one buffer and handed, once
+ * per batch (or every FLUSH_AT bytes), to a writer thread through a
+ * bounded queue of chunks, so output costs no syscall per event and a
+ * reader that stops reading (a full pipe) never blocks the loop that
+ * marks new directories: when the queue is full, records are dropped,
+ * counted, said on stderr and in the summary.  One clock read per batch:
  * both time strings are prepared here and copied into every record.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fanwatch.h"
 
 #define OUT_BUF_SIZE (1u << 20)
+#define FLUSH_AT (256u << 10)		/* hand records over once this much is formatted */
+#define CHUNK_SIZE (256u << 10)
+#define QUEUE_CHUNKS 64			/* at most 16 MiB waiting for a slow reader */
+#define STUCK_S 2			/* at exit: a reader taking nothing this long is given up */
 
 #ifndef RESOLVE_NO_SYMLINKS
 #define RESOLVE_NO_SYMLINKS 0x04	/* Linux 5.6 */
@@ -91,15 +102,30 @@ int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 	return 0;
 }
 
-void fw_out_close(struct fw_out *out)
-{
-	fw_out_flush(out);
-	if (out->fd != STDOUT_FILENO && out->fd >= 0 && close(out->fd) < 0 && !out->error)
-		out->error = -errno;
-	free(out->buf);
-	out->buf = NULL;
-	fw_json_free();
-}
+/* ---- the writer thread ---- */
+
+/* A piece of output waiting for the writer. */
+struct chunk {
+	struct chunk *next;
+	size_t len;
+	uint64_t records;
+	char data[CHUNK_SIZE];
+};
+
+struct fw_writer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* for the writer: work, or stop */
+	pthread_cond_t progress;	/* for fw_out_close(): a chunk written */
+	struct chunk *head, *tail;	/* queued, oldest first */
+	struct chunk *spare;		/* written, kept for reuse */
+	struct chunk *inflight;		/* being written */
+	int notify_fd;			/* eventfd: a write failed (the main loop polls it) */
+	size_t queued, nchunks;		/* bytes queued; chunks allocated */
+	uint64_t written_chunks;
+	int error;
+	bool stop, dropping;
+};
 
 /* Wait until fd takes more (someone made it non-blocking). */
 static void wait_writable(int fd)
@@ -109,41 +135,219 @@ static void wait_writable(int fd)
 	(void)poll(&p, 1, 1000);
 }
 
-int fw_out_flush(struct fw_out *out)
+/* Write all of buf, blocking; 0 or -errno. */
+static int write_all(int fd, const char *buf, size_t len)
 {
 	size_t off = 0;
 	ssize_t n;
 
-	if (out->len)
-		out->flushes++;
-	while (off < out->len && !out->error) {
-		n = write(out->fd, out->buf + off, out->len - off);
+	while (off < len) {
+		n = write(fd, buf + off, len - off);
 		if (n > 0)
 			off += (size_t)n;
 		else if (n < 0 && errno == EAGAIN)
-			wait_writable(out->fd);
+			wait_writable(fd);
 		else if (n < 0 && errno != EINTR)
-			out->error = -errno;
+			return -errno;
 		else if (n == 0)
-			out->error = -EIO;
+			return -EIO;
 	}
+	return 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct fw_out *out = arg;
+	struct fw_writer *w = out->w;
+	struct chunk *c;
+	int err = 0;
+
+	/* it only writes to a descriptor open already: no capability at all */
+	(void)fw_caps_limit(0);
+	/* cancelled (at exit, a reader stuck for good) only while blocked in write() */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (!w->head)
+			break;
+		c = w->head;
+		w->head = c->next;
+		if (!w->head)
+			w->tail = NULL;
+		w->inflight = c;
+		pthread_mutex_unlock(&w->lock);
+		/* the only place that may block on the reader */
+		if (!err) {
+			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+			err = write_all(out->fd, c->data, c->len);
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+			if (err)
+				(void)!write(w->notify_fd, &(uint64_t){ 1 }, sizeof(uint64_t));
+		}
+		pthread_mutex_lock(&w->lock);
+		w->inflight = NULL;
+		if (err && !w->error)
+			w->error = err;
+		w->queued -= c->len;
+		c->len = 0;
+		c->records = 0;
+		c->next = w->spare;
+		w->spare = c;
+		w->written_chunks++;
+		pthread_cond_broadcast(&w->progress);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+void fw_out_start(struct fw_out *out)
+{
+	struct fw_writer *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
+	int r;
+
+	if (!w)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->progress, NULL);
+	w->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->notify_fd < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "eventfd: %s", strerror(errno));
+	out->w = w;
+	/* signals stay with the main thread (its signalfd) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&w->thread, NULL, writer_main, out);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot start the output thread: %s", strerror(r));
+	(void)pthread_setname_np(w->thread, "fw-output");
+}
+
+/* A chunk with room at the tail of the queue, or a new one; NULL if the queue is full. */
+static struct chunk *room(struct fw_writer *w)
+{
+	struct chunk *c;
+
+	if (w->tail && w->tail->len < CHUNK_SIZE)
+		return w->tail;
+	if (w->spare) {
+		c = w->spare;
+		w->spare = c->next;
+	} else if (w->nchunks < QUEUE_CHUNKS && (c = malloc(sizeof(*c)))) {
+		w->nchunks++;
+		c->len = 0;
+		c->records = 0;
+	} else {
+		return NULL;
+	}
+	c->next = NULL;
+	if (w->tail)
+		w->tail->next = c;
+	else
+		w->head = c;
+	w->tail = c;
+	return c;
+}
+
+/* Bytes the queue can still take. */
+static size_t queue_space(const struct fw_writer *w)
+{
+	size_t free_chunks = QUEUE_CHUNKS - w->nchunks;
+	const struct chunk *c;
+
+	for (c = w->spare; c; c = c->next)
+		free_chunks++;
+	return free_chunks * CHUNK_SIZE + (w->tail ? CHUNK_SIZE - w->tail->len : 0);
+}
+
+/* Copy the buffer (whole records) into the queue. */
+static void enqueue(struct fw_writer *w, const char *buf, size_t len, uint64_t records)
+{
+	struct chunk *c;
+	size_t n;
+
+	while (len) {
+		c = room(w);
+		n = CHUNK_SIZE - c->len < len ? CHUNK_SIZE - c->len : len;
+		memcpy(c->data + c->len, buf, n);
+		c->len += n;
+		w->queued += n;
+		buf += n;
+		len -= n;
+	}
+	w->tail->records += records;
+}
+
+static void hand_over(struct fw_out *out)
+{
+	struct fw_writer *w = out->w;
+	bool warn = false;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->error && !out->error)
+		out->error = w->error;
+	if (out->error) {
+		/* nothing more is written: what is left is lost with the error */
+	} else if (queue_space(w) < out->len) {
+		out->dropped += out->staged;
+		warn = !w->dropping;
+		w->dropping = true;
+	} else {
+		enqueue(w, out->buf, out->len, out->staged);
+		w->dropping = false;
+		pthread_cond_signal(&w->wake);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (warn)
+		fw_warn("output cannot keep up (its reader is slow or stopped): dropping records; "
+			"the summary counts them");
+}
+
+/* The writer's first error, once it is known (also with nothing to hand over). */
+static void writer_error(struct fw_out *out)
+{
+	struct fw_writer *w = out->w;
+	uint64_t v;
+
+	(void)!read(w->notify_fd, &v, sizeof(v));
+	pthread_mutex_lock(&w->lock);
+	if (w->error && !out->error)
+		out->error = w->error;
+	pthread_mutex_unlock(&w->lock);
+}
+
+int fw_out_flush(struct fw_out *out)
+{
+	if (out->len)
+		out->flushes++;
+	if (out->w && out->len)
+		hand_over(out);
+	else if (out->w)
+		writer_error(out);
+	else if (out->len && !out->error)
+		out->error = write_all(out->fd, out->buf, out->len);
 	out->len = 0;
+	out->staged = 0;
 	return out->error;
 }
 
 char *fw_out_reserve_slow(struct fw_out *out, size_t n)
 {
+	size_t cap = out->cap;
 	char *b;
 
-	fw_out_flush(out);
-	if (n > out->cap) {
-		/* one record larger than the buffer (very long paths): grow once */
-		b = realloc(out->buf, n);
-		if (!b)
-			fw_fatal(FW_EXIT_RUNTIME, "out of memory");
-		out->buf = b;
-		out->cap = n;
-	}
+	/* a record is never split: the buffer grows, the caller flushes between records */
+	while (cap < out->len + n)
+		cap *= 2;
+	b = realloc(out->buf, cap);
+	if (!b)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	out->buf = b;
+	out->cap = cap;
 	return out->buf + out->len;
 }
 
@@ -154,6 +358,83 @@ void fw_out_record(struct fw_out *out, const struct fw_record *rec)
 	else
 		fw_text_record(out, rec);
 	out->written++;
+	out->staged++;
+	if (out->len >= FLUSH_AT)
+		fw_out_flush(out);
+}
+
+/* Wait for the queue to empty while the writer makes progress; count what is left. */
+static void drain(struct fw_out *out)
+{
+	struct fw_writer *w = out->w;
+	struct timespec until;
+	uint64_t seen;
+	struct chunk *c;
+
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wake);
+	while (w->head || w->inflight) {
+		seen = w->written_chunks;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STUCK_S;
+		while (seen == w->written_chunks &&
+		       pthread_cond_timedwait(&w->progress, &w->lock, &until) == 0)
+			;
+		if (seen == w->written_chunks)
+			break;	/* stuck: the reader took nothing for STUCK_S seconds */
+	}
+	for (c = w->head; c; c = c->next)
+		out->dropped += c->records;
+	if (w->inflight)
+		out->dropped += w->inflight->records;
+	if (w->error && !out->error)
+		out->error = w->error;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void writer_free(struct fw_out *out)
+{
+	struct fw_writer *w = out->w;
+	struct chunk *c, *next;
+
+	if (w->head || w->inflight)
+		pthread_cancel(w->thread);	/* blocked in write(): a cancellation point */
+	pthread_join(w->thread, NULL);
+	free(w->inflight);
+	for (c = w->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	for (c = w->spare; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->progress);
+	close(w->notify_fd);
+	free(w);
+	out->w = NULL;
+}
+
+int fw_out_notify_fd(const struct fw_out *out)
+{
+	return out->w ? out->w->notify_fd : -1;
+}
+
+void fw_out_close(struct fw_out *out)
+{
+	fw_out_flush(out);
+	if (out->w) {
+		drain(out);
+		writer_free(out);
+	}
+	if (out->fd != STDOUT_FILENO && out->fd >= 0 && close(out->fd) < 0 && !out->error)
+		out->error = -errno;
+	free(out->buf);
+	out->buf = NULL;
+	fw_json_free();
 }
 
 /* ---- time ---- */
