@@ -563,6 +563,16 @@ static void dispatch(struct fan_subtree *t, const struct fan_event *ev, uint64_t
 #define DIR_EVENTS (FAN_CREATE | FAN_DELETE | FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO | \
 		    FAN_DELETE_SELF)
 
+/*
+ * Free what earlier events doomed: not what this same event doomed (the
+ * caller may hand an event over first and resolve it after).
+ */
+static void reap_before(struct fan_subtree *t, const struct fan_event *ev)
+{
+	if (t->ndoomed && !(ev == t->cur_ev && t->g->batch_seq == t->cur_seq))
+		lf_st_reap(t);
+}
+
 FAN_EXPORT int fan_subtree_handle(struct fan_subtree *t, const struct fan_event *ev)
 {
 	uint64_t mask;
@@ -571,12 +581,13 @@ FAN_EXPORT int fan_subtree_handle(struct fan_subtree *t, const struct fan_event 
 	if (!t || !ev)
 		return -EINVAL;
 	mask = fan_event_mask(ev);
-	if (t->ndoomed)
-		lf_st_reap(t);
+	reap_before(t, ev);
+	t->cur_ev = ev;
+	t->cur_seq = t->g->batch_seq;
 	/* a file's event: nothing for the tree */
 	if (!fan_event_is_overflow(ev) && (!(mask & FAN_ONDIR) || !(mask & DIR_EVENTS)))
 		return 0;
-	t->trigger = ev;
+	t->trigger = fan_event_is_overflow(ev) ? NULL : ev;	/* a rescan names no process */
 	t->reporting = true;
 	if (fan_event_is_overflow(ev))
 		res = on_overflow(t);
@@ -635,6 +646,7 @@ FAN_EXPORT int fan_subtree_in_scope(struct fan_subtree *t, const struct fan_even
 
 	if (!t || !ev || fan_event_is_overflow(ev))
 		return -1;
+	reap_before(t, ev);
 	find_recs(ev, &rs);
 	if (rs.old || rs.nw) {
 		r = root_of(t, rs.old);

@@ -103,6 +103,8 @@ struct fan_subtree {
 	size_t ndoomed_nodes;		/* nodes in those subtrees */
 
 	const struct fan_event *trigger;	/* event being handled (found entries name it) */
+	const struct fan_event *cur_ev;		/* the last event handed over, in batch cur_seq */
+	uint64_t cur_seq;
 	struct sbuf path, rel;			/* scratch paths */
 	struct timespec last_rescan;
 	unsigned int rescan_gap_ms;

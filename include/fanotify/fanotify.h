@@ -587,15 +587,21 @@ int fan_subtree_add_root(struct fan_subtree *t, int dirfd, const char *path);
 int fan_subtree_remove_root(struct fan_subtree *t, int root);
 
 /*
- * Hand every event of the group to the tracker, in order, before looking
- * at it: new directories are marked and read (their entries reported
- * through found), directories moved out are unmarked, deleted ones
- * forgotten; after an overflow the roots are read again (at most once a
- * second, see fan_subtree_timeout()).  0 or -errno (-ENOMEM).
+ * Hand every event of the group to the tracker, in order: new directories
+ * are marked and read (their entries reported through found, after the
+ * event), directories moved out are unmarked, deleted ones forgotten;
+ * after an overflow the roots are read again (at most once a second, see
+ * fan_subtree_timeout()).  Look at an event (fan_subtree_in_scope(),
+ * resolve it) either before handing it over or after, but before the
+ * next one.  0 or -errno (-ENOMEM).
  */
 int fan_subtree_handle(struct fan_subtree *t, const struct fan_event *ev);
 
-/* The index of the root the event lies under, as of the event; -1 if none. */
+/*
+ * The index of the root the event lies under, as of the event; -1 if
+ * none.  Call it before resolving the event: tracked directories are
+ * named from the tracker as of the event.
+ */
 int fan_subtree_in_scope(struct fan_subtree *t, const struct fan_event *ev);
 
 /*

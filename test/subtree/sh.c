@@ -60,6 +60,7 @@ void sh_init(struct sh *s, const char *fs, unsigned int init_flags, unsigned int
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	s->look_first = getenv("SH_LOOK_FIRST") != NULL;
 	if (!strcmp(fs, "ext4"))
 		th_private_ext4(s->base, sizeof(s->base), 64, NULL, NULL, 0);
 	else
@@ -137,11 +138,15 @@ static void take(struct sh *s, const struct fan_event *ev)
 		T_EQ(fan_subtree_handle(s->t, ev), 0);
 		return;
 	}
-	T_EQ(fan_subtree_handle(s->t, ev), 0);
+	/* the two orders the API allows: handed over first, or looked at first */
+	if (!s->look_first)
+		T_EQ(fan_subtree_handle(s->t, ev), 0);
 	root = fan_subtree_in_scope(s->t, ev);
 	if (root < 0) {
 		s->outside++;
 		fan_resolver_observe(s->r, ev);
+		if (s->look_first)
+			T_EQ(fan_subtree_handle(s->t, ev), 0);
 		return;
 	}
 	fan_resolve_path(s->r, ev, &p, &np);
@@ -155,6 +160,8 @@ static void take(struct sh *s, const struct fan_event *ev)
 	r->error = p.error;
 	if (!p.path || (p.flags & LIBFANOTIFY_PATH_PARTIAL))
 		s->partial++;
+	if (s->look_first)
+		T_EQ(fan_subtree_handle(s->t, ev), 0);
 }
 
 void sh_drain(struct sh *s)

@@ -34,6 +34,7 @@ struct sh {
 	struct sh_rec *v;
 	size_t n, cap;
 	uint64_t events, outside, partial;	/* read; not in scope; in scope without a whole path */
+	bool look_first;	/* SH_LOOK_FIRST set: in scope and resolved before handed over */
 };
 
 /* Mount fs ("tmpfs" or "ext4") privately; a group (init flags plus NONBLOCK,

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * One batch of the reporting group, event by event, cheapest test first.
- * Every event goes to the subtree tracker first (tree scope): it marks new
- * directories, unmarks those moved out and keeps the tree as of this
- * event, so whether the event is in scope and its directory's path are
- * those of its own moment.  Then: events the user did not ask for only
- * keep the resolver's directory cache right; the scope is the tracker's
- * (by identity, never a path); the pid filter runs before any path is
- * resolved; the process is looked up only for events that will be shown.
- * A path that can only be partly known is shown flagged, never dropped.
+ * One batch of the reporting group, event by event, cheapest test first:
+ * events the user did not ask for only keep the resolver's directory
+ * cache right; the scope is the subtree tracker's (by identity, as of the
+ * event, never a path); the pid filter runs before any path is resolved;
+ * the process is looked up only for events that will be shown.  A path
+ * that can only be partly known is shown flagged, never dropped.  Then
+ * the event goes to the tracker (tree scope), which marks the directories
+ * it created or moved in and reports what they hold, after the event,
+ * and unmarks those it moved out, before the next event is looked at.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -130,6 +130,32 @@ static const struct fw_root *root_self(const struct fw_state *st, const struct f
 	return fw_watch_root_of(st, ev);
 }
 
+/* The user's side of an event: scope, filters, path, out it goes. */
+static void look(struct ectx *c, const struct fw_root *self)
+{
+	struct fw_state *st = c->st;
+
+	if (!c->user) {
+		fan_resolver_observe(st->res, c->ev);	/* internal: keeps the cache right */
+		return;
+	}
+	/* fs errors come from a filesystem mark and may name no object of the tree */
+	if (!(c->user & FAN_FS_ERROR) && !fw_watch_in_scope(st, c->ev)) {
+		st->outside++;	/* a directory moved out, its marks not removed yet */
+		fan_resolver_observe(st->res, c->ev);
+		return;
+	}
+	if (!fw_filter_pid(st, fan_event_pid(c->ev))) {
+		st->filtered++;
+		fan_resolver_observe(st->res, c->ev);
+		return;
+	}
+	fan_resolve_path(st->res, c->ev, &c->p, &c->np);
+	if (self)
+		name_root(c, self);
+	report(c);
+}
+
 static void handle_event(struct fw_state *st, struct fan_event *ev)
 {
 	struct ectx c = { .st = st, .ev = ev, .mask = fan_event_mask(ev) };
@@ -140,33 +166,15 @@ static void handle_event(struct fw_state *st, struct fan_event *ev)
 		on_overflow(st, ev);
 		return;
 	}
-	if (st->subtree) {
-		st->trigger_ok = -1;	/* found entries: judged by this event's process */
-		(void)fan_subtree_handle(st->subtree, ev);
-	}
 	self = root_self(st, ev, c.mask);
 	if (self)
 		on_root_self(st, self, c.mask);
 	c.user = c.mask & st->o->events;
-	if (!c.user) {
-		fan_resolver_observe(st->res, ev);	/* internal: kept the tree and cache right */
-		return;
+	look(&c, self);
+	if (st->subtree) {
+		st->trigger_ok = -1;	/* found entries: judged by this event's process */
+		(void)fan_subtree_handle(st->subtree, ev);
 	}
-	/* fs errors come from a filesystem mark and may name no object of the tree */
-	if (!(c.user & FAN_FS_ERROR) && !fw_watch_in_scope(st, ev)) {
-		st->outside++;	/* a directory moved out, its marks not removed yet */
-		fan_resolver_observe(st->res, ev);
-		return;
-	}
-	if (!fw_filter_pid(st, fan_event_pid(ev))) {
-		st->filtered++;
-		fan_resolver_observe(st->res, ev);
-		return;
-	}
-	fan_resolve_path(st->res, ev, &c.p, &c.np);
-	if (self)
-		name_root(&c, self);
-	report(&c);
 }
 
 void fw_handle_batch(struct fw_state *st)
