@@ -218,16 +218,17 @@ marked() {
 	fdinfo_marks "$1" | grep -qx "$(stat -c %i "$2") $(((maj << 20) | min))"
 }
 
-# settle NAME: fanwatch (FWNAME, --json) has reported everything done so far:
-# a file made now shows up in its output (20 s at most).
+# settle NAME: fanwatch (FWNAME, --json) has reported everything done so far
+# (in SETTLE_DIR, default $W, a watched directory):
+# a file made now shows up in its output (60 s at most: a loaded machine).
 settle() {
-	local f=$W/.settle-$1 i
+	local f=${SETTLE_DIR:-$W}/.settle-$1 i
 	"$WL" create "$f" >/dev/null
-	for ((i = 0; i < 800; i++)); do
+	for ((i = 0; i < 2400; i++)); do
 		grep -qF -- "\"$f\"" "$LOG/$FWNAME.out" 2>/dev/null && return 0
 		sleep 0.025
 	done
-	fail "fanwatch did not report $f within 20 s: $(tail -3 "$LOG/$FWNAME.err")"
+	fail "fanwatch did not report $f within 60 s: $(tail -3 "$LOG/$FWNAME.err")"
 }
 
 # expect_set FILE LIST OLD NEW [filters]: the paths of the records matching

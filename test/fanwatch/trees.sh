@@ -21,7 +21,9 @@ tar cf "$TMP/src.tar" -C "$TMP/src" .
 mkdir -p "$TMP/out/in/sub" "$TMP/target/etc" "$TMP/elsewhere/deep"
 echo old >"$TMP/out/in/sub/old"
 
-fw_start t --json --tree-marks "$MODE" "$W"
+args=()
+[[ $MODE == filesystem ]] && args=(--tree-marks filesystem)
+fw_start t --json "${args[@]}" "$W"
 O=$LOG/t.out
 
 # cp -r, tar x, rm -rf
