@@ -421,7 +421,7 @@ static void arrived(struct fan_subtree *t, struct st_node *parent, const struct 
 			lf_st_pending_add(t, child->key, child->klen, parent, d->name);
 		return;
 	}
-	(void)lf_st_adopt(t, parent, d->name, d->len, fd, t->by_handle);
+	(void)lf_st_adopt(t, parent, d->name, d->len, fd, child->key, child->klen, t->by_handle);
 	lf_sys_close(fd);
 }
 

@@ -156,13 +156,14 @@ int lf_st_open_node(struct fan_subtree *t, struct st_node *n, int flags);
 int lf_st_open_child(struct fan_subtree *t, struct st_node *parent, const char *name,
 		     const void *key, size_t klen);
 /*
- * A directory (fd, O_PATH) appeared under parent with name: with
- * check_parent, check it is in the tree now (its parent tracked); mark it
- * in every group, read it (reporting its entries when t->reporting),
- * recurse.  Returns its node (also one tracked already) or NULL.
+ * A directory (fd, O_PATH; its key if known, klen 0 if not) appeared under
+ * parent with name: with check_parent, check it is in the tree now (its
+ * parent tracked); mark it in every group, read it (reporting its entries
+ * when t->reporting), recurse.  Returns its node (also one tracked
+ * already) or NULL.
  */
 struct st_node *lf_st_adopt(struct fan_subtree *t, struct st_node *parent, const char *name,
-			    size_t len, int fd, bool check_parent);
+			    size_t len, int fd, const void *key, size_t klen, bool check_parent);
 /* Read n (fd, O_PATH; marked) and what is below it, then give it its full masks. */
 void lf_st_read(struct fan_subtree *t, struct st_node *n, int fd);
 /* Read the directories still queued. */

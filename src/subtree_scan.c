@@ -481,32 +481,37 @@ void lf_st_drain_queue(struct fan_subtree *t)
 	}
 }
 
-/* Is the directory fd in the tree right now (its parent tracked)? */
+/* Is the directory fd in the tree right now (its parent tracked)?  One name_to_handle_at(). */
 static bool parent_tracked(struct fan_subtree *t, int fd, const unsigned char *key)
 {
+	union {
+		struct file_handle fh;
+		unsigned char space[sizeof(struct file_handle) + 128];
+	} u = { .fh.handle_bytes = 128 };
 	unsigned char pkey[LF_KEY_MAX];
 	struct fan_fsid fsid;
-	int pfd = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	size_t klen;
+	int mnt;
 
-	if (pfd < 0)
+	if (lf_sys_name_to_handle_at(fd, "..", &u.fh, &mnt, 0) < 0)
 		return false;
 	key_fsid(key, &fsid);
-	klen = lf_st_fd_key(pfd, &fsid, pkey);
-	lf_sys_close(pfd);
-	return lf_st_find(t, pkey, klen) != NULL;
+	return lf_st_find(t, pkey, lf_handle_key(pkey, &fsid, u.fh.handle_type, u.fh.f_handle,
+						     u.fh.handle_bytes)) != NULL;
 }
 
 struct st_node *lf_st_adopt(struct fan_subtree *t, struct st_node *parent, const char *name,
-			    size_t len, int fd, bool check_parent)
+			    size_t len, int fd, const void *known, size_t klen, bool check_parent)
 {
 	unsigned char key[LF_KEY_MAX];
 	struct fan_fsid fsid;
 	struct st_node *c;
-	size_t klen;
 
-	key_fsid(parent->key, &fsid);
-	klen = lf_st_fd_key(fd, &fsid, key);
+	if (klen) {
+		memcpy(key, known, klen);	/* opened by this key, or checked against it */
+	} else {
+		key_fsid(parent->key, &fsid);
+		klen = lf_st_fd_key(fd, &fsid, key);
+	}
 	if (!klen)
 		return NULL;
 	c = lf_st_find(t, key, klen);
@@ -665,7 +670,7 @@ void lf_st_retry_pending(struct fan_subtree *t)
 			i++;
 			continue;
 		}
-		(void)lf_st_adopt(t, parent, p->name, strlen(p->name), fd, false);
+		(void)lf_st_adopt(t, parent, p->name, strlen(p->name), fd, p->key, p->klen, false);
 		lf_sys_close(fd);
 		pending_del(t, i);
 	}

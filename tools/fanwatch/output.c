@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #define FLUSH_AT (256u << 10)		/* hand records over once this much is formatted */
 #define CHUNK_SIZE (256u << 10)
 #define QUEUE_CHUNKS 64			/* at most 16 MiB waiting for a slow reader */
+#define SPARE_CHUNKS 2			/* kept mapped for reuse */
 #define STUCK_S 2			/* at exit: a reader taking nothing this long is given up */
 
 #ifndef RESOLVE_NO_SYMLINKS
@@ -121,7 +123,7 @@ struct fw_writer {
 	struct chunk *spare;		/* written, kept for reuse */
 	struct chunk *inflight;		/* being written */
 	int notify_fd;			/* eventfd: a write failed (the main loop polls it) */
-	size_t queued, nchunks;		/* bytes queued; chunks allocated */
+	size_t queued, nchunks, nspare;	/* bytes queued; chunks mapped; of which spare */
 	uint64_t written_chunks;
 	int error;
 	bool stop, dropping;
@@ -153,6 +155,39 @@ static int write_all(int fd, const char *buf, size_t len)
 			return -EIO;
 	}
 	return 0;
+}
+
+/*
+ * Chunks are mapped and unmapped whole: after a burst (a slow reader, a
+ * flood of records) the memory goes back to the system, beyond a few
+ * kept for reuse.
+ */
+static struct chunk *chunk_new(void)
+{
+	struct chunk *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return c == MAP_FAILED ? NULL : c;	/* zero-filled: len 0, records 0 */
+}
+
+static void chunk_free(struct chunk *c)
+{
+	munmap(c, sizeof(*c));
+}
+
+/* A chunk written: kept for reuse, or given back. */
+static void chunk_done(struct fw_writer *w, struct chunk *c)
+{
+	c->len = 0;
+	c->records = 0;
+	if (w->nspare >= SPARE_CHUNKS) {
+		chunk_free(c);
+		w->nchunks--;
+		return;
+	}
+	c->next = w->spare;
+	w->spare = c;
+	w->nspare++;
 }
 
 static void *writer_main(void *arg)
@@ -191,10 +226,7 @@ static void *writer_main(void *arg)
 		if (err && !w->error)
 			w->error = err;
 		w->queued -= c->len;
-		c->len = 0;
-		c->records = 0;
-		c->next = w->spare;
-		w->spare = c;
+		chunk_done(w, c);
 		w->written_chunks++;
 		pthread_cond_broadcast(&w->progress);
 	}
@@ -237,10 +269,9 @@ static struct chunk *room(struct fw_writer *w)
 	if (w->spare) {
 		c = w->spare;
 		w->spare = c->next;
-	} else if (w->nchunks < QUEUE_CHUNKS && (c = malloc(sizeof(*c)))) {
+		w->nspare--;
+	} else if (w->nchunks < QUEUE_CHUNKS && (c = chunk_new())) {
 		w->nchunks++;
-		c->len = 0;
-		c->records = 0;
 	} else {
 		return NULL;
 	}
@@ -256,11 +287,8 @@ static struct chunk *room(struct fw_writer *w)
 /* Bytes the queue can still take. */
 static size_t queue_space(const struct fw_writer *w)
 {
-	size_t free_chunks = QUEUE_CHUNKS - w->nchunks;
-	const struct chunk *c;
+	size_t free_chunks = QUEUE_CHUNKS - w->nchunks + w->nspare;
 
-	for (c = w->spare; c; c = c->next)
-		free_chunks++;
 	return free_chunks * CHUNK_SIZE + (w->tail ? CHUNK_SIZE - w->tail->len : 0);
 }
 
@@ -401,14 +429,15 @@ static void writer_free(struct fw_out *out)
 	if (w->head || w->inflight)
 		pthread_cancel(w->thread);	/* blocked in write(): a cancellation point */
 	pthread_join(w->thread, NULL);
-	free(w->inflight);
+	if (w->inflight)
+		chunk_free(w->inflight);
 	for (c = w->head; c; c = next) {
 		next = c->next;
-		free(c);
+		chunk_free(c);
 	}
 	for (c = w->spare; c; c = next) {
 		next = c->next;
-		free(c);
+		chunk_free(c);
 	}
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
