@@ -18,8 +18,9 @@ Command-line arguments are bytes too (os.fsencode), so hostile names pass.
                                        prints what is missing and extra
 
 filters: --event NAME (in "events"), --path P, --new-path P, --pid N,
---under DIR (path inside DIR), --at-or-under DIR, --synthetic, --real (not synthetic), --dir,
---decision D, --comm C, --no-pid (pid null), --partial
+--under DIR (path inside DIR), --at-or-under DIR, --synthetic, --real (not
+synthetic), --dir, --decision D, --comm C, --reason R (permission mode: why
+denied), --partial, --no-pid (pid null)
 """
 import argparse
 import base64
@@ -121,6 +122,8 @@ def matches(rec, a):
         return False
     if a.comm is not None and raw_bytes(rec, "comm") != os.fsencode(a.comm):
         return False
+    if a.reason is not None and rec.get("reason") != a.reason:
+        return False
     return True
 
 
@@ -179,6 +182,7 @@ def main():
     ap.add_argument("--partial", action="store_true")
     ap.add_argument("--expect")
     ap.add_argument("--prefix", nargs=2)
+    ap.add_argument("--reason")
     a = ap.parse_args()
     recs = load(a.file, prefilter(a))
     if a.cmd == "valid":
