@@ -103,9 +103,10 @@ void fw_emit_summary_notes(const struct fw_state *st)
 		fw_warn("%llu directories moved out of the tree stay marked (not openable by "
 			"handle without CAP_DAC_READ_SEARCH): their events were not reported",
 			(unsigned long long)ts.dropped);
-	if (st->outside)
-		fw_warn("%llu events came from directories already out of the tree: not reported",
-			(unsigned long long)st->outside);
+	/* with one filesystem mark, the rest of the filesystem is outside by design */
+	if (st->outside && !st->o->tree_fs)
+		fw_warn("%llu events came from directories already moved out of the tree: not "
+			"reported", (unsigned long long)st->outside);
 	if (st->out.dropped)
 		fw_warn("%llu records were dropped: the output's reader did not keep up",
 			(unsigned long long)st->out.dropped);

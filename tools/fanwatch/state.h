@@ -47,7 +47,6 @@ struct fw_state {
 	size_t nfs;			/* filesystems marked (--all) */
 	bool privileged;		/* CAP_SYS_ADMIN at start */
 	struct fw_ids ids;		/* what a root fanwatch becomes after setup (i11) */
-	bool notif_ready;		/* the PATHs' marks are in place */
 
 	struct fw_out out;
 	struct fw_count *count;

@@ -310,7 +310,6 @@ void fw_watch_setup(struct fw_state *st)
 		fw_mark_all_filesystems(st, st->dir_mask | (st->o->events & FAN_FS_ERROR));
 	else
 		mark_roots(st, file_mask);
-	st->notif_ready = true;
 }
 
 /* A root's own file handle: a FID record, or a directory's "." record. */
