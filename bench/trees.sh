@@ -306,7 +306,7 @@ for j in range(200): os.rename('$ROOT/out/m%d' % j, '$W/m%d' % j)"
 }
 
 run_strategy() {
-	local l d c0 c1 t0 t1 rep
+	local l d c0 c1 t0 t1 rep seen
 	for rep in $(seq "$REPEAT"); do
 		for l in fanwatch fanwatch_fs; do
 			d=$RESULTS/strategy-$l-$rep
@@ -321,7 +321,8 @@ run_strategy() {
 			quiet "$LPID" "$d/out"
 			c1=$(cpu_ns "$LPID")
 			stop
-			echo "$l outside-events cpu_ms $(((c1 - c0) / 1000000)) rep $rep" |
+			seen=$(sed -n 's/^fanwatch: \([0-9]*\) events seen.*/\1/p' "$d/stderr")
+			echo "$l outside-events cpu_ms $(((c1 - c0) / 1000000)) events_seen ${seen:-?} rep $rep" |
 				tee -a "$RESULTS/strategy.txt"
 			fresh
 			fill 20000
