@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# fanwatch's memory goes with the directories that exist: rounds of 10,000
+# fanwatch's memory goes with the directories that exist: rounds of 8,000
 # directories made and removed in the tree leave its resident memory where
 # the first round left it (within 1 MiB; the state is one node per live
 # directory and no record per mark).  Every creation and deletion is
@@ -8,7 +8,7 @@
 # checked under AddressSanitizer (its quarantine keeps freed memory).
 . "${FWT_DIR:?}/lib.sh"
 
-ROUNDS=4 N=10000
+ROUNDS=3 N=8000
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
 mkdir "$W/m"
 fw_start m --json -e create,delete -o "$LOG/m.out" "$W"

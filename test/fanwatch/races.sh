@@ -7,8 +7,9 @@
 #   reported as found, with the path of its moment.
 # - --deny with its output into a pipe nobody reads: the loop never blocks
 #   on it: a directory made while the pipe is full is marked and denied at
-#   once; records the queue cannot hold are dropped, said on stderr and
-#   counted in the summary; SIGINT still ends fanwatch within seconds.
+#   once (one moved in with a key in it); records the queue cannot hold
+#   are dropped, said on stderr and counted in the summary; SIGINT still
+#   ends fanwatch within seconds.
 . "${FWT_DIR:?}/lib.sh"
 
 fw_start r --json "$W"
@@ -47,8 +48,10 @@ STARTED+=("$F")
 for ((i = 0; i < 400; i++)); do grep -q '^fanwatch: watching' "$LOG/stuck.err" && break; sleep 0.025; done
 # more records than the pipe (64 KiB) and the output queue (16 MiB) hold
 "$WL" files "$long" 50000 >/dev/null
-mkdir "$W/late"
-echo k >"$W/late/x.key"
+# a directory with a key moved in (the key made outside: --deny would refuse its creation)
+mkdir "$TMP/late"
+echo k >"$TMP/late/x.key"
+mv "$TMP/late" "$W/late"
 for ((i = 0; i < 400; i++)); do marked "$F" "$W/late" && break; sleep 0.025; done
 marked "$F" "$W/late" || fail "a directory made while the output is stuck is not marked"
 "$WL" tryopen "$W/late/x.key" >"$LOG/try.out"
