@@ -463,6 +463,7 @@ static int finish(struct fw_state *st)
 	}
 	fw_emit_summary_notes(st);
 	print_summary(st);
+	fw_watch_free(st);	/* the tracker goes before the groups it keeps in step */
 	fw_perm_free(st->perm);
 	fw_procs_free(st->procs);
 	fan_resolver_free(st->res);
@@ -471,7 +472,6 @@ static int finish(struct fw_state *st)
 	fan_group_free(st->mnt);
 	fw_count_free(st->count);
 	fw_proctree_free(st->tree);
-	fw_watch_free(st);
 	return status;
 }
 
