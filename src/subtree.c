@@ -441,8 +441,18 @@ static void on_create(struct fan_subtree *t, const struct dref *d, const struct 
 	arrived(t, p, d, child);
 }
 
+/*
+ * The event moved c out of every tracked directory it names.  The kernel
+ * names only marked directories: one the tracker adopted after the event
+ * was queued is not named either.  So where c is now decides: still in a
+ * tracked directory, it moves there; else its marks go.
+ */
 static void moved_out(struct fan_subtree *t, struct st_node *c)
 {
+	if (lf_st_still_in(t, c)) {
+		t->stats.moved_within++;
+		return;
+	}
 	t->stats.moved_out++;
 	lf_st_unmark_drop(t, c);
 }

@@ -168,6 +168,12 @@ struct st_node *lf_st_adopt(struct fan_subtree *t, struct st_node *parent, const
 void lf_st_read(struct fan_subtree *t, struct st_node *n, int fd);
 /* Read the directories still queued. */
 void lf_st_drain_queue(struct fan_subtree *t);
+/*
+ * A directory an event moved to a place it does not name (a directory not
+ * marked yet, or outside): if it is in a tracked directory right now, it
+ * moves there (read time) and that directory is returned; else NULL.
+ */
+struct st_node *lf_st_still_in(struct fan_subtree *t, struct st_node *c);
 /* Remove the marks of n's subtree in every group (by handle), then doom it. */
 void lf_st_unmark_drop(struct fan_subtree *t, struct st_node *n);
 /* Remove the marks of n's subtree (still in the tree: by handle or by path). */

@@ -481,8 +481,8 @@ void lf_st_drain_queue(struct fan_subtree *t)
 	}
 }
 
-/* Is the directory fd in the tree right now (its parent tracked)?  One name_to_handle_at(). */
-static bool parent_tracked(struct fan_subtree *t, int fd, const unsigned char *key)
+/* The tracked directory holding the directory fd right now, or NULL.  One name_to_handle_at(). */
+static struct st_node *parent_now(struct fan_subtree *t, int fd, const unsigned char *key)
 {
 	union {
 		struct file_handle fh;
@@ -493,10 +493,40 @@ static bool parent_tracked(struct fan_subtree *t, int fd, const unsigned char *k
 	int mnt;
 
 	if (lf_sys_name_to_handle_at(fd, "..", &u.fh, &mnt, 0) < 0)
-		return false;
+		return NULL;
 	key_fsid(key, &fsid);
 	return lf_st_find(t, pkey, lf_handle_key(pkey, &fsid, u.fh.handle_type, u.fh.f_handle,
-						     u.fh.handle_bytes)) != NULL;
+						     u.fh.handle_bytes));
+}
+
+/* Is a below b (or b itself)? */
+static bool within(const struct st_node *a, const struct st_node *b)
+{
+	for (; a; a = a->parent)
+		if (a == b)
+			return true;
+	return false;
+}
+
+struct st_node *lf_st_still_in(struct fan_subtree *t, struct st_node *c)
+{
+	struct st_node *p = NULL;
+	char buf[4096], *slash;
+	ssize_t n;
+	int fd;
+
+	if (!t->by_handle || (fd = open_by_key(t, c->key, c->klen)) < 0)
+		return NULL;
+	p = parent_now(t, fd, c->key);
+	n = p && !within(p, c) ? lf_sys_readlink_fd(fd, buf, sizeof(buf) - 1) : -1;
+	lf_sys_close(fd);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash[1] || lf_st_move(t, &c, p, slash + 1, strlen(slash + 1)) < 0)
+		return NULL;
+	return p;
 }
 
 struct st_node *lf_st_adopt(struct fan_subtree *t, struct st_node *parent, const char *name,
@@ -518,7 +548,7 @@ struct st_node *lf_st_adopt(struct fan_subtree *t, struct st_node *parent, const
 	if (c)
 		return c;
 	/* elsewhere now: the rename that took it there is still to come */
-	if (check_parent && !parent_tracked(t, fd, key))
+	if (check_parent && !parent_now(t, fd, key))
 		return NULL;
 	c = track(t, parent, name, len, key, klen, fd);
 	if (c)

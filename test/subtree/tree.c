@@ -7,7 +7,8 @@
  *   what they held before they were marked (found);
  * - a directory renamed before the tracker reacted, populated after;
  * - moved within (no found), in (found, then watched), out (unmarked,
- *   silent afterwards), rename-exchange of two directories;
+ *   silent afterwards), rename-exchange of two directories, into a
+ *   directory not marked yet (the rename names only the old side);
  * - rm -rf of a tree: every deletion with its full path;
  * - a directory's own deletion named; a symbolic link where a watched
  *   directory was; a watched directory covered by a bind mount;
@@ -171,6 +172,33 @@ static void exchange(void)
 	printf("ok: rename-exchange\n");
 }
 
+/*
+ * mkdir n; mkdir n/a; mv n/a a; mv n a/n, before the tracker reads: the
+ * last rename names only w (a was not marked when it was queued), as if n
+ * left the tree; n is found in a, still watched.
+ */
+static void into_unmarked(void)
+{
+	struct sh s;
+	int i;
+
+	setup(&s);
+	for (i = 0; i < 10; i++)
+		sh_run("cd '%s' && mkdir n%d && mkdir n%d/a && mv n%d/a a%d && mv n%d a%d/n",
+		       sh_p(&s, "w"), i, i, i, i, i, i);
+	sh_drain(&s);
+	sh_clear(&s);
+	for (i = 0; i < 10; i++)
+		sh_run("echo > '%s/a%d/n/f'", sh_p(&s, "w"), i);
+	sh_drain(&s);
+	sh_expect_set(&s, FAN_CREATE, 0, 0,
+		      (const char *const[]){ "w/a0/n/f", "w/a1/n/f", "w/a2/n/f", "w/a3/n/f",
+					     "w/a4/n/f", "w/a5/n/f", "w/a6/n/f", "w/a7/n/f",
+					     "w/a8/n/f", "w/a9/n/f", NULL });
+	sh_free(&s);
+	printf("ok: moved into a directory not marked yet: still watched\n");
+}
+
 /* rm -rf of a tree of 3000 entries: every deletion with its path; nodes freed. */
 static void rm_rf(void)
 {
@@ -282,6 +310,7 @@ int main(int argc, char **argv)
 	renamed_early();
 	moves();
 	exchange();
+	into_unmarked();
 	rm_rf();
 	delete_self();
 	symlink_swap();
