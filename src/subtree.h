@@ -150,8 +150,8 @@ size_t lf_st_fd_key(int fd, const struct fan_fsid *fsid, unsigned char *key);
 int lf_st_root_fd(struct fan_subtree *t, size_t r);
 /* Close what one public call opened. */
 void lf_st_call_end(struct fan_subtree *t);
-/* Open node n (O_PATH, or O_RDONLY for reading) by its identity; -errno. */
-int lf_st_open_node(struct fan_subtree *t, struct st_node *n, int flags);
+/* Open node n (O_PATH) by its identity: by handle, else by path and checked; -errno. */
+int lf_st_open_node(struct fan_subtree *t, struct st_node *n);
 /* Open the directory with this key, named name under parent (event order); -errno. */
 int lf_st_open_child(struct fan_subtree *t, struct st_node *parent, const char *name,
 		     const void *key, size_t klen);

@@ -179,11 +179,10 @@ int lf_st_open_child(struct fan_subtree *t, struct st_node *parent, const char *
 	return open_by_path(t, parent, name, key, klen);
 }
 
-int lf_st_open_node(struct fan_subtree *t, struct st_node *n, int flags)
+int lf_st_open_node(struct fan_subtree *t, struct st_node *n)
 {
 	int fd = -EPERM, rfd;
 
-	(void)flags;
 	if (t->by_handle)
 		fd = open_by_key(t, n->key, n->klen);
 	if (fd >= 0 || (fd != -EPERM && fd != -ENOENT))
@@ -470,7 +469,7 @@ void lf_st_drain_queue(struct fan_subtree *t)
 		n = t->queue[--t->qlen];
 		if (!n)
 			continue;	/* dropped meanwhile */
-		fd = lf_st_open_node(t, n, O_PATH);
+		fd = lf_st_open_node(t, n);
 		if (fd < 0) {
 			t->stats.unreachable++;
 			n->flags &= ~(N_FRESH | N_UNSCANNED);
@@ -584,7 +583,7 @@ void lf_st_unmark_tree(struct fan_subtree *t, struct st_node *top)
 	int fd;
 
 	for (n = top; n; n = lf_st_walk_next(top, n)) {
-		fd = lf_st_open_node(t, n, O_PATH);
+		fd = lf_st_open_node(t, n);
 		if (fd >= 0) {
 			unmark_fd(t, fd);
 			lf_sys_close(fd);
@@ -630,7 +629,7 @@ int lf_st_rescan(struct fan_subtree *t)
 		if (!top || top->parent)
 			continue;	/* removed, or inside another root's tree */
 		top->gen = t->gen;
-		fd = lf_st_open_node(t, top, O_PATH);
+		fd = lf_st_open_node(t, top);
 		if (fd < 0) {
 			mark_seen(t, top);
 			continue;
