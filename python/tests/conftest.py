@@ -5,8 +5,6 @@ Tests run through run_pytest.py, inside a private mount namespace: every
 filesystem here is a fresh tmpfs or loop-mounted ext4 image mounted in it,
 and no mark is ever placed on anything else.
 """
-import contextlib
-import errno
 import os
 import shutil
 import subprocess
@@ -140,23 +138,3 @@ def read_all(group, until, timeout=5.0):
                 got.append(ev)
     return got
 
-
-@contextlib.contextmanager
-def blocked_opener(group_dir_file, mode="r"):
-    p = opener(group_dir_file, mode=mode)
-    try:
-        yield p
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.communicate()
-
-
-def workload():
-    w = os.environ.get("PYFAN_WORKLOAD")
-    if not w or not os.access(w, os.X_OK):
-        pytest.skip("bench/workload not built (PYFAN_WORKLOAD)")
-    return w
-
-
-ERRNO = errno

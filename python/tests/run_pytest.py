@@ -13,7 +13,8 @@ Environment (meson sets it):
   PYFAN_PRELOAD    the AddressSanitizer runtime (libasan.so) when the module
                    was built with -Db_sanitize=address: loaded into this
                    interpreter only (LD_PRELOAD), not into its children
-  PYFAN_WORKLOAD   bench/workload (create/write/close/unlink bursts)
+  PYFAN_C_EXAMPLES the built C examples, to compare the Python ones with
+  PYFAN_REQUIRE_PYTEST  non-empty: no pytest is a failure (CI), not a skip
 """
 import os
 import sys
@@ -32,7 +33,11 @@ def main():
     try:
         import pytest
     except ImportError:
-        skip("pytest is not installed for %s (apt-get install python3-pytest)" % sys.executable)
+        why = "pytest is not installed for %s (apt-get install python3-pytest)" % sys.executable
+        if os.environ.get("PYFAN_REQUIRE_PYTEST"):
+            print("FAIL: " + why)
+            return 1
+        skip(why)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     argv = [sys.executable, os.path.abspath(__file__)] + sys.argv[1:]
     if not os.environ.get("PYFAN_IN_NS"):
@@ -44,13 +49,12 @@ def main():
             skip("cannot run unshare(1): %s" % e)
     preload = os.environ.get("PYFAN_PRELOAD")
     if preload and os.environ.get("PYFAN_PRELOADED") != preload:
-        # ASan's runtime must be the first library of the process.  The
-        # interpreter itself frees little at exit: leak checking is for the
-        # C suites (the fd and memory accounting tests cover the binding).
-        env.update(LD_PRELOAD=preload, PYFAN_PRELOADED=preload, PYTHONMALLOC="malloc")
-        opts = [o for o in env.get("ASAN_OPTIONS", "").split(":")
-                if o and not o.startswith("detect_leaks=")]
-        env["ASAN_OPTIONS"] = ":".join(opts + ["detect_leaks=0"])
+        # ASan's runtime must be the first library of the process.
+        # PYTHONMALLOC=malloc: Python objects come from malloc() too, so a
+        # use after free of one is caught, and leaks are checked at exit
+        # (ASAN_OPTIONS as the caller set them, detect_leaks included).
+        env.update(LD_PRELOAD=preload, PYFAN_PRELOADED=preload, PYTHONMALLOC="malloc",
+                   PYFAN_UNDER_ASAN="1")
         os.execve(sys.executable, argv, env)
     # Children (shells, openers, examples) run without the preload.
     for k in ("LD_PRELOAD", "PYFAN_PRELOADED"):

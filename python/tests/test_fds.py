@@ -97,8 +97,10 @@ def check(stats, fd_mode):
         assert stats["taken"] > 0 and stats["files"] > 0
     # the resolver keeps at most 32 /proc descriptors; the library none between batches
     assert stats["high"] <= 40
-    # no growth with the number of events (measured: well under 1 MiB)
-    assert stats["rss_growth_kb"] < 8192
+    # no growth with the number of events (measured: under 1 MiB from 20k to 100k
+    # events); ASan's quarantine holds freed memory back: not measurable there
+    if not os.environ.get("PYFAN_UNDER_ASAN"):
+        assert stats["rss_growth_kb"] < 8192
 
 
 def test_fd_mode_with_pidfds(tmpfs):

@@ -185,3 +185,25 @@ def test_parse_is_a_copy():
     ev = F.parse_events(buf)[0]
     buf[20:24] = struct.pack("=i", 8)
     assert ev.pid == 7
+
+
+def test_the_stub_names_what_the_module_has():
+    import ast
+    with open(os.path.join(os.path.dirname(__file__), "..", "fanotify.pyi")) as f:
+        tree = ast.parse(f.read())
+    stub = set()
+    for node in tree.body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            stub.add(node.name)
+        elif isinstance(node, ast.AnnAssign):
+            stub.add(node.target.id)
+    helpers = {"StrPath", "Record", "AuditRule"}
+    public = {n for n in dir(F) if not n.startswith("_")} | {"__version__"}
+    assert sorted(public - stub) == []
+    assert sorted(stub - public - helpers) == []
+    # and the members of each class
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in ("Event", "Group", "Batch", "Process"):
+            members = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+            real = {n for n in dir(getattr(F, node.name)) if not n.startswith("_")}
+            assert sorted(real - members) == [], node.name
