@@ -671,15 +671,11 @@ static PyObject *read_batch(GroupObject *self, double deadline)
 	}
 	pyfan_group_end_batch(self);
 	self->seq++;
+	/*
+	 * Read first, wait only when nothing is queued: a listener that is
+	 * busy finds its next events waiting and saves a poll() per batch.
+	 */
 	for (;;) {
-		if (deadline != 0) {
-			int w = wait_readable(self, deadline);
-
-			if (w < 0)
-				return NULL;
-			if (w == 0)
-				return make_batch(self, false, false);
-		}
 		n = fan_group_read(self->g);
 		if (n >= 0 || n == -EBADMSG)
 			break;
@@ -692,7 +688,12 @@ static PyObject *read_batch(GroupObject *self, double deadline)
 			return pyfan_raise(n, "read", NULL);
 		if (deadline == 0)
 			return make_batch(self, false, false);
-		/* readable, then nothing: another reader of the descriptor was faster */
+		n = wait_readable(self, deadline);
+		if (n < 0)
+			return NULL;
+		if (n == 0)
+			return make_batch(self, false, false);
+		/* readable: read again (another reader of the descriptor may be faster) */
 	}
 	self->live = true;
 	self->cursor = fan_group_first_event(self->g);
