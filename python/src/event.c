@@ -599,28 +599,28 @@ static PyMethodDef event_methods[] = {
 	  "the descriptor is still the event's.  A permission event is still answered\n"
 	  "by the library if you do not answer it." },
 	{ "take_pidfd", (PyCFunction)ev_take_pidfd, METH_NOARGS,
-	  "take_pidfd() -> int\n\nTake the event's pidfd (close it yourself).  The process is\n"
+	  "take_pidfd($self)\n--\n\n-> int\n\nTake the event's pidfd (close it yourself).  The process is\n"
 	  "identified first, while the pidfd is still the event's." },
 	{ "allow", (PyCFunction)(void (*)(void))ev_allow, METH_VARARGS | METH_KEYWORDS,
-	  "allow(*, audit=False, rule=None)\n\nAnswer a permission event: allow.  audit: also\n"
+	  "allow($self, /, *, audit=False, rule=None)\n--\n\nAnswer a permission event: allow.  audit: also\n"
 	  "FAN_AUDIT (FAN_ENABLE_AUDIT groups); rule: (rule_number, subj_trust, obj_trust),\n"
 	  "an audit-rule record (Linux 6.3).  AlreadyAnsweredError if answered or deferred\n"
 	  "before; on a kernel error the event stays unanswered and gets the default." },
 	{ "deny", (PyCFunction)(void (*)(void))ev_deny, METH_VARARGS | METH_KEYWORDS,
-	  "deny(errno=None, *, audit=False, rule=None)\n\nAnswer a permission event: deny.  The\n"
+	  "deny($self, /, errno=None, *, audit=False, rule=None)\n--\n\nAnswer a permission event: deny.  The\n"
 	  "opener gets EPERM, or errno (Linux 6.14, FAN_CLASS_PRE_CONTENT groups:\n"
 	  "EPERM, EIO, EBUSY, ETXTBSY, EAGAIN, ENOSPC, EDQUOT)." },
 	{ "respond", (PyCFunction)(void (*)(void))ev_respond, METH_VARARGS | METH_KEYWORDS,
-	  "respond(response, *, rule=None)\n\nAnswer with a raw response (Response bits,\n"
+	  "respond($self, /, response, *, rule=None)\n--\n\nAnswer with a raw response (Response bits,\n"
 	  "deny_errno())." },
 	{ "defer", (PyCFunction)ev_defer, METH_NOARGS,
-	  "defer() -> Event\n\nTake a permission event out of its batch (returns the event): the\n"
+	  "defer($self)\n--\n\n-> Event\n\nTake a permission event out of its batch (returns the event): the\n"
 	  "batch's end no longer answers it and its descriptors stay open until it is\n"
 	  "answered with allow()/deny()/respond(), from any thread, exactly once.  If the\n"
 	  "event object is dropped unanswered, or the group closes, the group's default\n"
 	  "verdict is sent." },
 	{ "find_info", (PyCFunction)ev_find_info, METH_O,
-	  "find_info(type) -> record | None\n\nThe first info record of this InfoType." },
+	  "find_info($self, type, /)\n--\n\n-> record | None\n\nThe first info record of this InfoType." },
 	{ NULL, NULL, 0, NULL },
 };
 

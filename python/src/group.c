@@ -844,7 +844,7 @@ static PyMappingMethods batch_as_mapping = {
 
 static PyMethodDef batch_methods[] = {
 	{ "release", (PyCFunction)batch_release, METH_NOARGS,
-	  "release()\n\nEnd the batch now (if it is still the group's current one): default\n"
+	  "release($self)\n--\n\nEnd the batch now (if it is still the group's current one): default\n"
 	  "answers to permission events nobody answered or deferred, descriptors nobody\n"
 	  "took closed.  Idempotent." },
 	{ "__enter__", (PyCFunction)batch_enter, METH_NOARGS, NULL },
@@ -1247,17 +1247,17 @@ static PyMethodDef group_methods[] = {
 	  "(closed by close(), also if adopting fails).  Its init flags are read from\n"
 	  "/proc/self/fdinfo.  The descriptor is made non-blocking." },
 	{ "fileno", (PyCFunction)group_fileno, METH_NOARGS,
-	  "fileno() -> int\n\nThe group's descriptor, for selectors and loop.add_reader():\n"
+	  "fileno($self)\n--\n\n-> int\n\nThe group's descriptor, for selectors and loop.add_reader():\n"
 	  "readable when events are queued; then read(timeout=0)." },
 	{ "close", (PyCFunction)group_close, METH_NOARGS,
-	  "close()\n\nAnswer every pending permission event (the current batch's and every\n"
+	  "close($self)\n--\n\nAnswer every pending permission event (the current batch's and every\n"
 	  "deferred one) with the default verdict, close every descriptor nobody took,\n"
 	  "close the group.  A thread waiting in read() or iteration is woken: read()\n"
 	  "raises GroupClosedError, iteration ends.  Idempotent." },
 	{ "__enter__", (PyCFunction)group_enter, METH_NOARGS, NULL },
 	{ "__exit__", (PyCFunction)group_exit, METH_VARARGS, "close()" },
 	{ "mark", (PyCFunction)(void (*)(void))group_mark, METH_VARARGS | METH_KEYWORDS,
-	  "mark(path, mask, flags=FAN_MARK_INODE, *, dir_fd=None)\n\n"
+	  "mark($self, /, path, mask, flags=0, *, dir_fd=None)\n--\n\n"
 	  "Add mask to a mark: fanotify_mark(FAN_MARK_ADD | flags, mask).  path: a str,\n"
 	  "bytes or path-like (relative to dir_fd), or an int descriptor of the object.\n"
 	  "flags: the mark type (FAN_MARK_INODE, _MOUNT, _FILESYSTEM) and modifiers\n"
@@ -1266,26 +1266,26 @@ static PyMethodDef group_methods[] = {
 	  "mark also records what the resolver needs to name the object's events.\n"
 	  "Mount namespaces: mark_mntns()." },
 	{ "unmark", (PyCFunction)(void (*)(void))group_unmark, METH_VARARGS | METH_KEYWORDS,
-	  "unmark(path, mask, flags=FAN_MARK_INODE, *, dir_fd=None)\n\n"
+	  "unmark($self, /, path, mask, flags=0, *, dir_fd=None)\n--\n\n"
 	  "Remove mask bits from a mark (FAN_MARK_REMOVE)." },
 	{ "flush_marks", (PyCFunction)(void (*)(void))group_flush_marks,
 	  METH_VARARGS | METH_KEYWORDS,
-	  "flush_marks(type=FAN_MARK_INODE)\n\nRemove every mark of one type: FAN_MARK_INODE,\n"
+	  "flush_marks($self, /, type=0)\n--\n\nRemove every mark of one type: FAN_MARK_INODE,\n"
 	  "_MOUNT, _FILESYSTEM or _MNTNS." },
 	{ "mark_mntns", (PyCFunction)(void (*)(void))group_mark_mntns,
 	  METH_VARARGS | METH_KEYWORDS,
-	  "mark_mntns(mask, ns=None)\n\nMark a mount namespace (Linux 6.15, FAN_REPORT_MNT\n"
+	  "mark_mntns($self, /, mask, ns=None)\n--\n\nMark a mount namespace (Linux 6.15, FAN_REPORT_MNT\n"
 	  "groups): mask of FAN_MNT_ATTACH | FAN_MNT_DETACH.  ns: None for the caller's own,\n"
 	  "an open /proc/PID/ns/mnt descriptor, or its path." },
 	{ "fanotify_mark", (PyCFunction)(void (*)(void))group_raw_mark,
 	  METH_VARARGS | METH_KEYWORDS,
-	  "fanotify_mark(flags, mask, dir_fd=None, path=None)\n\n"
+	  "fanotify_mark($self, /, flags, mask, dir_fd=None, path=None)\n--\n\n"
 	  "fanotify_mark(2) as it is: any command, type and modifier." },
 	{ "add_mount", (PyCFunction)group_add_mount, METH_O,
-	  "add_mount(path)\n\nRecord by hand the mount root used with open_by_handle_at() for the\n"
+	  "add_mount($self, path, /)\n--\n\nRecord by hand the mount root used with open_by_handle_at() for the\n"
 	  "filesystem holding path (or an int descriptor).  Marks do this themselves." },
 	{ "read", (PyCFunction)(void (*)(void))group_read, METH_VARARGS | METH_KEYWORDS,
-	  "read(timeout=None) -> Batch\n\n"
+	  "read($self, /, timeout=None)\n--\n\n-> Batch\n\n"
 	  "End the current batch, then wait up to timeout seconds (None: until events\n"
 	  "come, or not at all for a group made with FAN_NONBLOCK; 0: do not wait) and\n"
 	  "read one batch.  An empty Batch if nothing came in time.  The wait releases\n"
@@ -1294,13 +1294,13 @@ static PyMethodDef group_methods[] = {
 	  "A malformed buffer gives the events before the malformed one, with a\n"
 	  "RuntimeWarning and Batch.malformed." },
 	{ "release", (PyCFunction)group_release, METH_NOARGS,
-	  "release()\n\nEnd the current batch now: the default verdict for permission events\n"
+	  "release($self)\n--\n\nEnd the current batch now: the default verdict for permission events\n"
 	  "nobody answered or deferred, descriptors nobody took closed.  Call it before\n"
 	  "a long pause between reads, so no opener waits for your next read." },
 	{ "stats", (PyCFunction)group_stats, METH_NOARGS,
-	  "stats() -> GroupStats\n\nThe group's counters." },
+	  "stats($self)\n--\n\n-> GroupStats\n\nThe group's counters." },
 	{ "flush_resolver", (PyCFunction)group_flush_resolver, METH_NOARGS,
-	  "flush_resolver()\n\nDrop every cached directory path." },
+	  "flush_resolver($self)\n--\n\nDrop every cached directory path." },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -1324,13 +1324,14 @@ PyTypeObject Pyfan_GroupType = {
 	.tp_repr = (reprfunc)group_repr,
 	.tp_as_async = &group_as_async,
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-	.tp_doc = "Group(init_flags, event_f_flags=os.O_RDONLY, *, default_response=FAN_ALLOW,\n"
-		  "      buffer_size=0, answer_self=False, skip_self=False, cache_bytes=0,\n"
-		  "      proc_cache_entries=0)\n\n"
+	.tp_doc = "Group(init_flags, event_f_flags=0, *, default_response=None, buffer_size=0,\n"
+		  "      answer_self=False, skip_self=False, cache_bytes=0, proc_cache_entries=0)\n"
+		  "--\n\n"
 		  "A fanotify group: fanotify_init(init_flags | FAN_CLOEXEC,\n"
 		  "event_f_flags | O_CLOEXEC).  A context manager (close() on exit).\n\n"
-		  "default_response  FAN_ALLOW or FAN_DENY: what a permission event gets when its\n"
-		  "                  batch ends (or the group closes) without an answer\n"
+		  "event_f_flags     the open flags of event descriptors (0: O_RDONLY)\n"
+		  "default_response  FAN_ALLOW (None) or FAN_DENY: what a permission event gets\n"
+		  "                  when its batch ends (or the group closes) without an answer\n"
 		  "buffer_size       bytes per read (0: 256 KiB)\n"
 		  "answer_self       allow this process's own permission events at once\n"
 		  "skip_self         also hide this process's own events (not DELETE_SELF,\n"

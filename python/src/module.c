@@ -115,9 +115,45 @@ int pyfan_uint(PyObject *o, unsigned int *out, const char *what)
 	return 0;
 }
 
+/*
+ * Enum members by class and value: calling an enum class is slow (Python
+ * code in enum.py), and an event's path flags or a record's type come
+ * back to the same few values.
+ */
+static PyObject *enum_caches;	/* {class: {value: member}} */
+
 PyObject *pyfan_enum(PyObject *cls, long long value)
 {
-	return PyObject_CallFunction(cls, "L", value);
+	PyObject *cache, *key, *m;
+
+	cache = PyDict_GetItemWithError(enum_caches, cls);
+	if (!cache) {
+		if (PyErr_Occurred())
+			return NULL;
+		cache = PyDict_New();
+		if (!cache || PyDict_SetItem(enum_caches, cls, cache) < 0) {
+			Py_XDECREF(cache);
+			return NULL;
+		}
+		Py_DECREF(cache);	/* enum_caches holds it */
+	}
+	key = PyLong_FromLongLong(value);
+	if (!key)
+		return NULL;
+	m = PyDict_GetItemWithError(cache, key);
+	if (m) {
+		Py_DECREF(key);
+		return Py_NewRef(m);
+	}
+	if (PyErr_Occurred()) {
+		Py_DECREF(key);
+		return NULL;
+	}
+	m = PyObject_CallOneArg(cls, key);
+	if (m && PyDict_GET_SIZE(cache) < MASK_CACHE_MAX && PyDict_SetItem(cache, key, m) < 0)
+		Py_CLEAR(m);
+	Py_DECREF(key);
+	return m;
 }
 
 PyObject *pyfan_mask(uint64_t mask)
@@ -604,40 +640,40 @@ static PyObject *fn_parse_events(PyObject *mod, PyObject *args, PyObject *kw)
 
 static PyMethodDef module_methods[] = {
 	{ "event_name", fn_event_name, METH_O,
-	  "event_name(bit) -> str | None\n\nThe name of one event bit ('open', 'close_write' ...)." },
+	  "event_name($module, bit, /)\n--\n\n-> str | None\n\nThe name of one event bit ('open', 'close_write' ...)." },
 	{ "event_since", fn_event_since, METH_O,
-	  "event_since(bit) -> str | None\n\nThe first Linux release with this event bit ('5.1')." },
+	  "event_since($module, bit, /)\n--\n\n-> str | None\n\nThe first Linux release with this event bit ('5.1')." },
 	{ "event_from_name", fn_event_from_name, METH_O,
-	  "event_from_name(name) -> Mask\n\nThe bit of an event name from event_name(); Mask(0) if unknown." },
+	  "event_from_name($module, name, /)\n--\n\n-> Mask\n\nThe bit of an event name from event_name(); Mask(0) if unknown." },
 	{ "init_flag_name", fn_init_flag_name, METH_O,
-	  "init_flag_name(flag) -> str | None\n\nThe C name of one fanotify_init() flag." },
+	  "init_flag_name($module, flag, /)\n--\n\n-> str | None\n\nThe C name of one fanotify_init() flag." },
 	{ "init_flag_since", fn_init_flag_since, METH_O,
-	  "init_flag_since(flag) -> str | None\n\nThe first Linux release with this fanotify_init() flag." },
+	  "init_flag_since($module, flag, /)\n--\n\n-> str | None\n\nThe first Linux release with this fanotify_init() flag." },
 	{ "mark_flag_name", fn_mark_flag_name, METH_O,
-	  "mark_flag_name(flag) -> str | None\n\nThe C name of one fanotify_mark() flag." },
+	  "mark_flag_name($module, flag, /)\n--\n\n-> str | None\n\nThe C name of one fanotify_mark() flag." },
 	{ "mark_flag_since", fn_mark_flag_since, METH_O,
-	  "mark_flag_since(flag) -> str | None\n\nThe first Linux release with this fanotify_mark() flag." },
+	  "mark_flag_since($module, flag, /)\n--\n\n-> str | None\n\nThe first Linux release with this fanotify_mark() flag." },
 	{ "info_type_name", fn_info_type_name, METH_O,
-	  "info_type_name(type) -> str | None\n\nThe name of an info record type ('fid', 'dfid_name' ...)." },
+	  "info_type_name($module, type, /)\n--\n\n-> str | None\n\nThe name of an info record type ('fid', 'dfid_name' ...)." },
 	{ "mask_names", (PyCFunction)(void (*)(void))fn_mask_names, METH_VARARGS | METH_KEYWORDS,
-	  "mask_names(mask, sep=',') -> str\n\nThe names of mask's bits joined by sep: 'open,close_write'.\n"
+	  "mask_names($module, /, mask, sep=',')\n--\n\n-> str\n\nThe names of mask's bits joined by sep: 'open,close_write'.\n"
 	  "Unknown bits come out as one hexadecimal number." },
 	{ "deny_errno", fn_deny_errno, METH_O,
-	  "deny_errno(errno) -> int\n\nFAN_DENY_ERRNO(errno): a denial whose opener gets this errno\n"
+	  "deny_errno($module, errno, /)\n--\n\n-> int\n\nFAN_DENY_ERRNO(errno): a denial whose opener gets this errno\n"
 	  "(Linux 6.14, FAN_CLASS_PRE_CONTENT groups).  Event.deny(errno=) does it for you." },
 	{ "probe_init", (PyCFunction)(void (*)(void))fn_probe_init, METH_VARARGS | METH_KEYWORDS,
-	  "probe_init(init_flags, event_f_flags=os.O_RDONLY) -> int\n\n"
+	  "probe_init($module, /, init_flags, event_f_flags=0)\n--\n\n-> int\n\n"
 	  "0 if fanotify_init(init_flags, event_f_flags) succeeds on this kernel with\n"
 	  "these privileges, else its errno.  Tried once, cached, thread-safe." },
 	{ "probe_mark", (PyCFunction)(void (*)(void))fn_probe_mark, METH_VARARGS | METH_KEYWORDS,
-	  "probe_mark(init_flags, mark_flags, mask, path=None) -> int\n\n"
+	  "probe_mark($module, /, init_flags, mark_flags, mask, path=None)\n--\n\n-> int\n\n"
 	  "0 if a group made with init_flags accepts fanotify_mark(ADD | mark_flags, mask)\n"
 	  "here, else the errno.  Without path, on an object nobody else can reach\n"
 	  "(see fan_probe_mark(3)); with a path, on that object (not cached)." },
 	{ "library_version", fn_library_version, METH_NOARGS,
-	  "library_version() -> (str, major, minor, micro)\n\nThe libfanotify linked at run time." },
+	  "library_version($module)\n--\n\n-> (str, major, minor, micro)\n\nThe libfanotify linked at run time." },
 	{ "parse_events", (PyCFunction)(void (*)(void))fn_parse_events, METH_VARARGS | METH_KEYWORDS,
-	  "parse_events(buffer, *, strict=True) -> tuple[Event, ...]\n\n"
+	  "parse_events($module, /, buffer, *, strict=True)\n--\n\n-> tuple[Event, ...]\n\n"
 	  "Events of a buffer as read() from a fanotify descriptor returns it, validated\n"
 	  "as libfanotify validates every batch (lengths, version, every record).\n"
 	  "The events are detached: their fields and records are readable; they own\n"
@@ -699,7 +735,8 @@ PyMODINIT_FUNC PyInit_fanotify(void)
 	if (!m)
 		return NULL;
 	mask_cache = PyDict_New();
-	if (!mask_cache || add_errors(m) < 0 || add_enums(m) < 0 || add_plain(m) < 0 ||
+	enum_caches = PyDict_New();
+	if (!mask_cache || !enum_caches || add_errors(m) < 0 || add_enums(m) < 0 || add_plain(m) < 0 ||
 	    pyfan_types_init(m) < 0 || pyfan_group_types_init(m) < 0) {
 		Py_DECREF(m);
 		return NULL;

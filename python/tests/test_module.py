@@ -85,12 +85,21 @@ def test_mask_names():
 
 
 def test_help_reads_well():
+    import inspect
     text = pydoc.render_doc(F, renderer=pydoc.plaintext)
-    for what in ("class Group", "class Event", "class Batch", "read(timeout=None)",
-                 "StaleEventError", "allow(", "defer()", "take_fd(", "mark(path, mask",
-                 "Lifetime", "default verdict"):
+    for what in ("class Group", "class Event", "class Batch", "read(self, /, timeout=None)",
+                 "StaleEventError", "allow(self, /, *, audit=False, rule=None)", "defer(self, /)",
+                 "take_fd(", "mark(self, /, path, mask, flags=0, *, dir_fd=None)",
+                 "Lifetime", "default verdict", "-> Batch"):
         assert what in text, what
     assert F.__version__ == F.library_version()[0]
+    # signatures for inspect (and so for editors)
+    assert str(inspect.signature(F.Group)) == (
+        "(init_flags, event_f_flags=0, *, default_response=None, buffer_size=0, "
+        "answer_self=False, skip_self=False, cache_bytes=0, proc_cache_entries=0)")
+    assert list(inspect.signature(F.Event.deny).parameters) == ["self", "errno", "audit", "rule"]
+    assert str(inspect.signature(F.mask_names)) == "(mask, sep=',')"
+    assert str(inspect.signature(F.event_name)) == "(bit, /)"
 
 
 def test_errors_are_oserrors():
