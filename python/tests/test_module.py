@@ -216,3 +216,23 @@ def test_the_stub_names_what_the_module_has():
             members = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
             real = {n for n in dir(getattr(F, node.name)) if not n.startswith("_")}
             assert sorted(real - members) == [], node.name
+
+
+def test_flag_operations_are_the_enums_own():
+    """&, | and ^ are done in C (enum.py's take about 1.5 us each): same results."""
+    import enum
+    import random
+    rnd = random.Random(17)
+    for cls in (F.Mask, F.InitFlag, F.MarkFlag, F.PathFlag, F.ProcFlag, F.Response):
+        vals = [m.value for m in cls] + [0, 1 << 40, 3, -5]
+        for _ in range(500):
+            a = cls(rnd.choice(vals) | rnd.choice(vals))
+            b = rnd.choice(vals + [rnd.getrandbits(33)])
+            for op, ref in (("__and__", enum.Flag.__and__), ("__or__", enum.Flag.__or__),
+                            ("__xor__", enum.Flag.__xor__)):
+                got, want = getattr(a, op)(b), ref(a, b)
+                assert type(got) is type(want) and got == want and repr(got) == repr(want)
+            assert b & a == a & b and type(b & a) is cls
+    assert (F.FAN_OPEN | F.FAN_CLOSE) & ~F.FAN_ONDIR is F.Mask(0x38)
+    with pytest.raises(TypeError):
+        F.FAN_OPEN & "x"
