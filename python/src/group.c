@@ -280,10 +280,9 @@ static PyObject *group_adopt(PyTypeObject *type, PyObject *args, PyObject *kw)
 					 &a.skip_self, &a.cache_bytes, &a.proc_cache_entries))
 		return NULL;
 	self = (GroupObject *)group_new(type, NULL, NULL);
-	if (!self)
-		return NULL;
-	if (fill_opts(&a, &o, self) < 0) {
-		Py_DECREF(self);
+	if (!self || fill_opts(&a, &o, self) < 0) {
+		close(fd);	/* the group's from the call on, as in fan_group_adopt() */
+		Py_XDECREF(self);
 		return NULL;
 	}
 	r = fan_group_adopt(fd, &o, &self->g);	/* fd is the group's now, also on failure */

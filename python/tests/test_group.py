@@ -75,6 +75,12 @@ def test_adopt(tmpfs):
     assert e.value.errno == errno.EINVAL
     with pytest.raises(OSError):
         os.fstat(r)
+    r, w = os.pipe()
+    os.close(w)
+    with pytest.raises(ValueError):
+        F.Group.adopt(r, default_response=5)     # refused before fanotify is asked: closed too
+    with pytest.raises(OSError):
+        os.fstat(r)
 
 
 def test_init_errors_say_what_is_needed():
