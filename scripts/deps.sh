@@ -17,6 +17,7 @@ needs=(
   "mandoc:mandoc"
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
   "python3:python3"
+  "/usr/share/unicode/DerivedCoreProperties.txt:unicode-data"
   # the Python binding: Debian's interpreter, its headers and its pytest
   # (absolute paths: a python3 earlier on PATH, such as pyenv's, does not count)
   "/usr/bin/python3:python3"
