@@ -73,6 +73,8 @@ struct fan_resolver {
 	uint64_t overflows;		/* the group's overflow count when last looked */
 	uint64_t distrusted;		/* batch_seq of the last distrust for that count */
 	struct bctx *bc;		/* the current batch's moves and names (resolve_batch.c) */
+	const unsigned char *quiet;	/* a batch found to move no directory, and its seq */
+	uint64_t quiet_seq;
 	unsigned int depth;		/* nesting of lookups (a chain of new directories) */
 	int handle_err;			/* open_by_handle_at() refused for privilege: not retried */
 	unsigned int src[2];		/* SRC_* of the last path / new_path directory */
@@ -119,8 +121,14 @@ void lf_mounts_seed(struct fan_resolver *r);
 
 /* resolve_batch.c: the batch an event lies in, as an index of its directory moves and names */
 void lf_batch_free(struct fan_resolver *r);
-/* Does the batch move a directory after ev? */
+/* Does the batch move a directory after ev?  At all? */
 bool lf_batch_moves_after(struct fan_resolver *r, const struct fan_event *ev);
+bool lf_batch_has_moves(struct fan_resolver *r, const struct fan_event *ev);
+/* Known already to move no directory (the common case: nothing to undo)? */
+static inline bool lf_batch_quiet(const struct fan_resolver *r)
+{
+	return r->quiet && r->quiet == r->g->batch && r->quiet_seq == r->g->batch_seq;
+}
 /*
  * A path read now, turned into the path at lk->ev's moment: the batch's
  * later directory moves undone.  A move that cannot be undone leaves the

@@ -58,11 +58,14 @@ struct bctx {
 	uint64_t seq;
 	struct bmove *mv;
 	size_t nmv, cap;
+	size_t done_from;	/* mv[done_from..nmv) computed */
+	size_t unknown_to;	/* past the last computed move with a side unknown (0: none) */
 	bool named;		/* nm built */
 	struct bname *nm;
 	size_t nnm, nmcap;
 	uint32_t *heads;
 	size_t nheads;
+	struct sbuf now;	/* lf_batch_undo()'s copy of the path as read */
 };
 
 /* ---- which batch ---- */
@@ -232,6 +235,7 @@ static void moves_free(struct bctx *b)
 static void shrink(struct bctx *b)
 {
 	moves_free(b);
+	lf_sbuf_free(&b->now);
 	free(b->nm);
 	free(b->heads);
 	b->nm = NULL;
@@ -246,7 +250,7 @@ static struct bctx *locate(struct fan_resolver *r, const struct fan_event *ev, u
 	const unsigned char *p = (const unsigned char *)ev;
 	struct scan_state s = { 0 };
 	struct bctx *b;
-	const struct fan_event *e;
+	size_t off;
 
 	if (!g->batch || p < g->batch || p >= g->batch + g->batch_len || !(b = ctx(r)))
 		return NULL;
@@ -258,15 +262,19 @@ static struct bctx *locate(struct fan_resolver *r, const struct fan_event *ev, u
 	b->seq = g->batch_seq;
 	b->nmv = 0;
 	b->named = false;
+	b->done_from = b->unknown_to = 0;
 	if (b->cap > KEEP_MOVES)
 		shrink(b);	/* a batch of many moves: do not keep its memory */
-	for (e = fan_buffer_first(g->batch, g->batch_len); e;
-	     e = fan_buffer_next(g->batch, g->batch_len, (struct fan_event *)(uintptr_t)e)) {
-		uint64_t mask = fan_event_mask(e);
+	/* a validated batch: every event whole, event_len >= its metadata */
+	for (off = 0; off + MD_SIZE <= g->batch_len; off += rd32(g->batch + off, MD_EVENT_LEN)) {
+		uint64_t mask = rd64(g->batch + off, MD_MASK);
 
 		if ((mask & FAN_ONDIR) && (mask & MOVES))
-			scan_move(b, &s, e, (uint32_t)((const unsigned char *)e - g->batch), mask);
+			scan_move(b, &s, (const struct fan_event *)(g->batch + off), (uint32_t)off, mask);
 	}
+	b->done_from = b->nmv;
+	r->quiet = b->nmv ? NULL : g->batch;
+	r->quiet_seq = g->batch_seq;
 	return b;
 }
 
@@ -286,10 +294,26 @@ static size_t first_after(const struct bctx *b, uint32_t pos)
 	return lo;
 }
 
+bool lf_batch_has_moves(struct fan_resolver *r, const struct fan_event *ev)
+{
+	uint32_t pos;
+	struct bctx *b;
+
+	if (lf_batch_quiet(r))
+		return false;
+	b = locate(r, ev, &pos);
+
+	return b && b->nmv;
+}
+
 bool lf_batch_moves_after(struct fan_resolver *r, const struct fan_event *ev)
 {
 	uint32_t pos;
-	struct bctx *b = locate(r, ev, &pos);
+	struct bctx *b;
+
+	if (lf_batch_quiet(r))
+		return false;
+	b = locate(r, ev, &pos);
 
 	return b && b->nmv && b->mv[b->nmv - 1].pos > pos;
 }
@@ -347,19 +371,25 @@ static void compute(struct fan_resolver *r, struct bctx *b, struct bmove *m)
 /* Compute the moves after pos, the last first (each needs only the later ones). */
 static void compute_after(struct fan_resolver *r, struct bctx *b, uint32_t pos)
 {
-	size_t i = b->nmv, first = first_after(b, pos);
+	size_t i = b->done_from, first = first_after(b, pos);
 
 	while (i-- > first) {
-		if (b->mv[i].state == MV_TODO && r->depth < MAX_DEPTH)
-			compute(r, b, &b->mv[i]);
-		else if (b->mv[i].state != MV_DONE) {
+		struct bmove *m = &b->mv[i];
+
+		if (m->state == MV_TODO && r->depth < MAX_DEPTH)
+			compute(r, b, m);
+		else if (m->state != MV_DONE) {
 			/* nested too deep, or needed by itself: unknown */
-			if (b->mv[i].err_old == 0)
-				b->mv[i].err_old = -ELOOP;
-			if (b->mv[i].err_new == 0)
-				b->mv[i].err_new = -ELOOP;
+			if (m->err_old == 0)
+				m->err_old = -ELOOP;
+			if (m->err_new == 0)
+				m->err_new = -ELOOP;
 		}
+		if ((m->err_old || m->err_new) && i + 1 > b->unknown_to)
+			b->unknown_to = i + 1;
 	}
+	if (first < b->done_from && b->mv[first].state == MV_DONE)
+		b->done_from = first;
 }
 
 bool lf_path_under(const char *path, size_t len, const char *prefix, size_t plen)
@@ -385,19 +415,25 @@ static int swap_prefix(struct sbuf *path, const struct sbuf *from, const struct 
 
 void lf_batch_undo(struct fan_resolver *r, struct look *lk, struct sbuf *path)
 {
-	struct sbuf now = { 0 };
+	struct sbuf *now;
 	uint32_t pos;
-	struct bctx *b = locate(r, lk->ev, &pos);
+	struct bctx *b;
 	size_t i, first;
 	int why = 0;
 
+	if (lf_batch_quiet(r))
+		return;
+	b = locate(r, lk->ev, &pos);
 	if (!b || !b->nmv || b->mv[b->nmv - 1].pos <= pos)
 		return;		/* the common case: no directory moved after the event */
 	compute_after(r, b, pos);
 	first = first_after(b, pos);
-	if (lf_sbuf_set(&now, path->s, path->len) < 0) {
-		why = -ENOMEM;
-		goto unverified;
+	now = &b->now;
+	/* keep the path as read only where a move may turn out unknown */
+	if (b->unknown_to > first && lf_sbuf_set(now, path->s, path->len) < 0) {
+		lk->flags |= LIBFANOTIFY_PATH_UNVERIFIED;
+		lk->why = -ENOMEM;
+		return;
 	}
 	for (i = b->nmv; i-- > first && !why;) {
 		const struct bmove *m = &b->mv[i];
@@ -411,14 +447,10 @@ void lf_batch_undo(struct fan_resolver *r, struct look *lk, struct sbuf *path)
 		else if (swap_prefix(path, &m->nw, &m->old) < 0)
 			why = -ENOMEM;
 	}
-	if (!why) {
-		lf_sbuf_free(&now);
+	if (!why)
 		return;
-	}
-unverified:
-	if (now.s)
-		lf_sbuf_set(path, now.s, now.len);	/* the path as read: right now, at least */
-	lf_sbuf_free(&now);
+	if (b->unknown_to > first)
+		lf_sbuf_set(path, now->s, now->len);	/* the path as read: right now, at least */
 	lk->flags |= LIBFANOTIFY_PATH_UNVERIFIED;
 	lk->why = why;
 }

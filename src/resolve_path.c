@@ -308,19 +308,30 @@ static int from_cache(struct fan_resolver *r, struct look *lk, const struct fan_
 		return 1;
 	if (lf_sbuf_set(out, p, plen) < 0)
 		return -ENOMEM;
+	lk->src = SRC_READ;
+	if (stamp_is(*st, seq, STAMP_OK))
+		goto ok;
 	if (stamp_is(*st, seq, STAMP_BAD)) {
 		*bad = true;
 		*hres = stamp_err(*st);
 		return 2;
 	}
-	if (!stamp_is(*st, seq, STAMP_OK) &&
-	    (!lf_fs_renames_seen(r->g, &fid->fsid) || lf_batch_moves_after(r, lk->ev))) {
-		if (!lf_leads_to(r->g, key, klen, out->s))
-			return 2;
-		*st = stamp_make(seq, STAMP_OK, 0);
+	if (lf_fs_renames_seen(r->g, &fid->fsid)) {
+		/* kept right by events; one read before a later move needs a check */
+		if (!lf_batch_has_moves(r, lk->ev)) {
+			*st = stamp_make(seq, STAMP_OK, 0);	/* nothing to check in this batch */
+			return 0;
+		}
+		if (!lf_batch_moves_after(r, lk->ev))
+			return 0;
 	}
-	lf_batch_undo(r, lk, out);
-	lk->src = SRC_READ;
+	if (!lf_leads_to(r->g, key, klen, out->s))
+		return 2;
+	*st = stamp_make(seq, STAMP_OK, 0);
+ok:
+	if (!lf_batch_quiet(r))
+		if (!lf_batch_quiet(r))
+			lf_batch_undo(r, lk, out);
 	return 0;
 }
 
@@ -432,7 +443,8 @@ int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *f
 		if (res == 0 && !(hflags & LIBFANOTIFY_PATH_DELETED)) {
 			lf_dcache_put_stamp(r->cache, key, klen, out->s, out->len,
 					    stamp_make(r->g->batch_seq, STAMP_OK, 0));
-			lf_batch_undo(r, lk, out);
+			if (!lf_batch_quiet(r))
+				lf_batch_undo(r, lk, out);
 			lk->src = SRC_READ;
 			goto done;
 		}
@@ -458,7 +470,8 @@ int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *f
 			lk->why = hres;
 	}
 done:
-	lf_sbuf_free(&cand);
+	if (cand.s)
+		lf_sbuf_free(&cand);
 	return res;
 }
 
@@ -506,7 +519,9 @@ static int file_path(struct fan_resolver *r, struct look *lk, const struct fan_f
 
 	res = handle_path(r, fid, false, out, &lk->flags);
 	if (res == 0) {
-		lf_batch_undo(r, lk, out);
+		if (!lf_batch_quiet(r))
+		if (!lf_batch_quiet(r))
+			lf_batch_undo(r, lk, out);
 		lk->src = SRC_READ;
 		return 0;
 	}
@@ -747,17 +762,18 @@ static void distrust(struct fan_resolver *r)
 	lf_track_reset(r);
 }
 
-static void notice_overflow(struct fan_resolver *r, const struct fan_event *ev)
+static inline void notice_overflow(struct fan_resolver *r, const struct fan_event *ev)
 {
 	const struct fan_group *g = r->g;
 	const unsigned char *p = (const unsigned char *)ev;
-	bool in_batch = g->batch && p >= g->batch && p < g->batch + g->batch_len;
 
 	if (g->stats.overflows != r->overflows) {
 		r->overflows = g->stats.overflows;
 		r->distrusted = g->batch_seq;
 		distrust(r);
-	} else if (fan_event_is_overflow(ev) && !(in_batch && r->distrusted == g->batch_seq)) {
+	} else if (fan_event_is_overflow(ev) &&
+		   !(g->batch && p >= g->batch && p < g->batch + g->batch_len &&
+		     r->distrusted == g->batch_seq)) {
 		distrust(r);	/* from a buffer the group did not count */
 	}
 }

@@ -13,6 +13,9 @@
  * (paths from the directory marks, in event order), and a group with
  * FAN_REPORT_TARGET_FID.
  *
+ * A directory moved out of what the group sees (MOVED_FROM only): an
+ * earlier creation in it is flagged, or exact with FAN_REPORT_TARGET_FID.
+ *
  * Then directories created and removed before the read: an event inside
  * one has its full path when the batch holds the directory's creation with
  * its handle (FAN_REPORT_TARGET_FID), also nested and renamed in between;
@@ -203,6 +206,48 @@ static void renames(const struct setup *s)
 	free(top);
 }
 
+/*
+ * A directory moved out of what the group sees, in a group that reports
+ * only MOVED_FROM: where it went is not in the batch.  A creation in it
+ * before the move is flagged UNVERIFIED (its path as read now), never
+ * given as if of its moment; with FAN_REPORT_TARGET_FID the moved
+ * directory's handle tells, and the path is exact.
+ */
+static void moved_out(unsigned int init, const char *tag)
+{
+	struct fan_group *g = rh_group(init, O_RDONLY);
+	struct fan_resolver *r = rh_resolver(g, 0);
+	char *top = rh_fmt("%s/%s", dir, tag), *src = at(tag, "src"), *sub = at(tag, "src/sub");
+	char *then = at(tag, "src/sub/f"), *now = at(tag, "dst/sub/f");
+	struct rh_evs e = { 0 };
+	const struct rh_ev *v;
+
+	T_EQ(mkdir(top, 0777), 0);
+	mk(tag, "src");
+	mk(tag, "src/sub");
+	mk(tag, "dst");
+	T_EQ(fan_group_add_mark(g, 0, FAN_MOVED_FROM | FAN_ONDIR | FAN_EVENT_ON_CHILD, src), 0);
+	T_EQ(fan_group_add_mark(g, 0, FAN_CREATE | FAN_EVENT_ON_CHILD, sub), 0);
+	touch(tag, "src/sub/warm");
+	rh_drain(g, r, &e, false);
+	rh_evs_free(&e);
+	touch(tag, "src/sub/f");
+	mv(tag, "src/sub", "dst/sub");
+	rh_drain(g, r, &e, false);
+	if (init & FAN_REPORT_TARGET_FID) {
+		T_EQ(rh_expect(&e, FAN_CREATE, then)->path.flags, 0);
+	} else {
+		v = rh_expect(&e, FAN_CREATE, now);
+		T_ASSERT(v->path.flags & LIBFANOTIFY_PATH_UNVERIFIED);
+		T_ASSERT(v->path.error < 0);
+		rh_expect_none(&e, FAN_CREATE, then);
+	}
+	rh_evs_free(&e);
+	fan_resolver_free(r);
+	fan_group_free(g);
+	free(top), free(src), free(sub), free(then), free(now);
+}
+
 static void unpriv_child(void *arg)
 {
 	const struct setup *s = arg;
@@ -294,6 +339,9 @@ int main(void)
 			renames(&setups[i]);
 	for (i = 0; i < sizeof(unpriv) / sizeof(unpriv[0]); i++)
 		T_EQ(th_wait(th_spawn(unpriv_child, (void *)&unpriv[i])), 0);
+	moved_out(fid, "out-fid");
+	if (fan_probe_init(FAN_REPORT_DFID_NAME_TARGET, O_RDONLY) == 0)
+		moved_out(FAN_REPORT_DFID_NAME_TARGET, "out-target");
 	gone_dirs(fid, "gone-fid");
 	if (fan_probe_init(FAN_REPORT_DFID_NAME_TARGET, O_RDONLY) == 0)
 		gone_dirs(FAN_REPORT_DFID_NAME_TARGET, "gone-target");
