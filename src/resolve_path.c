@@ -1,41 +1,49 @@
 // SPDX-License-Identifier: MIT
 /*
  * Paths for events.  fd mode: the event fd's link in /proc.  FID mode: the
- * directory handle's path (from the bounded cache, open_by_handle_at(), or
- * the group's directory marks) plus the name the kernel reported.
+ * directory handle's path (lf_dir_path(), the one place a directory is
+ * looked up) plus the name the kernel reported.
+ *
+ * The rule: a path is right at the moment it is read (for an event of the
+ * group's current batch: at the event's moment), or it is flagged PARTIAL
+ * (the name alone) or UNVERIFIED (the last path known), with the reason.
  *
  * Two kinds of directory paths, never mixed in one rewrite:
  *
- * - Read-time paths: the cache holds paths read from /proc at read time
- *   (open_by_handle_at() + readlink), which can be newer than the event
- *   being processed.  They are therefore never rewritten by a rename event,
- *   only emptied under the old path, so they can be late but are never
- *   wrong for long.  They are looked up first.
+ * - Read-time paths: the cache holds paths read from /proc (an
+ *   open_by_handle_at() + readlink), which can be newer than the event
+ *   being processed.  They are never rewritten by a rename event, only
+ *   emptied under the old path.  Read now (or checked now), the batch's
+ *   later directory moves are undone on them (resolve_batch.c), which
+ *   gives the path at the event's moment.  They are looked up first.
  *
  * - Event-order paths: directory marks ("pinned") were taken at mark time,
  *   before any event, and follow rename events in order (FAN_RENAME, or a
  *   MOVED_FROM directly followed by its MOVED_TO), which keeps them right
  *   where open_by_handle_at() is not allowed (no CAP_DAC_READ_SEARCH) or
  *   fails (a directory already removed).  A rename is applied to them only
- *   when both its paths were themselves built from pinned paths; any other
- *   change under a pinned path (a move seen only in part, a deletion, a
- *   MOVE_SELF) checks each pinned path against its handle with
+ *   when both its paths were themselves built from confirmed pinned paths;
+ *   any other change under a pinned path (a move seen only in part, a
+ *   deletion, a MOVE_SELF) checks each pinned path against its handle with
  *   name_to_handle_at(), which needs no privilege, and drops those that no
  *   longer lead to their directory.
  *
- * Paths stay right only while the events that move or delete directories
- * (FAN_RENAME or FAN_MOVED_FROM|FAN_MOVED_TO, FAN_DELETE, with FAN_ONDIR;
- * FAN_MOVE_SELF, FAN_DELETE_SELF) reach fan_resolve_path() or
- * fan_resolver_observe(), in order.
+ * Events keep both right only where the group sees every rename that could
+ * change them: a FILESYSTEM mark reporting directory renames.  Elsewhere a
+ * kept path is checked against the filesystem once per batch before it is
+ * returned (stamps: resolve.h), and read anew or flagged.  A queue overflow
+ * (the event, or the group's count moving) drops the cache and has every
+ * pinned path checked before its next use.
  *
  * FS_ERROR: the object's handle is never opened (that would raise another
  * error on a corrupted inode); a superblock-wide error gives the mount
  * point of the filesystem.
  *
- * The other parts: resolve_fd.c (paths of open descriptors, beyond
- * PATH_MAX too), resolve_mount.c (mount points), resolve_track.c (keeping
- * directory paths right as directories move), resolve_cache.c (the
- * bounded map), resolve_proc.c (processes).
+ * The other parts: resolve_batch.c (the batch: its moves, its entries by
+ * handle), resolve_fd.c (paths of open descriptors, beyond PATH_MAX too),
+ * resolve_mount.c (mount points), resolve_track.c (keeping directory paths
+ * right as directories move), resolve_cache.c (the bounded map),
+ * resolve_proc.c (processes).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -316,8 +324,13 @@ static int from_cache(struct fan_resolver *r, struct look *lk, const struct fan_
 		*hres = stamp_err(*st);
 		return 2;
 	}
-	if (lf_fs_renames_seen(r->g, &fid->fsid)) {
-		/* kept right by events; one read before a later move needs a check */
+	/*
+	 * Kept right by events, up to the event being resolved: one read
+	 * before a later move of the batch needs a check, and so does any
+	 * looked up at a later move's moment (the events between are not
+	 * applied yet).
+	 */
+	if (!lk->readtime && lf_fs_renames_seen(r->g, &fid->fsid)) {
 		if (!lf_batch_has_moves(r, lk->ev)) {
 			*st = stamp_make(seq, STAMP_OK, 0);	/* nothing to check in this batch */
 			return 0;
@@ -330,8 +343,7 @@ static int from_cache(struct fan_resolver *r, struct look *lk, const struct fan_
 	*st = stamp_make(seq, STAMP_OK, 0);
 ok:
 	if (!lf_batch_quiet(r))
-		if (!lf_batch_quiet(r))
-			lf_batch_undo(r, lk, out);
+		lf_batch_undo(r, lk, out);
 	return 0;
 }
 
@@ -519,7 +531,6 @@ static int file_path(struct fan_resolver *r, struct look *lk, const struct fan_f
 
 	res = handle_path(r, fid, false, out, &lk->flags);
 	if (res == 0) {
-		if (!lf_batch_quiet(r))
 		if (!lf_batch_quiet(r))
 			lf_batch_undo(r, lk, out);
 		lk->src = SRC_READ;

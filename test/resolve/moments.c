@@ -13,6 +13,7 @@
  * (paths from the directory marks, in event order), and a group with
  * FAN_REPORT_TARGET_FID.
  *
+ * Moves building on each other in one batch (x to y, then y/a to y/b).
  * A directory moved out of what the group sees (MOVED_FROM only): an
  * earlier creation in it is flagged, or exact with FAN_REPORT_TARGET_FID.
  *
@@ -207,6 +208,44 @@ static void renames(const struct setup *s)
 }
 
 /*
+ * Moves that build on each other in one batch: x renamed y, then y/a
+ * renamed y/b, after a creation in x/a, with x and x/a known (cached)
+ * from an earlier batch.  Each move's own paths are of its moment too.
+ */
+static void chain(unsigned int init, const char *tag)
+{
+	struct fan_group *g = rh_group(init, O_RDONLY);
+	struct fan_resolver *r = rh_resolver(g, 0);
+	char *top = rh_fmt("%s/%s", dir, tag);
+	struct rh_evs e = { 0 };
+	const struct want w[] = {
+		{ FAN_CREATE, "x/a/f", NULL },
+		{ FAN_RENAME | FAN_ONDIR, "x", "y" },
+		{ FAN_RENAME | FAN_ONDIR, "y/a", "y/b" },
+		{ FAN_CREATE, "y/b/g", NULL },
+	};
+
+	T_EQ(mkdir(top, 0777), 0);
+	mk(tag, "x");
+	mk(tag, "x/a");
+	T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, DIR_EVENTS | FAN_RENAME, dir), 0);
+	touch(tag, "x/warm");
+	touch(tag, "x/a/warm");
+	rh_drain(g, r, &e, false);
+	rh_evs_free(&e);
+	touch(tag, "x/a/f");
+	mv(tag, "x", "y");
+	mv(tag, "y/a", "y/b");
+	touch(tag, "y/b/g");
+	rh_drain(g, r, &e, false);
+	expect_seq(&e, tag, w, sizeof(w) / sizeof(w[0]));
+	rh_evs_free(&e);
+	fan_resolver_free(r);
+	fan_group_free(g);
+	free(top);
+}
+
+/*
  * A directory moved out of what the group sees, in a group that reports
  * only MOVED_FROM: where it went is not in the batch.  A creation in it
  * before the move is flagged UNVERIFIED (its path as read now), never
@@ -339,6 +378,7 @@ int main(void)
 			renames(&setups[i]);
 	for (i = 0; i < sizeof(unpriv) / sizeof(unpriv[0]); i++)
 		T_EQ(th_wait(th_spawn(unpriv_child, (void *)&unpriv[i])), 0);
+	chain(fid, "chain");
 	moved_out(fid, "out-fid");
 	if (fan_probe_init(FAN_REPORT_DFID_NAME_TARGET, O_RDONLY) == 0)
 		moved_out(FAN_REPORT_DFID_NAME_TARGET, "out-target");
