@@ -597,7 +597,10 @@ static int target_open(struct fan_group *g, unsigned int flags, int dirfd, const
 		       struct target *t)
 {
 	t->fd = -1;
-	if (!fid_group(g, flags) || !(flags & (FAN_MARK_ADD | FAN_MARK_REMOVE)))
+	/* what is removed matters only for filesystem marks (their masks) */
+	if (!fid_group(g, flags) || !((flags & FAN_MARK_ADD) ||
+				      ((flags & FAN_MARK_REMOVE) &&
+				       (flags & FAN_MARK_MNTNS) == FAN_MARK_FILESYSTEM)))
 		return 0;
 	t->fd = open_target(dirfd, path, flags & FAN_MARK_DONT_FOLLOW);
 	if (t->fd >= 0 && (fsid_of(t->fd, &t->fsid) < 0 || fstat(t->fd, &t->st) < 0)) {

@@ -8,7 +8,8 @@
  * reason (-EPERM: it cannot be read anew), never silently.  The same for a
  * marked file's own events (FAN_REPORT_FID).  A group that sees every
  * directory rename on the filesystem (a filesystem mark with FAN_RENAME)
- * keeps its paths right from its events.
+ * keeps its paths right from its events, until FAN_RENAME is removed from
+ * its mark.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -88,6 +89,38 @@ static void run(const char *tag, bool unpriv)
 	free(dnow);
 }
 
+/*
+ * A filesystem mark that stops reporting directory renames (FAN_RENAME
+ * removed from it): its paths are checked from then on.
+ */
+static void fs_mask_removed(void)
+{
+	struct fan_group *g = rh_group(FAN_REPORT_DFID_NAME | FAN_REPORT_FID, O_RDONLY);
+	struct fan_resolver *r = rh_resolver(g, 0);
+	char *t = rh_fmt("%s/fsmask", dir), *a = rh_fmt("%s/a", t), *b = rh_fmt("%s/b", t);
+	char *d = rh_fmt("%s/D", a), *f1 = rh_fmt("%s/f1", d), *bd = rh_fmt("%s/D", b);
+	char *now = rh_fmt("%s/f2", bd);
+	struct rh_evs e = { 0 };
+
+	T_EQ(mkdir(t, 0777), 0);
+	T_EQ(mkdir(a, 0777), 0);
+	T_EQ(mkdir(d, 0777), 0);
+	T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, FAN_CREATE | FAN_RENAME | FAN_ONDIR, dir), 0);
+	th_write_file(d, "f1", 0);
+	rh_drain(g, r, &e, false);
+	T_EQ(rh_expect(&e, FAN_CREATE, f1)->path.flags, 0);
+	rh_evs_free(&e);
+	T_EQ(fan_group_remove_mark(g, FAN_MARK_FILESYSTEM, FAN_RENAME, dir), 0);
+	T_EQ(rename(a, b), 0);		/* unseen now */
+	th_write_file(bd, "f2", 0);
+	rh_drain(g, r, &e, false);
+	T_EQ(rh_expect(&e, FAN_CREATE, now)->path.flags, 0);
+	rh_evs_free(&e);
+	fan_resolver_free(r);
+	fan_group_free(g);
+	free(t), free(a), free(b), free(d), free(f1), free(bd), free(now);
+}
+
 static void unpriv_child(void *arg)
 {
 	(void)arg;
@@ -105,6 +138,7 @@ int main(void)
 	T_EQ(chmod(dir, 0777), 0);
 	fds = th_count_fds();
 	run("priv", false);
+	fs_mask_removed();
 	T_EQ(th_wait(th_spawn(unpriv_child, NULL)), 0);
 	T_EQ(th_count_fds(), fds);
 	printf("PASS\n");
