@@ -90,21 +90,27 @@ static void run(const char *fs, const char *tag)
 	fan_resolver_free(r);
 	fan_group_free(g);
 	T_EQ(umount2(b, MNT_DETACH), 0);
+	T_EQ(rmdir(b), 0);
 	free(sub), free(deep), free(b), free(x), free(y), free(z), free(zb), free(y2);
 }
 
 int main(void)
 {
-	char t[256], x[256];
+	char outer[256], x[256], *t;
 	int fds;
 
 	th_init(60);
-	th_private_tmpfs(t, sizeof(t));
+	/* the filesystem (a tmpfs of its own) and the bind mount side by side in another */
+	th_private_tmpfs(outer, sizeof(outer));
+	t = rh_fmt("%s/fs", outer);
+	T_EQ(mkdir(t, 0755), 0);
+	T_EQ(mount("tmpfs", t, "tmpfs", 0, "mode=0755"), 0);
 	fds = th_count_fds();
 	run(t, "tmpfs");
 	th_private_ext4(x, sizeof(x), 32, NULL, NULL, 0);
 	run(x, "ext4");
 	T_EQ(th_count_fds(), fds);
+	free(t);
 	printf("PASS\n");
 	return 0;
 }
