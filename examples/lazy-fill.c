@@ -11,8 +11,8 @@
  *
  * It prints "stub NAME SIZE" for each stub it makes, "fill NAME OFFSET
  * LENGTH" for each range it copies and "complete NAME" when a stub is
- * whole.  DIR must be on a filesystem with pre-content events (ext4,
- * xfs, btrfs; not tmpfs) and Linux 6.14 or later; see libfanotify-hsm(7).
+ * whole.  DIR must be on a filesystem with pre-content events (ext4 has
+ * them, tmpfs not) and Linux 6.14 or later; see libfanotify-hsm(7).
  * Try it on a loop-mounted image in a private mount namespace:
  *
  *     unshare --mount --propagation private sh -c '

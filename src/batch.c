@@ -77,16 +77,6 @@ static void start_set(struct fan_group *g, size_t off, bool on)
 		g->starts[off >> 3] &= (unsigned char)~bit;
 }
 
-bool lf_batch_owns(const struct fan_group *g, const struct fan_event *ev)
-{
-	size_t off;
-
-	if (!g->batch || (uintptr_t)ev < (uintptr_t)g->batch)
-		return false;
-	off = batch_off(g, ev);
-	return off < g->batch_len && (g->starts[off >> 3] & (1u << (off & 7)));
-}
-
 /* Room in the bitmap for a batch of up to len bytes. */
 static int starts_reserve(struct fan_group *g, size_t len)
 {
@@ -274,6 +264,15 @@ static size_t read_len_for_fds(struct fan_group *g, size_t len)
 	return events < floor ? floor : events;
 }
 
+/*
+ * The two halves of the group's buffer take turns, one batch each (see
+ * fan_group_read()).
+ */
+static unsigned char *own_half(const struct fan_group *g)
+{
+	return g->own_buf + (g->own_half ? g->own_stride : 0);
+}
+
 FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 {
 	ssize_t n;
@@ -290,6 +289,8 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 	g->batch_seq++;
 	g->stats.batches++;
 	count = scan(g, buf, (size_t)n);
+	if (g->batch_len && g->batch == own_half(g))
+		g->own_half ^= 1u;
 	if (g->batch_len != (size_t)n) {
 		g->stats.malformed++;
 		return -EBADMSG;
@@ -300,19 +301,13 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 /*
  * The two halves of the group's buffer take turns, one batch each: an
  * event kept from the previous batch then lies outside the current one.
+ * A read that brought no event leaves the turn where it was.
  */
 FAN_EXPORT int fan_group_read(struct fan_group *g)
 {
-	unsigned char *half;
-	int r;
-
 	if (!g || !g->own_buf)
 		return -EINVAL;
-	half = g->own_buf + (g->own_half ? g->own_stride : 0);
-	r = fan_group_read_buf(g, half, g->own_size);
-	if (g->batch == half && g->batch_len)
-		g->own_half ^= 1u;
-	return r;
+	return fan_group_read_buf(g, own_half(g), g->own_size);
 }
 
 static struct fan_event *skip_hidden(struct fan_group *g, struct fan_event *ev)

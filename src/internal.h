@@ -238,8 +238,17 @@ uint32_t lf_group_default(const struct fan_group *g);
 
 /* batch.c */
 void lf_batch_release(struct fan_group *g);
-/* Is ev an event of g's current batch (its start, within its bounds)? */
-bool lf_batch_owns(const struct fan_group *g, const struct fan_event *ev);
+/*
+ * Is ev an event of g's current batch: within its bounds, where an event
+ * starts?  Inline: it guards every call that acts on an event.
+ */
+static inline bool lf_batch_owns(const struct fan_group *g, const struct fan_event *ev)
+{
+	size_t off = (size_t)((uintptr_t)ev - (uintptr_t)g->batch);
+
+	/* unsigned: an ev before the batch wraps around past batch_len */
+	return off < g->batch_len && (g->starts[off >> 3] >> (off & 7) & 1);
+}
 void lf_event_finish(struct fan_group *g, struct fan_event *ev);
 
 /* respond.c */

@@ -19,8 +19,8 @@
  *      ETXTBSY, EAGAIN, ENOSPC, EDQUOT; the kernel refuses other errors
  *      (EINVAL) and the event waits for another answer;
  *   7. events stop for a complete file with an ignore mark
- *      (FAN_MARK_IGNORE_SURV: also after the file is written) or by
- *      removing its inode mark;
+ *      (FAN_MARK_IGNORE_SURV: also after the file is written), under a
+ *      directory's or a filesystem's mark, or by removing its inode mark;
  *   8. a file opened before the mark raises none through that descriptor.
  */
 #define _GNU_SOURCE
@@ -212,6 +212,7 @@ static void ranges(void)
 	T_RANGE(range_of(g, (struct io){ OP_READ, file, 5, 10, "" }), 0, 4096);
 	T_RANGE(range_of(g, (struct io){ OP_READ, file, 5000, 10, "" }), 4096, 4096);
 	T_RANGE(range_of(g, (struct io){ OP_READ, file, 8190, 10, "" }), 4096, 8192);
+	T_RANGE(range_of(g, (struct io){ OP_WRITE, file, 5000, 4, "" }), 4096, 4096);
 	T_RANGE(range_of(g, (struct io){ OP_TRUNCATE, file, 10000, 0, "" }), 8192, 4096);
 	T_RANGE(range_of(g, (struct io){ OP_TRUNCATE, file, 0, 0, "" }), 0, 0);
 
@@ -292,6 +293,15 @@ static void stop_events(void)
 	lv_expect_exit(spawn_io(&(struct io){ OP_WRITE, file, 0, 4, "" }), 0, "writer");
 	lv_expect_exit(spawn_io(&rd), 0, "reader after a modification");
 	lv_expect_quiet(g, 100, "an ignored complete file");
+	fan_group_free(g);
+
+	/* the same under a filesystem mark */
+	g = hsm_group(O_RDWR, 0);
+	lv_mark(g, FAN_MARK_FILESYSTEM, FAN_PRE_ACCESS, ext4);
+	range_of(g, rd);
+	T_EQ(fan_group_add_mark(g, FAN_MARK_IGNORE_SURV, FAN_PRE_ACCESS, file), 0);
+	lv_expect_exit(spawn_io(&rd), 0, "reader of an ignored file");
+	lv_expect_quiet(g, 100, "an ignored file under a filesystem mark");
 	fan_group_free(g);
 
 	/* an inode mark removed */
