@@ -83,6 +83,16 @@ static void *reader(void *arg)
 		if (n < 0)
 			th_fail("fan_group_wait_read: %s", strerror(-n));
 		fan_for_each_event(ev, g) {
+			/*
+			 * A deadline of 0 lets the opener go on at once, the handle
+			 * (and its fd) stays queued until a worker lets go: keep the
+			 * backlog (and our descriptors) bounded.
+			 */
+			while (__atomic_load_n(&events_read, __ATOMIC_RELAXED) -
+				       __atomic_load_n(&won, __ATOMIC_RELAXED) -
+				       __atomic_load_n(&lost, __ATOMIC_RELAXED) -
+				       __atomic_load_n(&errors, __ATOMIC_RELAXED) > 256)
+				usleep(100);
 			__atomic_add_fetch(&events_read, 1, __ATOMIC_RELAXED);
 			if (fan_event_defer(g, ev, &p) < 0)
 				th_fail("fan_event_defer failed");
