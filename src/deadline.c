@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "perm.h"
 
@@ -48,6 +49,12 @@ void lf_timer_init(struct lf_timer *t)
 void lf_timer_destroy(struct lf_timer *t)
 {
 	free(t->heap);
+	/*
+	 * In a child of fork() the copies may still count the parent's
+	 * thread as a waiter: destroying them would wait for it forever.
+	 */
+	if (t->started && t->owner != getpid())
+		return;
 	pthread_cond_destroy(&t->done);
 	pthread_cond_destroy(&t->wake);
 	pthread_mutex_destroy(&t->lock);
@@ -199,6 +206,7 @@ static int timer_start(struct fan_group *g)
 	if (r)
 		return -r;
 	g->timer.started = true;
+	g->timer.owner = getpid();
 	return 0;
 }
 
@@ -257,7 +265,8 @@ void lf_timer_stop(struct fan_group *g)
 
 	pthread_mutex_lock(&t->lock);
 	t->stop = true;
-	started = t->started;
+	/* in a child of fork() the thread is not there to join */
+	started = t->started && t->owner == getpid();
 	pthread_cond_signal(&t->wake);
 	pthread_mutex_unlock(&t->lock);
 	if (started)

@@ -175,6 +175,7 @@ struct lf_timer {
 	pthread_cond_t wake;	/* the thread: an earlier deadline, or stop */
 	pthread_cond_t done;	/* a deadline answer the thread claimed is written */
 	pthread_t thread;
+	pid_t owner;		/* the process that started it: a fork() has no such thread */
 	bool started, stop;
 	struct fan_perm **heap;	/* min-heap by due time */
 	size_t n, cap;

@@ -12,7 +12,8 @@
  *     groups): the default goes out instead;
  *   - bad verdicts are -EINVAL; fan_group_free() with deadlines pending
  *     answers them with the default, after which the handles say
- *     -ECANCELED;
+ *     -ECANCELED; in a child of fork(), which has no deadline thread, it
+ *     does not wait for one;
  *   - a listener process with deadlines pending that is killed (SIGKILL)
  *     or exits without freeing its group lets its openers through, as
  *     without deadlines: the kernel allows what a closed group held.
@@ -151,6 +152,14 @@ static void event_deadline(void)
 	T_EQ(lv_stats(g).deadline_answers, 2);
 	T_EQ(lv_stats(g).answer_errors, 1);
 	T_EQ(lv_stats(g).default_answers, 1);
+	/* a child of fork() has the group but not its deadline thread: freeing it there is fine */
+	child = fork();
+	T_ASSERT(child >= 0);
+	if (child == 0) {
+		fan_group_free(g);
+		_exit(0);
+	}
+	T_EQ(th_wait(child), 0);
 	fan_group_free(g);
 	printf("event deadlines: allow, replace, answered first, refused verdict\n");
 }
