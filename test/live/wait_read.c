@@ -124,15 +124,17 @@ struct reader {
 	int events, timeouts, other;
 };
 
+static int readers_done;	/* atomic: the main thread saw every event read */
+
 static void *two_readers_thread(void *arg)
 {
 	struct reader *rd = arg;
-	int i, r;
+	int r;
 
-	for (i = 0; i < 40; i++) {
+	while (!__atomic_load_n(&readers_done, __ATOMIC_ACQUIRE)) {
 		r = fan_group_wait_read(rd->g, 100);
 		if (r > 0)
-			rd->events += r;
+			__atomic_add_fetch(&rd->events, r, __ATOMIC_RELEASE);
 		else if (r == -ETIMEDOUT)
 			rd->timeouts++;
 		else
@@ -156,14 +158,21 @@ static void two_readers(void)
 		T_EQ(pthread_create(&t[i], NULL, two_readers_thread, &rd[i]), 0);
 	for (i = 0; i < 20; i++) {
 		lv_expect_exit(lv_spawn_open(file, O_RDONLY), 0, "opener");
-		usleep(60 * 1000);
+		usleep(30 * 1000);
 	}
+	/* every event read (the alarm bounds this), then a timeout each */
+	while (__atomic_load_n(&rd[0].events, __ATOMIC_ACQUIRE) +
+		       __atomic_load_n(&rd[1].events, __ATOMIC_ACQUIRE) < 20)
+		usleep(10 * 1000);
+	usleep(250 * 1000);
+	__atomic_store_n(&readers_done, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < 2; i++)
 		T_EQ(pthread_join(t[i], NULL), 0);
 	printf("two readers: %d + %d events, %d + %d timeouts, %d + %d other\n", rd[0].events,
 	       rd[1].events, rd[0].timeouts, rd[1].timeouts, rd[0].other, rd[1].other);
 	T_EQ(rd[0].other + rd[1].other, 0);
 	T_EQ(rd[0].events + rd[1].events, 20);	/* opens of one child, one by one: no merging */
+	T_ASSERT(rd[0].timeouts > 0 && rd[1].timeouts > 0);
 	fan_group_free(rd[1].g);
 	fan_group_free(g);
 }
