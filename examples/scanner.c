@@ -103,10 +103,15 @@ static void close_queue(void)
 	pthread_mutex_unlock(&q.lock);
 }
 
-/* Does the file hold the signature?  1, 0, or -errno. */
-static int scan(int fd)
+/*
+ * Does p's file hold the signature?  1, 0, or -errno.  Says "timeout" as
+ * soon as the deadline has answered for us, and reads on: the descriptor
+ * stays ours until we let go of p.
+ */
+static int scan(struct fan_perm *p, const char *path, int *late)
 {
 	static __thread char buf[65536 + 256];
+	int fd = fan_event_fd(fan_perm_event(p));
 	size_t keep = 0;
 	off_t off = 0;
 	ssize_t n;
@@ -117,6 +122,10 @@ static int scan(int fd)
 
 		if (memmem(buf, have, signature, siglen))
 			return 1;
+		if (!*late && fan_perm_answered(p)) {
+			printf("timeout %s\n", path);
+			*late = 1;
+		}
 		off += n;
 		keep = siglen - 1 < have ? siglen - 1 : have;
 		memmove(buf, buf + have - keep, keep);
@@ -142,29 +151,25 @@ static void *worker(void *arg)
 {
 	char path[4 * 4096 + 16];
 	struct fan_perm *p;
-	int found, r;
+	int found, late, r;
 
 	(void)arg;
 	while ((p = pop())) {
 		/* the path's string is p's: quote it now, log once answered */
 		quote_path(p, path, sizeof(path));
-		/* the fd is ours until fan_perm_respond(), also past the deadline */
-		found = scan(fan_event_fd(fan_perm_event(p)));
-		if (fan_perm_answered(p)) {
+		late = 0;
+		found = scan(p, path, &late);
+		r = fan_perm_respond(p, found == 1 ? FAN_DENY : FAN_ALLOW, NULL);
+		if (r == -EALREADY) {
 			/* the deadline allowed it while we read */
-			fan_perm_free(p);	/* lets go of the fd; nothing more to answer */
-			printf("timeout %s\n", path);
+			if (!late)
+				printf("timeout %s\n", path);
 			if (found == 1)
 				printf("late %s: signature found\n", path);
 			continue;
 		}
-		r = fan_perm_respond(p, found == 1 ? FAN_DENY : FAN_ALLOW, NULL);
-		if (r == -EALREADY)	/* the deadline came between the check and the answer */
-			printf("timeout %s\n%s%s%s", path, found == 1 ? "late " : "",
-			       found == 1 ? path : "", found == 1 ? ": signature found\n" : "");
-		else
-			printf("%s %s%s\n", found == 1 ? "deny" : "allow", path,
-			       r < 0 ? " (answer refused)" : "");
+		printf("%s %s%s\n", found == 1 ? "deny" : "allow", path,
+		       r < 0 ? " (answer refused)" : "");
 	}
 	return NULL;
 }
