@@ -101,6 +101,7 @@ class PathFlag(enum.IntFlag):
     DELETED: int
     PARTIAL: int
     DIR: int
+    UNVERIFIED: int
 
 class ProcFlag(enum.IntFlag):
     VERIFIED: int
@@ -186,6 +187,7 @@ FAN_INFO: Response
 LIBFANOTIFY_PATH_DELETED: PathFlag
 LIBFANOTIFY_PATH_PARTIAL: PathFlag
 LIBFANOTIFY_PATH_DIR: PathFlag
+LIBFANOTIFY_PATH_UNVERIFIED: PathFlag
 LIBFANOTIFY_PROC_VERIFIED: ProcFlag
 LIBFANOTIFY_PROC_GONE: ProcFlag
 LIBFANOTIFY_PROC_PARTIAL: ProcFlag
@@ -254,6 +256,8 @@ class GroupStats(NamedTuple):
     self_answers: int
     answer_errors: int
     malformed: int
+    caller_answers: int
+    deadline_answers: int
 
 class Process:
     @property

@@ -284,7 +284,7 @@ static const struct konst responses[] = {
 
 #define LF(kind, n) { #n, "LIBFANOTIFY_" #kind "_" #n, LIBFANOTIFY_##kind##_##n }
 static const struct konst path_flags[] = {
-	LF(PATH, DELETED), LF(PATH, PARTIAL), LF(PATH, DIR),
+	LF(PATH, DELETED), LF(PATH, PARTIAL), LF(PATH, DIR), LF(PATH, UNVERIFIED),
 };
 static const struct konst proc_flags[] = {
 	LF(PROC, VERIFIED), LF(PROC, GONE), LF(PROC, PARTIAL),
@@ -446,7 +446,9 @@ static int add_enums(PyObject *m)
 		"What is known about a resolved path (Event.path_flags):\n"
 		"  DELETED  the object was unlinked (its descriptor is still open, or its handle stale)\n"
 		"  PARTIAL  only the name is known, not its directory (see Event.path_error)\n"
-		"  DIR      the object is a directory\n", NULL);
+		"  DIR      the object is a directory\n"
+		"  UNVERIFIED  the path could not be checked to be right now (see Event.path_error)\n",
+		NULL);
 	Pyfan_ProcFlag = make_enum(m, e, "IntFlag", "ProcFlag", proc_flags, N(proc_flags),
 		"What is known about a process (Process.flags):\n"
 		"  VERIFIED checked against the event's pidfd: not a reused pid\n"

@@ -58,6 +58,8 @@ static PyStructSequence_Field stats_fields[] = {
 	{ "self_answers", "own permission events allowed at read time (answer_self)" },
 	{ "answer_errors", "responses the kernel refused" },
 	{ "malformed", "batches that failed validation" },
+	{ "caller_answers", "answers of this program the kernel accepted" },
+	{ "deadline_answers", "deferred events answered by their deadline" },
 	{ NULL, NULL },
 };
 
@@ -317,7 +319,7 @@ PyObject *pyfan_process_new(const struct fan_process *p, pid_t pid)
 
 PyObject *pyfan_stats_new(const struct fan_group_stats *st)
 {
-	PyObject *items[7] = {
+	PyObject *items[9] = {
 		PyLong_FromUnsignedLongLong(st->batches),
 		PyLong_FromUnsignedLongLong(st->events),
 		PyLong_FromUnsignedLongLong(st->overflows),
@@ -325,9 +327,11 @@ PyObject *pyfan_stats_new(const struct fan_group_stats *st)
 		PyLong_FromUnsignedLongLong(st->self_answers),
 		PyLong_FromUnsignedLongLong(st->answer_errors),
 		PyLong_FromUnsignedLongLong(st->malformed),
+		PyLong_FromUnsignedLongLong(st->caller_answers),
+		PyLong_FromUnsignedLongLong(st->deadline_answers),
 	};
 
-	return struct_new(GroupStats, items, 7);
+	return struct_new(GroupStats, items, 9);
 }
 
 int pyfan_types_init(PyObject *m)
@@ -349,7 +353,7 @@ int pyfan_types_init(PyObject *m)
 	UnknownRecord = new_struct_type(m, "fanotify.UnknownRecord",
 		"A record of a type this library does not know: its raw bytes.", unknown_fields, 2);
 	GroupStats = new_struct_type(m, "fanotify.GroupStats",
-		"Counters of a group (Group.stats()).", stats_fields, 7);
+		"Counters of a group (Group.stats()).", stats_fields, 9);
 	if (!FidRecord || !PidfdRecord || !ErrorRecord || !RangeRecord || !MntRecord ||
 	    !UnknownRecord || !GroupStats)
 		return -1;
