@@ -18,6 +18,11 @@ needs=(
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
   "python3:python3"
   "/usr/share/unicode/DerivedCoreProperties.txt:unicode-data"
+  # the Python binding: Debian's interpreter, its headers and its pytest
+  # (absolute paths: a python3 earlier on PATH, such as pyenv's, does not count)
+  "/usr/bin/python3:python3"
+  "/usr/bin/python3-config:python3-dev"
+  "/usr/bin/pytest-3:python3-pytest"
 )
 
 missing=()
