@@ -46,22 +46,31 @@ static int open_nofollow(const char *path, int flags)
 	return (int)fd;
 }
 
+/* The -o file with these flags: fd or -errno (ELOOP: a symbolic link on the way). */
+static int open_output_flags(const struct fw_opts *o, int flags)
+{
+	int fd = o->follow_output_symlink ? open(o->output, flags, 0600)
+					  : open_nofollow(o->output, flags);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static const char *open_error(const struct fw_opts *o, int err)
+{
+	if (err == -ELOOP && !o->follow_output_symlink)
+		return "it, or a directory on its path, is a symbolic link (use "
+		       "--follow-output-symlink to allow that)";
+	return strerror(-err);
+}
+
 static int open_output(const struct fw_opts *o)
 {
-	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY;
-	int fd;
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | (o->append ? O_APPEND : O_TRUNC);
+	int fd = open_output_flags(o, flags);
 
-	fd = o->follow_output_symlink ? open(o->output, flags, 0600)
-				      : open_nofollow(o->output, flags);
-	if (fd < 0 && errno == ELOOP && !o->follow_output_symlink)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: it, or a directory on "
-			 "its path, is a symbolic link (use --follow-output-symlink to allow "
-			 "that)", fw_qpath(o->output));
-	if (fd < 0) {
-		const char *why = strerror(errno);
-
-		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: %s", fw_qpath(o->output), why);
-	}
+	if (fd < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: %s", fw_qpath(o->output),
+			 open_error(o, fd));
 	return fd;
 }
 
@@ -70,7 +79,7 @@ static bool want_color(const struct fw_opts *o)
 	const char *nc = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
 
-	if (o->json || o->output || (nc && *nc))
+	if (o->json || o->output || o->journal || o->syslog || (nc && *nc))
 		return false;
 	if (term && !strcmp(term, "dumb"))
 		return false;
@@ -80,7 +89,11 @@ static bool want_color(const struct fw_opts *o)
 int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 {
 	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json };
-	if (o->output)
+	if (o->journal)
+		out->sink = fw_journal_open(o);
+	else if (o->syslog)
+		out->sink = fw_syslog_open(o);
+	else if (o->output)
 		out->fd = open_output(o);
 	out->color = want_color(o);
 	out->cap = OUT_BUF_SIZE;
@@ -94,11 +107,42 @@ int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 void fw_out_close(struct fw_out *out)
 {
 	fw_out_flush(out);
+	if (out->sink)
+		out->sink->close(out->sink);
+	out->sink = NULL;
 	if (out->fd != STDOUT_FILENO && out->fd >= 0 && close(out->fd) < 0 && !out->error)
 		out->error = -errno;
 	free(out->buf);
 	out->buf = NULL;
 	fw_json_free();
+}
+
+/* ---- SIGHUP: log rotation ---- */
+
+int fw_out_reopen(struct fw_out *out, const struct fw_opts *o)
+{
+	int fd, flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY;
+
+	if (out->sink && out->sink->reopen) {
+		fw_out_flush(out);
+		out->sink->reopen(out->sink);
+		return 0;
+	}
+	if (!o->output || out->sink || out->error)
+		return 0;
+	/* what is buffered belongs to the old file, every byte of it */
+	if (fw_out_flush(out) < 0)
+		return out->error;
+	fd = open_output_flags(o, flags);
+	if (fd < 0) {
+		fw_warn("SIGHUP: cannot open output file %s again: %s; still writing to the old one",
+			fw_qpath(o->output), open_error(o, fd));
+		return fd;
+	}
+	if (close(out->fd) < 0 && errno != EINTR)
+		fw_warn("SIGHUP: closing the old output file: %s", strerror(errno));
+	out->fd = fd;
+	return 0;
 }
 
 /* Wait until fd takes more (someone made it non-blocking). */
@@ -116,6 +160,13 @@ int fw_out_flush(struct fw_out *out)
 
 	if (out->len)
 		out->flushes++;
+	if (out->sink || out->grow) {
+		/* a record sink counts and reports its own failures: they never stop fanwatch */
+		if (out->sink && out->len)
+			out->sink->deliver(out->sink, out->buf, out->len);
+		out->len = 0;
+		return out->error;
+	}
 	while (off < out->len && !out->error) {
 		n = write(out->fd, out->buf + off, out->len - off);
 		if (n > 0)
@@ -135,6 +186,17 @@ char *fw_out_reserve_slow(struct fw_out *out, size_t n)
 {
 	char *b;
 
+	if (out->grow && out->len + n > out->cap) {
+		/* a scratch buffer keeps what it holds: one record, made whole */
+		size_t cap = out->cap * 2 > out->len + n ? out->cap * 2 : out->len + n;
+
+		b = realloc(out->buf, cap);
+		if (!b)
+			fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+		out->buf = b;
+		out->cap = cap;
+		return out->buf + out->len;
+	}
 	fw_out_flush(out);
 	if (n > out->cap) {
 		/* one record larger than the buffer (very long paths): grow once */
@@ -149,7 +211,9 @@ char *fw_out_reserve_slow(struct fw_out *out, size_t n)
 
 void fw_out_record(struct fw_out *out, const struct fw_record *rec)
 {
-	if (out->json)
+	if (out->sink)
+		out->sink->record(out, rec);
+	else if (out->json)
 		fw_json_record(out, rec);
 	else
 		fw_text_record(out, rec);

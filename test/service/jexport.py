@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Check fanwatch's journal entries, read from `journalctl -o export`.
+
+The export format keeps every byte: a text field is "NAME=value\\n", a
+binary one (a value that is not printable UTF-8) "NAME\\n", a little-endian
+64-bit length, the bytes, "\\n"; an empty line ends an entry.  Values are
+compared as bytes; arguments are bytes too (os.fsencode), so hostile names
+pass through the command line unchanged.
+
+  jexport.py FILE find  [NAME=VALUE]...   exit 0 if an entry has all of them
+  jexport.py FILE count [NAME=VALUE]...   print how many entries do
+  jexport.py FILE values NAME [NAME=VALUE]...
+                                          print NAME of matching entries, one a
+                                          line (bytes as they are)
+  jexport.py FILE check                   every fanwatch entry has the
+                                          documented fields and kinds
+
+NAME~VALUE instead of NAME=VALUE: VALUE is one item of a comma list
+(FANWATCH_EVENTS~create); NAME^VALUE: the value starts with VALUE;
+!NAME: the entry has no such field.
+"""
+import os
+import struct
+import sys
+
+IDS = {
+    "8150cdb75dbf46878c73aea4de382465": ("event", b"6"),
+    "4340ca79b6e24970a2eb24c74f8e8140": ("denial", b"5"),
+    "ab589935350b4c65beca5327d0eabd82": ("overflow", b"4"),
+    "9433d8d187ae41d3b89b6a1c5783f0ea": ("error", b"3"),
+}
+
+
+def parse(data):
+    entries, cur, i = [], {}, 0
+    while i < len(data):
+        nl = data.index(b"\n", i)
+        line = data[i:nl]
+        if not line:
+            if cur:
+                entries.append(cur)
+            cur, i = {}, nl + 1
+            continue
+        eq = line.find(b"=")
+        if eq >= 0:
+            cur[line[:eq].decode()] = line[eq + 1:]
+            i = nl + 1
+        else:
+            (n,) = struct.unpack("<Q", data[nl + 1:nl + 9])
+            cur[line.decode()] = data[nl + 9:nl + 9 + n]
+            if data[nl + 9 + n:nl + 10 + n] != b"\n":
+                sys.exit(f"bad binary field {line!r}")
+            i = nl + 10 + n
+    if cur:
+        entries.append(cur)
+    return [e for e in entries if e.get("SYSLOG_IDENTIFIER") == b"fanwatch"]
+
+
+def matcher(spec):
+    b = os.fsencode(spec)
+    if b.startswith(b"!"):
+        return lambda e: b[1:].decode() not in e
+    i = min(b.index(c) for c in (b"=", b"~", b"^") if c in b)
+    name, op, val = b[:i].decode(), b[i:i + 1], b[i + 1:]
+    if op == b"~":
+        return lambda e: name in e and val in e[name].split(b",")
+    if op == b"^":
+        return lambda e: name in e and e[name].startswith(val)
+    return lambda e: e.get(name) == val
+
+
+def check(entries):
+    if not entries:
+        sys.exit("no fanwatch entries")
+    for e in entries:
+        mid = e.get("MESSAGE_ID", b"").decode()
+        if mid not in IDS:
+            sys.exit(f"unknown MESSAGE_ID in {e!r}")
+        kind, prio = IDS[mid]
+        if e.get("PRIORITY") != prio:
+            sys.exit(f"{kind}: PRIORITY {e.get('PRIORITY')!r}, expected {prio!r}")
+        for f in ("MESSAGE", "FANWATCH_EVENTS"):
+            if f not in e:
+                sys.exit(f"{kind} without {f}: {e!r}")
+        msg = e["MESSAGE"]
+        if b"\n" in msg or any(c < 0x20 for c in msg):
+            sys.exit(f"MESSAGE with a control character: {msg!r}")
+        msg.decode("utf-8")
+        if kind == "overflow" and e["FANWATCH_EVENTS"] != b"overflow":
+            sys.exit(f"overflow entry: {e!r}")
+        if kind == "denial" and e.get("FANWATCH_DECISION") != b"deny":
+            sys.exit(f"denial without FANWATCH_DECISION=deny: {e!r}")
+        if kind == "error" and not e.get("FANWATCH_ERROR_NAME"):
+            sys.exit(f"error without FANWATCH_ERROR_NAME: {e!r}")
+    print(len(entries))
+
+
+def main():
+    with open(sys.argv[1], "rb") as f:
+        entries = parse(f.read())
+    cmd, args = sys.argv[2], sys.argv[3:]
+    if cmd == "check":
+        check(entries)
+        return 0
+    if cmd == "values":
+        name, args = args[0], args[1:]
+    ms = [matcher(a) for a in args]
+    hits = [e for e in entries if all(m(e) for m in ms)]
+    if cmd == "find":
+        return 0 if hits else 1
+    if cmd == "count":
+        print(len(hits))
+        return 0
+    if cmd == "values":
+        for e in hits:
+            if name in e:
+                sys.stdout.buffer.write(e[name] + b"\n")
+        return 0
+    sys.exit(f"unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
