@@ -13,6 +13,10 @@ pass through the command line unchanged.
   jexport.py FILE values NAME [NAME=VALUE]...
                                           print NAME of matching entries, one a
                                           line (bytes as they are)
+  jexport.py FILE pathset LIST [NAME=VALUE]...
+                                          exit 0 if the FANWATCH_PATH values of
+                                          the matching entries are exactly the
+                                          paths in LIST (NUL-separated), each once
   jexport.py FILE check                   every fanwatch entry has the
                                           documented fields and kinds
 
@@ -96,6 +100,18 @@ def check(entries):
     print(len(entries))
 
 
+def pathset(got, listfile):
+    """Exactly the paths of LISTFILE, each once (shared with jsonset.py)."""
+    want = [p for p in open(listfile, "rb").read().split(b"\0") if p]
+    dup = len(got) - len(set(got))
+    missing, extra = set(want) - set(got), set(got) - set(want)
+    if not missing and not extra and not dup:
+        return 0
+    sys.stderr.write(f"{len(got)} paths, {len(want)} expected; {dup} duplicates; "
+                     f"missing {sorted(missing)[:5]}; extra {sorted(extra)[:5]}\n")
+    return 1
+
+
 def main():
     with open(sys.argv[1], "rb") as f:
         entries = parse(f.read())
@@ -105,6 +121,8 @@ def main():
         return 0
     if cmd == "values":
         name, args = args[0], args[1:]
+    if cmd == "pathset":
+        want, args = args[0], args[1:]
     ms = [matcher(a) for a in args]
     hits = [e for e in entries if all(m(e) for m in ms)]
     if cmd == "find":
@@ -112,6 +130,8 @@ def main():
     if cmd == "count":
         print(len(hits))
         return 0
+    if cmd == "pathset":
+        return pathset([e.get("FANWATCH_PATH") for e in hits], want)
     if cmd == "values":
         for e in hits:
             if name in e:

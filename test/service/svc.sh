@@ -31,7 +31,7 @@ journald_conf() {
 	[Journal]
 	Storage=volatile
 	RateLimitIntervalSec=0
-	ReadKMSG=no
+	ReadKMsg=no
 	ForwardToSyslog=no
 	ForwardToKMsg=no
 	ForwardToConsole=no
@@ -76,3 +76,14 @@ expect_entry() {
 	shift
 	$JEXPORT "$f" find "$@" || fail "no journal entry with $(printf '%q ' "$@")"
 }
+
+# SVC_KEEP=DIR (by hand, when a test fails): the logs are copied there at exit.
+svc_keep() {
+	[[ -n ${SVC_KEEP:-} ]] || return 0
+	mkdir -p "$SVC_KEEP" && cp -a "$LOG" "$SVC_KEEP/" 2>/dev/null || true
+	for d in "$TMP"/*/; do
+		[[ $d == "$LOG/" ]] || find "$d" -maxdepth 1 -name '*.log' -o -maxdepth 1 -name '*.err' |
+			while read -r f; do cp "$f" "$SVC_KEEP/$(basename "$d")-$(basename "$f")"; done
+	done
+}
+trap 'svc_keep; cleanup' EXIT

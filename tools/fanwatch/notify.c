@@ -8,7 +8,8 @@
  *   READY=1 + STATUS=   once the marks are in place (the startup line)
  *   WATCHDOG=1          every WATCHDOG_USEC / 2, from the main loop: a
  *                       loop that stops turning stops the pings
- *   STATUS=             the counts, at most every STATUS_EVERY_MS when they changed
+ *   STATUS=             the counts when they changed, at most every
+ *                       STATUS_EVERY_MS (or with each WATCHDOG=1, if sooner)
  *   STOPPING=1          when fanwatch leaves its loop
  *
  * The variables are removed from the environment at once: a COMMAND
@@ -129,6 +130,11 @@ static void status_line(const struct fw_state *st, char *buf, size_t size)
 			 (unsigned long long)fw_perm_denied(st->perm));
 }
 
+static uint64_t status_every(void)
+{
+	return nt.watchdog_ms && nt.watchdog_ms < STATUS_EVERY_MS ? nt.watchdog_ms : STATUS_EVERY_MS;
+}
+
 void fw_notify_ready(const struct fw_state *st)
 {
 	char msg[512];
@@ -141,7 +147,7 @@ void fw_notify_ready(const struct fw_state *st)
 	send_msg(msg);
 	nt.ready = true;
 	nt.next_ping = now + nt.watchdog_ms;
-	nt.next_status = now + STATUS_EVERY_MS;
+	nt.next_status = now + status_every();
 	nt.last_reported = st->reported;
 	nt.last_overflows = st->overflows;
 }
@@ -172,7 +178,7 @@ void fw_notify_tick(const struct fw_state *st)
 		nt.next_ping = now + nt.watchdog_ms;
 	}
 	if (now >= nt.next_status) {
-		nt.next_status = now + STATUS_EVERY_MS;
+		nt.next_status = now + status_every();
 		if (st->reported == nt.last_reported && st->overflows == nt.last_overflows)
 			return;
 		nt.last_reported = st->reported;

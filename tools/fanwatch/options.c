@@ -189,7 +189,8 @@ static uint64_t parse_events(const char *list)
 	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
 		bit = fw_event_from_name(tok);
 		if (!bit) {
-			fw_warn("--events: unknown event '%s'", tok);
+			fw_warn("%s%s--events: unknown event '%s'", opt_where ? opt_where : "",
+				opt_where ? ": " : "", tok);
 			list_valid_events();
 			free(copy);
 			exit(FW_EXIT_USAGE);
