@@ -24,6 +24,7 @@ UPLOAD=/lib/systemd/systemd-journal-upload
 [[ -x $REMOTE && -x $UPLOAD ]] || skip "systemd-journal-remote is not installed (scripts/deps.sh)"
 command -v rsyslogd >/dev/null || skip "rsyslog is not installed (scripts/deps.sh)"
 [[ -x $JD ]] || skip "systemd-journald is not installed"
+need_journal_build
 ip link set lo up || fail "cannot bring up lo in the test's network namespace"
 
 N=${FLEET_N:-1000}
@@ -112,9 +113,11 @@ note "central store: ${#HOSTS[@]} hosts x $want events, exact, through both path
 
 # ---- what each path carried (from the first host's first event to the last entry stored) ----
 t0=$(cat "$TMP"/*/t0 | sort -n | head -1)
+t1=$(cat "$TMP"/*/t1 | sort -n | tail -1)
 jl=$(printf '%s\n' "${jdone[@]}" | sort -n | tail -1)
 rl=$(printf '%s\n' "${rdone[@]}" | sort -n | tail -1)
 total=$((want * ${#HOSTS[@]}))
+note "$(awk -v n=$total -v a="$t0" -v b="$t1" 'BEGIN { printf "the workload (both hosts making files): %d files in %.2f s: %.0f files/s", n, b - a, n / (b - a) }')"
 note "$(awk -v n=$total -v a="$t0" -v b="$jl" 'BEGIN { printf "journald->upload->remote: %d events in %.2f s: %.0f events/s", n, b - a, n / (b - a) }')"
 note "$(awk -v n=$total -v a="$t0" -v b="$rl" 'BEGIN { printf "JSON Lines->rsyslog imfile->TCP->rsyslog: %d events in %.2f s: %.0f events/s", n, b - a, n / (b - a) }')"
 # the hosts end, and their namespaces with them (the tmpfs is then free to go)

@@ -20,9 +20,10 @@ pass through the command line unchanged.
   jexport.py FILE check                   every fanwatch entry has the
                                           documented fields and kinds
 
-NAME~VALUE instead of NAME=VALUE: VALUE is one item of a comma list
-(FANWATCH_EVENTS~create); NAME^VALUE: the value starts with VALUE;
-!NAME: the entry has no such field.
+A field may occur more than once in an entry (FANWATCH_EVENT does):
+NAME=VALUE matches when one of its values is VALUE; NAME~VALUE when one is
+a comma list holding VALUE (FANWATCH_EVENTS~create); NAME^VALUE when one
+starts with VALUE; !NAME when the entry has no such field.
 """
 import os
 import struct
@@ -48,17 +49,17 @@ def parse(data):
             continue
         eq = line.find(b"=")
         if eq >= 0:
-            cur[line[:eq].decode()] = line[eq + 1:]
+            cur.setdefault(line[:eq].decode(), []).append(line[eq + 1:])
             i = nl + 1
         else:
             (n,) = struct.unpack("<Q", data[nl + 1:nl + 9])
-            cur[line.decode()] = data[nl + 9:nl + 9 + n]
+            cur.setdefault(line.decode(), []).append(data[nl + 9:nl + 9 + n])
             if data[nl + 9 + n:nl + 10 + n] != b"\n":
                 sys.exit(f"bad binary field {line!r}")
             i = nl + 10 + n
     if cur:
         entries.append(cur)
-    return [e for e in entries if e.get("SYSLOG_IDENTIFIER") == b"fanwatch"]
+    return [e for e in entries if e.get("SYSLOG_IDENTIFIER") == [b"fanwatch"]]
 
 
 def matcher(spec):
@@ -68,34 +69,47 @@ def matcher(spec):
     i = min(b.index(c) for c in (b"=", b"~", b"^") if c in b)
     name, op, val = b[:i].decode(), b[i:i + 1], b[i + 1:]
     if op == b"~":
-        return lambda e: name in e and val in e[name].split(b",")
+        return lambda e: any(val in v.split(b",") for v in e.get(name, []))
     if op == b"^":
-        return lambda e: name in e and e[name].startswith(val)
-    return lambda e: e.get(name) == val
+        return lambda e: any(v.startswith(val) for v in e.get(name, []))
+    return lambda e: val in e.get(name, [])
+
+
+def one(e, name):
+    """The value of a field an entry has once, or None."""
+    v = e.get(name, [])
+    if len(v) > 1:
+        sys.exit(f"{name} more than once: {e!r}")
+    return v[0] if v else None
 
 
 def check(entries):
     if not entries:
         sys.exit("no fanwatch entries")
     for e in entries:
-        mid = e.get("MESSAGE_ID", b"").decode()
+        mid = (one(e, "MESSAGE_ID") or b"").decode()
         if mid not in IDS:
             sys.exit(f"unknown MESSAGE_ID in {e!r}")
         kind, prio = IDS[mid]
-        if e.get("PRIORITY") != prio:
+        if one(e, "PRIORITY") != prio:
             sys.exit(f"{kind}: PRIORITY {e.get('PRIORITY')!r}, expected {prio!r}")
         for f in ("MESSAGE", "FANWATCH_EVENTS"):
-            if f not in e:
+            if one(e, f) is None:
                 sys.exit(f"{kind} without {f}: {e!r}")
-        msg = e["MESSAGE"]
+        for f in ("FANWATCH_PATH", "FANWATCH_NEW_PATH", "FANWATCH_PID", "FANWATCH_COMM"):
+            one(e, f)
+        # FANWATCH_EVENT: one field per name of FANWATCH_EVENTS, in its order
+        if e.get("FANWATCH_EVENT") != one(e, "FANWATCH_EVENTS").split(b","):
+            sys.exit(f"FANWATCH_EVENT does not match FANWATCH_EVENTS: {e!r}")
+        msg = one(e, "MESSAGE")
         if b"\n" in msg or any(c < 0x20 for c in msg):
             sys.exit(f"MESSAGE with a control character: {msg!r}")
         msg.decode("utf-8")
-        if kind == "overflow" and e["FANWATCH_EVENTS"] != b"overflow":
+        if kind == "overflow" and e["FANWATCH_EVENTS"] != [b"overflow"]:
             sys.exit(f"overflow entry: {e!r}")
-        if kind == "denial" and e.get("FANWATCH_DECISION") != b"deny":
+        if kind == "denial" and one(e, "FANWATCH_DECISION") != b"deny":
             sys.exit(f"denial without FANWATCH_DECISION=deny: {e!r}")
-        if kind == "error" and not e.get("FANWATCH_ERROR_NAME"):
+        if kind == "error" and not one(e, "FANWATCH_ERROR_NAME"):
             sys.exit(f"error without FANWATCH_ERROR_NAME: {e!r}")
     print(len(entries))
 
@@ -131,11 +145,11 @@ def main():
         print(len(hits))
         return 0
     if cmd == "pathset":
-        return pathset([e.get("FANWATCH_PATH") for e in hits], want)
+        return pathset([one(e, "FANWATCH_PATH") for e in hits], want)
     if cmd == "values":
         for e in hits:
-            if name in e:
-                sys.stdout.buffer.write(e[name] + b"\n")
+            for v in e.get(name, []):
+                sys.stdout.buffer.write(v + b"\n")
         return 0
     sys.exit(f"unknown command {cmd}")
 

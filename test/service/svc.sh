@@ -87,3 +87,9 @@ svc_keep() {
 	done
 }
 trap 'svc_keep; cleanup' EXIT
+
+# Skip when this fanwatch was built without libsystemd (no --journal).
+need_journal_build() {
+	"$FW" --version | grep -qx 'journald output (--journal): yes (libsystemd)' ||
+		skip "fanwatch was built without libsystemd: no --journal (scripts/deps.sh installs libsystemd-dev)"
+}

@@ -7,6 +7,8 @@
  *   MESSAGE_ID         one per kind: event, denial, overflow, error (fs_error)
  *   PRIORITY           6 event, 5 denial, 4 overflow, 3 error
  *   FANWATCH_EVENTS    "create,open"
+ *   FANWATCH_EVENT     one field per name ("create", "open"): journalctl
+ *                      FANWATCH_EVENT=delete matches any entry with a delete
  *   FANWATCH_PATH, FANWATCH_NEW_PATH    the exact bytes of the names
  *   FANWATCH_PID, _PPID, _UID, _COMM, _EXE, _DECISION, _DIR, _DELETED,
  *   _PARTIAL, _SYNTHETIC, _ERROR, _ERROR_NAME, _ERROR_COUNT, _MOUNT_ID
@@ -35,7 +37,7 @@
 #include <systemd/sd-journal.h>
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
-#define MAX_FIELDS 24
+#define MAX_FIELDS 48
 
 /* Stable per kind: journalctl MESSAGE_ID=... finds them whatever the text says. */
 #define ID_EVENT "8150cdb75dbf46878c73aea4de382465"
@@ -131,6 +133,7 @@ static void journal_record(struct fw_out *out, const struct fw_record *rec)
 	char events[512];
 	const char *id, *prio, *line;
 	size_t i, n, total = 0, linelen;
+	uint64_t mask;
 	uint32_t len;
 	char *p;
 
@@ -140,9 +143,12 @@ static void journal_record(struct fw_out *out, const struct fw_record *rec)
 	add_str(&fs, "MESSAGE_ID=", id);
 	add_str(&fs, "PRIORITY=", prio);
 	add_str(&fs, "SYSLOG_IDENTIFIER=", "fanwatch");
-	n = fw_events_format(rec->flags & FW_REC_OVERFLOW ? FAN_Q_OVERFLOW : rec->events,
-			     events, sizeof(events));
+	mask = rec->flags & FW_REC_OVERFLOW ? FAN_Q_OVERFLOW : rec->events;
+	n = fw_events_format(mask, events, sizeof(events));
 	add(&fs, "FANWATCH_EVENTS=", events, n);
+	for (i = 0; i < fw_event_count; i++)
+		if (mask & fw_event_names[i].bit)
+			add_str(&fs, "FANWATCH_EVENT=", fw_event_names[i].name);
 	if (!(rec->flags & FW_REC_OVERFLOW)) {
 		add(&fs, "FANWATCH_PATH=", rec->path.s, rec->path.len);
 		add(&fs, "FANWATCH_NEW_PATH=", rec->new_path.s, rec->new_path.len);
