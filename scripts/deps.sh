@@ -29,6 +29,7 @@ needs=(
   "logger:bsdutils"
   "setpriv:util-linux"
   "ip:iproute2"
+  "/usr/share/unicode/DerivedCoreProperties.txt:unicode-data"
 )
 
 missing=()

@@ -13,6 +13,10 @@
 N=20000
 mkdir "$W/d" "$LOG/out"
 O=$LOG/out/r.jsonl
+# after setup a root fanwatch runs as nobody (fanwatch(1), PRIVILEGES): it
+# makes the new file as nobody, in a directory nobody may write
+NOBODY=$(id -u nobody 2>/dev/null || echo 65534)
+chown "$NOBODY" "$LOG/out"
 
 # ---- rotations under load ----
 fw_start rot --json -e create -o "$O" "$W"
@@ -51,6 +55,7 @@ note "$rot rotations under $N creations: each in exactly one file ($nonempty fil
 
 # ---- --append keeps what was there; a failed reopen keeps the old file ----
 mkdir "$LOG/sub"
+chown "$NOBODY" "$LOG/sub"
 echo '{"time":"2026-01-01T00:00:00.000000+00:00","events":["create"],"path":"/kept","pid":1,"comm":"x"}' >"$LOG/sub/a.jsonl"
 fw_start app --json --append -e create -o "$LOG/sub/a.jsonl" "$W"
 run_wl create "$W/a1"
@@ -58,6 +63,7 @@ mv "$LOG/sub" "$LOG/sub.gone"
 kill -HUP "$FWPID"
 run_wl create "$W/a2"
 mkdir "$LOG/sub"
+chown "$NOBODY" "$LOG/sub"
 ln -s "$LOG/elsewhere" "$LOG/sub/a.jsonl"
 kill -HUP "$FWPID"
 run_wl create "$W/a3"
@@ -72,9 +78,23 @@ grep -q "SIGHUP: cannot open output file $LOG/sub/a.jsonl again: it, or a direct
 	fail "no message about the symbolic link: $(cat "$LOG/app.err")"
 note "--append kept the old content; failed reopens kept the old file"
 
+# ---- a directory only root may write: the reopening (as nobody) fails, nothing is lost ----
+mkdir "$LOG/rootonly"
+fw_start ro --json -e create -o "$LOG/rootonly/r.jsonl" "$W"
+run_wl create "$W/r1"
+mv "$LOG/rootonly/r.jsonl" "$LOG/rootonly/r.jsonl.1"
+kill -HUP "$FWPID"
+run_wl create "$W/r2"
+fw_stop
+grep -q "SIGHUP: cannot open output file $LOG/rootonly/r.jsonl again: Permission denied; still writing to the old one" "$LOG/ro.err" ||
+	fail "reopen in a root-only directory: $(cat "$LOG/ro.err")"
+for p in r1 r2; do expect_json "$LOG/rootonly/r.jsonl.1" --event create --path "$W/$p"; done
+note "a root-only directory: the reopen failed, said so, nothing lost"
+
 # ---- logrotate with the shipped snippet ----
 if command -v logrotate >/dev/null && [[ -n ${FANWATCH_LOGROTATE:-} ]]; then
 	mkdir "$LOG/lr"
+	chown "$NOBODY" "$LOG/lr"
 	fw_start lr --json -e create -o "$LOG/lr/x.jsonl" "$W"
 	run_wl create "$W/before"
 	sed -e "s|/var/log/fanwatch/\*\.jsonl /var/log/fanwatch/\*\.log|$LOG/lr/*.jsonl|" \
