@@ -70,6 +70,12 @@ chmod 0600 "$W/d/private.txt"
 printf 'json\noutput %s\ndeny *.key\n%s\n' "$LOG/unit.jsonl" "$W" >"$TMP/test.conf"
 FW_CMD=(setpriv --bounding-set "$bset" --inh-caps -all --no-new-privs -- "$FW")
 fw_start unit --options-from "$TMP/test.conf"
+# with the unit's set fanwatch can leave uid 0 and drop CAP_SYS_ADMIN (without
+# CAP_SETUID it would keep both, silently)
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$FWPID/status")
+eff=$(awk '/^CapEff:/ { print $2 }' "/proc/$FWPID/status")
+[[ $uid != 0 ]] || fail "with the unit's capabilities fanwatch kept uid 0"
+(((0x$eff >> 21) & 1)) && fail "with the unit's capabilities fanwatch kept CAP_SYS_ADMIN (CapEff $eff)"
 setpriv --reuid 1000 --regid 1000 --clear-groups -- "$WL" create "$W/d/user-file" \
 	tryopen "$W/d/a.key" tryopen "$W/d/private.txt" sleep 300 >"$LOG/user.out"
 upid=$(sed -n 's/^pid //p' "$LOG/user.out")
