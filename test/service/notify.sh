@@ -29,8 +29,8 @@ listen() {
 
 # until_msg OUT REGEX: until a message matches, 20 s at most.
 until_msg() {
-	local i
-	for ((i = 0; i < 2000; i++)); do
+	local end=$((SECONDS + 20))
+	while ((SECONDS < end)); do
 		$RECV raw "$1" >"$1.txt" 2>/dev/null && grep -Eq -- "$2" "$1.txt" && return 0
 		sleep 0.01
 	done

@@ -88,6 +88,16 @@ void fw_notify_init(void)
 		nt.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s && nt.fd < 0 && nt.salen)
 		fw_warn("NOTIFY_SOCKET: %s", strerror(errno));
+	/*
+	 * Connected now, while fanwatch may still reach it: after setup a root
+	 * fanwatch runs as nobody, and a socket's permissions are checked
+	 * when it is connected to, not at each send.
+	 */
+	if (nt.fd >= 0 && connect(nt.fd, (struct sockaddr *)&nt.sa, nt.salen) < 0) {
+		fw_warn("NOTIFY_SOCKET=%s: %s: not notifying", s, strerror(errno));
+		close(nt.fd);
+		nt.fd = -1;
+	}
 	/* at least 2 ms between pings: a smaller value is a mistake, not a request */
 	nt.watchdog_ms = nt.fd >= 0 && wd ? (wd / 2000 ? wd / 2000 : 1) : 0;
 	unsetenv("NOTIFY_SOCKET");
@@ -102,7 +112,7 @@ static void send_msg(const char *msg)
 	if (nt.fd < 0)
 		return;
 	do
-		n = sendto(nt.fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&nt.sa, nt.salen);
+		n = send(nt.fd, msg, strlen(msg), MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && !nt.warned) {
 		nt.warned = true;	/* the manager went away: say it once */
