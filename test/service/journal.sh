@@ -114,6 +114,9 @@ timeout 10 "$WL" tryopen "$W/a.key" tryopen "$W/ok" >"$LOG/stall-wl.out" ||
 grep -qx "tryopen $W/a.key EPERM" "$LOG/stall-wl.out" && grep -qx "tryopen $W/ok ok" "$LOG/stall-wl.out" ||
 	fail "answers while journald was stopped: $(cat "$LOG/stall-wl.out")"
 kill -CONT "$JDPID"
+# the overflow entry comes once fanwatch has read the whole kernel queue: only
+# then is there room in it for a new event
+journal_wait 1 "$LOG/stall0.export" MESSAGE_ID=$ID_OVERFLOW
 run_wl create "$W/after"
 fw_stop
 [[ $FWSTATUS == 0 ]] || fail "fanwatch exited $FWSTATUS after the stall"

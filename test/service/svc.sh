@@ -67,7 +67,8 @@ journal_wait() {
 		((c >= n)) && break
 		sleep 0.1
 	done
-	((c >= n)) || fail "journal: $c entries matching $*, expected $n"
+	((c >= n)) || fail "journal: $c entries matching $*, expected $n (journald: $(grep State \
+		"/proc/${JDPID:-0}/status" 2>&1), $(journalctl -D "$JDIR" -o cat --no-pager SYSLOG_IDENTIFIER=fanwatch | wc -l) fanwatch entries; fanwatch: $(cat "/proc/${FWPID:-0}/wchan" 2>&1))"
 	journal_export "$f"
 }
 
