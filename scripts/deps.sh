@@ -30,6 +30,11 @@ needs=(
   "setpriv:util-linux"
   "ip:iproute2"
   "/usr/share/unicode/DerivedCoreProperties.txt:unicode-data"
+  # the Python binding: Debian's interpreter, its headers and its pytest
+  # (absolute paths: a python3 earlier on PATH, such as pyenv's, does not count)
+  "/usr/bin/python3:python3"
+  "/usr/bin/python3-config:python3-dev"
+  "/usr/bin/pytest-3:python3-pytest"
 )
 
 missing=()
