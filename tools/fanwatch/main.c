@@ -108,6 +108,7 @@ static int signals_setup(const struct fw_opts *o)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);	/* -o reopened (log rotation): read_signals() */
 	add_job_control(&set, o);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -159,11 +160,7 @@ static void describe_scope(const struct fw_state *st, char *buf, size_t size)
 {
 	const struct fw_opts *o = st->o;
 	const char *paths = st->nroots == 1 ? "path" : "paths";
-	struct fan_subtree_stats ts = { .sz = sizeof(ts) };
-	size_t ndirs = 0;
-
-	if (st->subtree && fan_subtree_get_stats(st->subtree, &ts) == 0)
-		ndirs = (size_t)ts.dirs;
+	size_t ndirs = fw_watch_dirs(st);
 	if (o->scope == FW_SCOPE_ALL)
 		snprintf(buf, size, "%zu filesystems", st->nfs);
 	else if (!st->notif)
@@ -262,6 +259,8 @@ static void read_signals(struct loop *l)
 	while (read(l->fds[PFD_SIG].fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			fw_command_reap(l->st);
+		else if (si.ssi_signo == SIGHUP && (l->st->o->output || l->st->out.sink))
+			fw_out_reopen(&l->st->out, l->st->o);	/* nothing is lost: see output.c */
 		else if (job_control_signal((int)si.ssi_signo))
 			job_control_refused((int)si.ssi_signo);
 		else
@@ -326,7 +325,10 @@ static int until_deadline(const struct loop *l)
 
 static int poll_timeout(const struct loop *l)
 {
-	int t = until_deadline(l), w = fw_watch_timeout(l->st);
+	int t = until_deadline(l), n = fw_notify_timeout(), w = fw_watch_timeout(l->st);
+
+	if (n >= 0 && (t < 0 || n < t))
+		t = n;	/* the service manager's watchdog and status */
 
 	/* a rescan of the tree put off after overflows: when it is due */
 	if (w >= 0 && (t < 0 || w < t))
@@ -416,6 +418,7 @@ static void loop_once(struct loop *l)
 		st->stop = true;	/* everything it did is queued by now */
 	fw_watch_tick(st);	/* a rescan put off after overflows, when due */
 	output_check(st);
+	fw_notify_tick(st);
 	if (got && busy(l) && !st->stop)
 		pause_for_batch();
 }
@@ -483,6 +486,7 @@ int main(int argc, char **argv)
 	int sigfd, status;
 
 	fw_opts_parse(&o, argc, argv);
+	fw_notify_init();
 	raise_nofile();
 	sigfd = signals_setup(&o);
 	setup(&st);
@@ -490,9 +494,11 @@ int main(int argc, char **argv)
 		fw_command_start(&st, &orig_nofile);
 	drop_privileges(&st);
 	print_startup(&st);
+	fw_notify_ready(&st);
 	loop_init(&l, &st, sigfd);
 	while (!st.stop)
 		loop_once(&l);
+	fw_notify_stopping();
 	drain_all(&l);
 	status = finish(&st);
 	close(sigfd);

@@ -81,12 +81,26 @@ __attribute__((noreturn)) static void output_failed(const char *path, const char
 	fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: %s", fw_qpath(path), why);
 }
 
-static void output_errno(const struct fw_opts *o, int err)
+/*
+ * Why an open failed, for the caller to report: at start it is fatal, on
+ * SIGHUP (fw_out_reopen) a warning and the old file is kept (i16).
+ */
+struct open_err {
+	char why[200];
+};
+
+static int fail_why(struct open_err *e, const char *why)
+{
+	snprintf(e->why, sizeof(e->why), "%s", why);
+	return -1;
+}
+
+static int fail_errno(const struct fw_opts *o, struct open_err *e, int err)
 {
 	if (err == ELOOP && !o->follow_output_symlink)
-		output_failed(o->output, "it, or a directory on its path, is a symbolic link (use "
-			      "--follow-output-symlink to allow that)");
-	output_failed(o->output, strerror(err));
+		return fail_why(e, "it, or a directory on its path, is a symbolic link (use "
+				"--follow-output-symlink to allow that)");
+	return fail_why(e, strerror(err));
 }
 
 static const char *type_name(mode_t m)
@@ -96,75 +110,109 @@ static const char *type_name(mode_t m)
 	       S_ISSOCK(m) ? "a socket" : "not a regular file";
 }
 
-/* The existing file behind the O_PATH descriptor pfd, opened for writing. */
-static int open_existing(const struct fw_opts *o, int pfd)
+/*
+ * The existing file behind the O_PATH descriptor pfd, opened for writing:
+ * truncated, or with append (--append, and every reopening on SIGHUP)
+ * opened for appending.  fd, or -1 with e set.
+ */
+static int open_existing(const struct fw_opts *o, int pfd, bool append, struct open_err *e)
 {
 	char link[64], why[160];
 	struct stat a, b;
 	int fd;
 
 	if (fstat(pfd, &a) < 0)
-		output_errno(o, errno);
+		return fail_errno(o, e, errno);
 	if (S_ISLNK(a.st_mode) || S_ISDIR(a.st_mode))
-		output_errno(o, S_ISLNK(a.st_mode) ? ELOOP : EISDIR);
+		return fail_errno(o, e, S_ISLNK(a.st_mode) ? ELOOP : EISDIR);
 	if (!S_ISREG(a.st_mode)) {
 		snprintf(why, sizeof(why), "it is %s, not a regular file (write to standard output "
 			 "and redirect that instead)", type_name(a.st_mode));
-		output_failed(o->output, why);
+		return fail_why(e, why);
 	}
 	if (a.st_uid != geteuid()) {
 		snprintf(why, sizeof(why), "it belongs to uid %u, not to uid %u that fanwatch runs "
 			 "as (remove it or choose another name)", (unsigned)a.st_uid,
 			 (unsigned)geteuid());
-		output_failed(o->output, why);
+		return fail_why(e, why);
 	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
-	fd = open(link, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open(link, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (append ? O_APPEND : 0));
 	if (fd < 0)
-		output_errno(o, errno);
-	if (fstat(fd, &b) < 0 || b.st_dev != a.st_dev || b.st_ino != a.st_ino)
-		output_failed(o->output, "it changed while being opened");
-	if (ftruncate(fd, 0) < 0 || fchmod(fd, 0600) < 0)
-		output_errno(o, errno);
+		return fail_errno(o, e, errno);
+	if (fstat(fd, &b) < 0 || b.st_dev != a.st_dev || b.st_ino != a.st_ino) {
+		close(fd);
+		return fail_why(e, "it changed while being opened");
+	}
+	if ((!append && ftruncate(fd, 0) < 0) || fchmod(fd, 0600) < 0) {
+		int err = errno;
+
+		close(fd);
+		return fail_errno(o, e, err);
+	}
 	return fd;
 }
 
-static int open_output(const struct fw_opts *o)
+/* -o FILE by the rules above; fd, or -1 with e set. */
+static int open_output_at(const struct fw_opts *o, bool append, struct open_err *e)
 {
 	char *copy = strdup(o->output), *slash, *base;
-	int dfd, pfd, fd = -1, tries;
+	int dfd, pfd, fd = -1, tries, cflags = append ? O_APPEND : 0;
 
 	if (!copy)
 		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
 	slash = strrchr(copy, '/');
 	base = slash ? slash + 1 : copy;
-	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-		output_failed(o->output, "it names a directory, not a file");
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		free(copy);
+		return fail_why(e, "it names a directory, not a file");
+	}
 	if (slash)
 		*slash = '\0';
 	dfd = open_dir_of(o, !slash ? "." : slash == copy ? "/" : copy);
-	if (dfd < 0)
-		output_errno(o, errno);
+	if (dfd < 0) {
+		free(copy);
+		return fail_errno(o, e, errno);
+	}
 	for (tries = 0; fd < 0 && tries < 8; tries++) {
 		pfd = openat(dfd, base, O_PATH | O_CLOEXEC | (o->follow_output_symlink ? 0 : O_NOFOLLOW));
 		if (pfd >= 0) {
-			fd = open_existing(o, pfd);
+			fd = open_existing(o, pfd, append, e);
 			close(pfd);
-			break;
+			goto out;
 		}
-		if (errno != ENOENT)
-			output_errno(o, errno);
-		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-			    0600);
-		if (fd < 0 && errno != EEXIST)
-			output_errno(o, errno);
-		if (fd >= 0 && fchmod(fd, 0600) < 0)
-			output_errno(o, errno);
+		if (errno != ENOENT) {
+			fail_errno(o, e, errno);
+			goto out;
+		}
+		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+			    cflags, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			fail_errno(o, e, errno);
+			goto out;
+		}
+		if (fd >= 0 && fchmod(fd, 0600) < 0) {
+			fail_errno(o, e, errno);
+			close(fd);
+			fd = -1;
+			goto out;
+		}
 	}
 	if (fd < 0)
-		output_failed(o->output, "it keeps appearing and disappearing");
+		fail_why(e, "it keeps appearing and disappearing");
+out:
 	close(dfd);
 	free(copy);
+	return fd;
+}
+
+static int open_output(const struct fw_opts *o)
+{
+	struct open_err e;
+	int fd = open_output_at(o, o->append, &e);
+
+	if (fd < 0)
+		output_failed(o->output, e.why);
 	return fd;
 }
 
@@ -175,7 +223,7 @@ static bool want_color(const struct fw_opts *o)
 	const char *nc = getenv("NO_COLOR");
 	const char *term = getenv("TERM");
 
-	if (o->json || o->output || (nc && *nc))
+	if (o->json || o->output || o->journal || o->syslog || (nc && *nc))
 		return false;
 	if (term && !strcmp(term, "dumb"))
 		return false;
@@ -185,7 +233,11 @@ static bool want_color(const struct fw_opts *o)
 int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 {
 	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json };
-	if (o->output)
+	if (o->journal)
+		out->sink = fw_journal_open(o);
+	else if (o->syslog)
+		out->sink = fw_syslog_open(o);
+	else if (o->output)
 		out->fd = open_output(o);
 	out->color = want_color(o);
 	out->cap = OUT_BUF_SIZE;
@@ -221,6 +273,58 @@ struct fw_writer {
 	int error;
 	bool stop, dropping;
 };
+
+/* ---- SIGHUP: log rotation ---- */
+
+/*
+ * The new file takes over once the writer has written everything queued
+ * to the old one (a file: it does not keep a writer waiting); it reads
+ * out->fd only with a chunk taken, so the swap happens with none queued
+ * or in flight, under its lock.
+ */
+static void swap_fd(struct fw_out *out, int fd)
+{
+	struct fw_writer *w = out->w;
+	int old = out->fd;
+
+	if (w) {
+		pthread_mutex_lock(&w->lock);
+		while (w->head || w->inflight)
+			pthread_cond_wait(&w->progress, &w->lock);
+		out->fd = fd;
+		pthread_mutex_unlock(&w->lock);
+	} else {
+		out->fd = fd;
+	}
+	if (close(old) < 0 && errno != EINTR)
+		fw_warn("SIGHUP: closing the old output file: %s", strerror(errno));
+}
+
+int fw_out_reopen(struct fw_out *out, const struct fw_opts *o)
+{
+	struct open_err e;
+	int fd;
+
+	if (out->sink && out->sink->reopen) {
+		fw_out_flush(out);
+		out->sink->reopen(out->sink);
+		return 0;
+	}
+	if (!o->output || out->sink || out->error)
+		return 0;
+	/* what is buffered belongs to the old file, every byte of it */
+	if (fw_out_flush(out) < 0)
+		return out->error;
+	/* by the same rules as the first time, appending, as the user fanwatch now runs as */
+	fd = open_output_at(o, true, &e);
+	if (fd < 0) {
+		fw_warn("SIGHUP: cannot open output file %s again: %s; still writing to the old one",
+			fw_qpath(o->output), e.why);
+		return -EIO;
+	}
+	swap_fd(out, fd);
+	return 0;
+}
 
 /* Wait until fd takes more (someone made it non-blocking). */
 static void wait_writable(int fd)
@@ -329,10 +433,13 @@ static void *writer_main(void *arg)
 
 void fw_out_start(struct fw_out *out, const struct fw_ids *ids)
 {
-	struct fw_writer *w = calloc(1, sizeof(*w));
+	struct fw_writer *w;
 	sigset_t all, old;
 	int r;
 
+	if (out->sink)
+		return;		/* journald, syslog: datagrams, delivered as they come */
+	w = calloc(1, sizeof(*w));
 	if (!w)
 		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
 	pthread_mutex_init(&w->lock, NULL);
@@ -446,6 +553,14 @@ int fw_out_flush(struct fw_out *out)
 {
 	if (out->len)
 		out->flushes++;
+	if (out->sink || out->grow) {
+		/* a record sink counts and reports its own failures: they never stop fanwatch */
+		if (out->sink && out->len)
+			out->sink->deliver(out->sink, out->buf, out->len);
+		out->len = 0;
+		out->staged = 0;
+		return out->error;
+	}
 	if (out->w && out->len)
 		hand_over(out);
 	else if (out->w)
@@ -475,13 +590,16 @@ char *fw_out_reserve_slow(struct fw_out *out, size_t n)
 
 void fw_out_record(struct fw_out *out, const struct fw_record *rec)
 {
-	if (out->json)
+	if (out->sink)
+		out->sink->record(out, rec);
+	else if (out->json)
 		fw_json_record(out, rec);
 	else
 		fw_text_record(out, rec);
 	out->written++;
 	out->staged++;
-	if (out->len >= FLUSH_AT)
+	/* a scratch buffer (grow) keeps its records for its owner */
+	if (out->len >= FLUSH_AT && !out->grow)
 		fw_out_flush(out);
 }
 
@@ -553,6 +671,9 @@ void fw_out_close(struct fw_out *out)
 		drain(out);
 		writer_free(out);
 	}
+	if (out->sink)
+		out->sink->close(out->sink);
+	out->sink = NULL;
 	if (out->fd != STDOUT_FILENO && out->fd >= 0 && close(out->fd) < 0 && !out->error)
 		out->error = -errno;
 	free(out->buf);

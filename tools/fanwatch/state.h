@@ -85,6 +85,8 @@ void fw_watch_setup(struct fw_state *st);
 bool fw_watch_in_scope(const struct fw_state *st, const struct fan_event *ev);
 /* The root an event's own file handle (FID record) names, or NULL. */
 const struct fw_root *fw_watch_root_of(const struct fw_state *st, const struct fan_event *ev);
+/* Directories watched now (tree scope). */
+size_t fw_watch_dirs(const struct fw_state *st);
 /* Milliseconds until the tracker's put-off rescan (after overflows) is due, -1 if none. */
 int fw_watch_timeout(const struct fw_state *st);
 /* Run a put-off rescan that is due. */
@@ -127,6 +129,17 @@ uint64_t fw_procs_id(const struct fan_process *p);
 /* mounts.c: --mounts, --all */
 void fw_mounts_setup(struct fw_state *st);
 void fw_mark_all_filesystems(struct fw_state *st, uint64_t mask);
+
+/* notify.c: the service manager's notification socket (sd_notify protocol) */
+/* Read NOTIFY_SOCKET and WATCHDOG_USEC (and unset them: a COMMAND must not inherit them). */
+void fw_notify_init(void);
+/* The marks are in place: READY=1 and a STATUS= with what is watched. */
+void fw_notify_ready(const struct fw_state *st);
+/* Milliseconds until fw_notify_tick() has something to send, -1 if never. */
+int fw_notify_timeout(void);
+/* WATCHDOG=1 when due, and STATUS= with the counts when they changed. */
+void fw_notify_tick(const struct fw_state *st);
+void fw_notify_stopping(void);
 
 /* perm.c: --deny */
 int fw_perm_new(struct fw_state *st, struct fw_perm **ret);

@@ -351,6 +351,15 @@ bool fw_watch_in_scope(const struct fw_state *st, const struct fan_event *ev)
 	return r && !r->is_dir;
 }
 
+size_t fw_watch_dirs(const struct fw_state *st)
+{
+	struct fan_subtree_stats ts = { .sz = sizeof(ts) };
+
+	if (!st->subtree || fan_subtree_get_stats(st->subtree, &ts) < 0)
+		return 0;
+	return (size_t)ts.dirs;
+}
+
 int fw_watch_timeout(const struct fw_state *st)
 {
 	return st->subtree ? fan_subtree_timeout(st->subtree) : -1;
