@@ -78,6 +78,7 @@ struct fw_opts {
 	uint64_t events;		/* user-visible event bits */
 	enum fw_scope scope;
 	bool json, count, follow_output_symlink;
+	bool tree_fs;			/* --tree-marks filesystem */
 	const char *output;		/* NULL: stdout */
 	double timeout;			/* seconds; < 0: none */
 	uint64_t max_events;		/* 0: unlimited */
@@ -90,6 +91,10 @@ struct fw_opts {
 	/* who did it: --parents, --show (options.c, procs.c) */
 	unsigned int parents;		/* ancestors shown; 0: none */
 	unsigned int show;		/* FW_SHOW_*: identity fields in text output */
+	/* service: record sinks, the -o file's mode, options files (i16) */
+	bool journal, syslog, append;
+	int syslog_facility;		/* LOG_DAEMON unless --syslog=FACILITY */
+	struct fw_strv optfiles;	/* --options-from contents (values point into them) */
 	/* permission mode, least privilege (i11) */
 	bool unsafe_system_scope;	/* --unsafe-system-scope */
 	bool undecidable_allow;		/* --undecidable allow */
@@ -163,11 +168,19 @@ struct fw_record {
 
 /* ---- output sink (output.c) ---- */
 
+struct fw_writer;
+
+/*
+ * Records are formatted into buf (whole records only), then handed to a
+ * writer thread through a bounded queue: a reader that does not keep up
+ * never stops the main loop (new directories marked, permission marks in
+ * step); records that find the queue full are dropped and counted.
+ */
 struct fw_out {
 	int fd;
 	char *buf;
 	size_t len, cap;
-	int error;			/* first write error, -errno */
+	int error;			/* first write error, -errno (from the writer) */
 	bool json, color;
 	unsigned int show;		/* FW_SHOW_*: text output's identity fields */
 	struct timespec now;		/* one clock read per batch */
@@ -178,18 +191,44 @@ struct fw_out {
 	uint64_t stamp;			/* bumped by every fw_out_stamp*(): a batch */
 	uint64_t flushes;		/* buffer writes so far */
 	uint64_t written;		/* records formatted */
+	uint64_t staged;		/* records in buf */
+	uint64_t dropped;		/* records dropped: the reader did not keep up */
+	struct fw_writer *w;		/* NULL: writes in the caller's thread (before start) */
+	/* record sinks (journald, syslog): NULL for a file or standard output */
+	struct fw_sink *sink;
+	bool grow;			/* a scratch buffer: grows, never flushes */
 };
 
 int fw_out_open(struct fw_out *out, const struct fw_opts *o);
+struct fw_ids;
+/* Write from a thread of its own from now on; it keeps no capability and becomes ids. */
+void fw_out_start(struct fw_out *out, const struct fw_ids *ids);
+/*
+ * Hand everything over and wait for it to be written, as long as the
+ * writer makes progress (what it cannot write within seconds is counted
+ * as dropped), then close.
+ */
 void fw_out_close(struct fw_out *out);
+/* Readable when a write failed (poll it, then fw_out_flush() says which error); -1 before start. */
+int fw_out_notify_fd(const struct fw_out *out);
+/*
+ * SIGHUP: write out what is buffered, then open the -o file again by its
+ * name, appending (log rotation); a record sink reconnects.  On failure
+ * the old file is kept and a warning says why.  Does nothing for standard
+ * output.  0 or -errno.
+ */
+int fw_out_reopen(struct fw_out *out, const struct fw_opts *o);
 /* Read the clock once and prepare both time strings. */
 void fw_out_stamp(struct fw_out *out);
 /* Prepare the time strings for a given time. */
 void fw_out_stamp_at(struct fw_out *out, const struct timespec *ts);
 void fw_out_record(struct fw_out *out, const struct fw_record *rec);
-/* Write the buffer out; -errno on a write error (remembered in out->error). */
+/*
+ * Hand the buffer to the writer (or drop and count its records if the
+ * queue is full); -errno once a write failed (remembered in out->error).
+ */
 int fw_out_flush(struct fw_out *out);
-/* fw_out_reserve() when the buffer is full: flush, grow for one huge record. */
+/* fw_out_reserve() when the buffer is full: grow it (a record is never split). */
 char *fw_out_reserve_slow(struct fw_out *out, size_t n);
 
 /*
@@ -239,6 +278,63 @@ const char *fw_attribution(const struct fan_process *p);
 void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len);
 /* Free what the JSON writer keeps between records. */
 void fw_json_free(void);
+
+/* ---- record sinks: journald, syslog (output_sink.c, output_journal.c, output_syslog.c) ---- */
+
+/*
+ * A record sink formats each record as one frame in the output buffer and
+ * delivers the frames when the buffer is written out (fw_out_flush), so
+ * formatting happens where records are made and delivery wherever the
+ * buffer goes; a frame is never split across two deliveries.  A frame is
+ * a native-endian uint32_t length, then the sink's bytes.
+ */
+struct fw_sink {
+	const char *option;		/* "--journal": for messages */
+	void (*record)(struct fw_out *out, const struct fw_record *rec);
+	/* Deliver every frame of buf (whole frames). */
+	void (*deliver)(struct fw_sink *s, const char *buf, size_t len);
+	void (*reopen)(struct fw_sink *s);	/* SIGHUP; may be NULL */
+	void (*close)(struct fw_sink *s);	/* frees s */
+	uint64_t sent, lost;		/* entries delivered; entries that could not be */
+	int error;			/* the last delivery error, -errno; 0 once one works again */
+};
+
+/* The journal sink; exits with a message when journald cannot be reached. */
+struct fw_sink *fw_journal_open(const struct fw_opts *o);
+/* Built with libsystemd (else fw_journal_open() exits naming the build option). */
+bool fw_journal_available(void);
+struct fw_sink *fw_syslog_open(const struct fw_opts *o);
+/* "daemon", "local0", ...: the syslog facility (LOG_*), -1 if unknown. */
+int fw_syslog_facility(const char *name);
+
+/*
+ * For sinks: the record as a text line without its time (or, with json,
+ * the JSON object), no newline.  Valid until the next call.
+ */
+const char *fw_sink_line(const struct fw_out *out, const struct fw_record *rec, bool json,
+			 size_t *len);
+/* Reserve a frame of n bytes (after its length) in out; returns where they go. */
+char *fw_sink_frame(struct fw_out *out, size_t n);
+/* Walk the frames of buf: fn(s, frame, len) for each. */
+void fw_sink_frames(struct fw_sink *s, const char *buf, size_t len,
+		    void (*fn)(struct fw_sink *s, const char *frame, size_t len));
+/* Count a delivery; say so on stderr when deliveries start or stop failing. */
+void fw_sink_result(struct fw_sink *s, int err);
+/* The summary of the sink's losses, if any, on stderr; then free s. */
+void fw_sink_close_common(struct fw_sink *s);
+
+/* ---- options files (optfile.c) ---- */
+
+/*
+ * Read an options file: for each option line, fn(ctx, where, name, value)
+ * with where "FILE:LINE", name without leading dashes ("json", or "o" for
+ * a short option) and value NULL when the line has none.  Syntax errors
+ * exit 2 naming the file and line.  Returns the buffer the names and values
+ * point into (the caller frees it).
+ */
+typedef void (*fw_optfile_fn)(void *ctx, const char *where, const char *name, char *value,
+			      bool is_short);
+char *fw_optfile_read(const char *path, fw_optfile_fn fn, void *ctx);
 
 /* ---- --count (count.c) ---- */
 struct fw_count;
