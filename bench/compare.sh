@@ -22,7 +22,9 @@
 # raw_batched is raw_reader --pause-us 1000, fanwatch's batching;
 # raw_batched_cr the same with --close-range, libfanotify's way of closing
 # descriptors; also raw_fd: raw_reader --fd-mode, raw_nopidfd: raw_reader
-# --no-pidfd), RESULTS (output dir), WORK_CPU (0), LISTEN_CPU (1).
+# --no-pidfd; fanwatch_base: the fanwatch binary FANWATCH_BASE, another build
+# to compare with in the same run), RESULTS (output dir), WORK_CPU (0),
+# LISTEN_CPU (1).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -88,7 +90,7 @@ is_ready() {
 	local l=$1 pid=$2 dir=$3
 	case $l in
 	raw_*) grep -q 'ready' "$dir/stderr" ;;
-	fanwatch) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
+	fanwatch*) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
 	fsnotifywait) grep -q 'Watches established' "$dir/stderr" ;;
 	fatrace) cat /proc/"$pid"/fdinfo/* 2>/dev/null | grep -q '^fanotify \(sdev\|mnt_id\|ino\):' ;;
 	esac
@@ -109,6 +111,9 @@ start_listener() {
 	# The raw reader's mask exactly (fanwatch's default adds attrib and rename,
 	# which this workload never triggers).
 	fanwatch) "${run[@]}" "$FANWATCH" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	# another fanwatch build, to compare two in one run (FANWATCH_BASE)
+	fanwatch_base) "${run[@]}" "$FANWATCH_BASE" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
 		>"$dir/stdout" 2>"$dir/stderr" & ;;
 	# -c: only the mount of its working directory (the private tmpfs).
 	fatrace) (cd "$T" && exec "${run[@]}" fatrace -c -f '+DCWO' -o "$dir/out") \
@@ -192,6 +197,10 @@ main() {
 	for l in $LISTENERS; do
 		if [[ $l == fanwatch && ! -x $FANWATCH ]]; then
 			echo "fanwatch not built: skipped"
+			continue
+		fi
+		if [[ $l == fanwatch_base && ! -x ${FANWATCH_BASE:-} ]]; then
+			echo "fanwatch_base: FANWATCH_BASE is not an executable: skipped"
 			continue
 		fi
 		active+=("$l")

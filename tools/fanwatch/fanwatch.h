@@ -88,6 +88,9 @@ struct fw_opts {
 	struct fw_strv comms, includes, excludes, denies, paths;
 	int deny_errno;			/* 0: plain FAN_DENY (EPERM) */
 	char **command;			/* argv after "--", NULL if none */
+	/* who did it: --parents, --show (options.c, procs.c) */
+	unsigned int parents;		/* ancestors shown; 0: none */
+	unsigned int show;		/* FW_SHOW_*: identity fields in text output */
 	/* service: record sinks, the -o file's mode, options files (i16) */
 	bool journal, syslog, append;
 	int syslog_facility;		/* LOG_DAEMON unless --syslog=FACILITY */
@@ -98,6 +101,20 @@ struct fw_opts {
 	const char *user;		/* -u/--user: COMMAND runs as this user */
 	struct fw_rules *deny_rules;	/* --deny, checked (rules.c) */
 };
+
+/* --show: identity fields text output adds (JSON always has them). */
+enum {
+	FW_SHOW_UID = 0x01,
+	FW_SHOW_USER = 0x02,
+	FW_SHOW_GID = 0x04,
+	FW_SHOW_CGROUP = 0x08,
+	FW_SHOW_MNTNS = 0x10,
+	FW_SHOW_PPID = 0x20,
+	FW_SHOW_EXE = 0x40,
+	FW_SHOW_ATTRIBUTION = 0x80,
+};
+#define FW_PARENTS_MAX 64
+#define FW_PARENTS_DEFAULT 16
 
 /* Parse argv; exits 2 with a message on bad input, 0 after --help/--version. */
 void fw_opts_parse(struct fw_opts *o, int argc, char **argv);
@@ -125,6 +142,17 @@ enum {
 	FW_REC_NO_FD = 0x400,		/* the kernel could not give a descriptor (error) */
 };
 
+/* Who did it, beyond struct fan_process (procs.c). */
+struct fw_ident {
+	const char *user;		/* name of proc->uid; NULL if unknown */
+	gid_t egid;			/* (gid_t)-1 if unknown */
+	uint64_t cgroup_id, mntns;	/* 0 if unknown */
+	const char *cgroup;		/* NULL if unknown */
+	bool parents_asked;		/* --parents */
+	size_t nparents;		/* nearest first */
+	const struct fan_process_parent *parents;
+};
+
 struct fw_record {
 	uint64_t events;
 	unsigned int flags;
@@ -132,6 +160,7 @@ struct fw_record {
 	pid_t pid;			/* 0: unknown */
 	const struct fan_process *proc;	/* NULL: unknown */
 	uint64_t proc_id;		/* != 0: same value, same pid: same identity (procs.c) */
+	const struct fw_ident *ident;	/* NULL: not looked up (procs.c does for file events) */
 	int32_t error;
 	uint32_t error_count;
 	uint64_t mount_id;
@@ -153,6 +182,7 @@ struct fw_out {
 	size_t len, cap;
 	int error;			/* first write error, -errno (from the writer) */
 	bool json, color;
+	unsigned int show;		/* FW_SHOW_*: text output's identity fields */
 	struct timespec now;		/* one clock read per batch */
 	char text_time[24];		/* HH:MM:SS.uuuuuu */
 	size_t text_time_len;
@@ -242,6 +272,8 @@ char *fw_text_quote(const char *s);
  * reordering code points escaped as in quoted text; dst holds 4 * len.
  */
 size_t fw_text_escape_line(char *dst, const char *s, size_t len);
+/* "verified", "recorded", "unverified" or "unknown": how p was identified. */
+const char *fw_attribution(const struct fan_process *p);
 /* JSON: a string value (or null) plus, if bytes had to be replaced, ,"<key>_raw":"base64". */
 void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len);
 /* Free what the JSON writer keeps between records. */

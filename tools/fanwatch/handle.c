@@ -109,6 +109,7 @@ static void report(struct ectx *c)
 	}
 	rec.proc = process(c);
 	rec.proc_id = fw_procs_id(rec.proc);
+	rec.ident = fw_procs_ident(rec.proc);
 	fw_emit(st, &rec);
 }
 

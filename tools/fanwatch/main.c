@@ -223,6 +223,8 @@ struct loop {
 	struct timespec deadline;
 	bool has_deadline, forwarded, bad_batch_warned;
 	double last_events;	/* when a wakeup last found events */
+	bool table;		/* the resolver keeps a process table */
+	double table_read;	/* when it was last read */
 };
 
 static double now_mono(void)
@@ -323,12 +325,34 @@ static int until_deadline(const struct loop *l)
 	return left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
 }
 
+/*
+ * The resolver's process table hears of every process that exits on the
+ * machine: read it every TABLE_READ_MS (its sockets hold thousands of
+ * messages), not at each of them, so a busy machine does not wake us.
+ */
+#define TABLE_READ_MS 50
+
+static void table_tick(struct loop *l)
+{
+	double now;
+
+	if (!l->table)
+		return;
+	now = now_mono();
+	if (now - l->table_read >= TABLE_READ_MS / 1e3) {
+		fan_resolver_read(l->st->res);
+		l->table_read = now;
+	}
+}
+
 static int poll_timeout(const struct loop *l)
 {
 	int t = until_deadline(l), n = fw_notify_timeout(), w = fw_watch_timeout(l->st);
 
 	if (n >= 0 && (t < 0 || n < t))
 		t = n;	/* the service manager's watchdog and status */
+	if (l->table && (t < 0 || t > TABLE_READ_MS))
+		t = TABLE_READ_MS;
 
 	/* a rescan of the tree put off after overflows: when it is due */
 	if (w >= 0 && (t < 0 || w < t))
@@ -350,6 +374,7 @@ static void loop_init(struct loop *l, struct fw_state *st, int sigfd)
 					    .events = POLLIN };
 	l->fds[PFD_TREE] = (struct pollfd){ .fd = st->tree ? fw_proctree_fd(st->tree) : -1,
 					    .events = POLLIN };
+	l->table = st->res && fan_resolver_fd(st->res) >= 0;
 	/* the output thread failed to write: stop now, not at the next event */
 	l->fds[PFD_OUT] = (struct pollfd){ .fd = fw_out_notify_fd(&st->out), .events = POLLIN };
 	if (st->o->timeout > 0) {
@@ -398,6 +423,7 @@ static void loop_once(struct loop *l)
 		read_signals(l);
 	if (l->fds[PFD_TREE].revents)
 		fw_proctree_drain(st->tree);
+	table_tick(l);
 	if (l->fds[PFD_NOTIF].revents)
 		got = read_group(l, st->notif, fw_handle_batch, BATCHES_PER_WAKEUP);
 	if (l->fds[PFD_MNT].revents)

@@ -25,6 +25,8 @@
 enum {
 	OPT_COMM = 0x100, OPT_INCLUDE, OPT_EXCLUDE, OPT_MOUNT, OPT_FILESYSTEM, OPT_ALL,
 	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW, OPT_TREE_MARKS,
+	/* who did it */
+	OPT_PARENTS, OPT_SHOW,
 	/* service (i16) */
 	OPT_JOURNAL = 0x200, OPT_SYSLOG, OPT_APPEND, OPT_OPTIONS_FROM,
 	/* permission mode, least privilege (i11) */
@@ -52,6 +54,9 @@ static const struct option long_opts[] = {
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "follow-output-symlink", no_argument, NULL, OPT_FOLLOW },
 	{ "tree-marks", required_argument, NULL, OPT_TREE_MARKS },
+	/* who did it */
+	{ "parents", optional_argument, NULL, OPT_PARENTS },
+	{ "show", required_argument, NULL, OPT_SHOW },
 	/* service (i16) */
 	{ "journal", no_argument, NULL, OPT_JOURNAL },
 	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
@@ -124,6 +129,14 @@ static void print_help(void)
 	       "  -u, --user USER        run COMMAND as USER (default under sudo: the user\n"
 	       "                         who ran sudo, from SUDO_UID and SUDO_GID)\n"
 	       "\n"
+	       "Who did it:\n"
+	       "      --parents[=N]      also each process's parents, nearest first, up to\n"
+	       "                         pid 1 or N of them (default %d); with COMMAND, up\n"
+	       "                         to the command\n"
+	       "      --show LIST        text output also shows these fields of the process:\n"
+	       "                         ppid uid user gid cgroup mntns exe attribution, or\n"
+	       "                         all (JSON always has them)\n"
+	       "\n"
 	       "Permission mode:\n"
 	       "      --deny GLOB        deny open and exec of matching files (repeatable);\n"
 	       "                         the opener sees EPERM\n"
@@ -166,7 +179,7 @@ static void print_help(void)
 	       "\n"
 	       "Exit status: 0 success, 1 runtime error, 2 usage error; with COMMAND, its\n"
 	       "status (128+N if killed by signal N).  See fanwatch(1).\n",
-	       def);
+	       def, FW_PARENTS_DEFAULT);
 }
 
 static void print_version(void)
@@ -263,6 +276,45 @@ static void push_nonempty(struct fw_strv *sv, const char *opt, char *s)
 	if (!*s)
 		usage_error("%s: empty value", opt);
 	strv_push(sv, s);
+}
+
+/* ---- who did it: --parents, --show ---- */
+
+static const struct { const char *name; unsigned int bit; } show_names[] = {
+	{ "ppid", FW_SHOW_PPID }, { "uid", FW_SHOW_UID }, { "user", FW_SHOW_USER },
+	{ "gid", FW_SHOW_GID }, { "cgroup", FW_SHOW_CGROUP }, { "mntns", FW_SHOW_MNTNS },
+	{ "exe", FW_SHOW_EXE }, { "attribution", FW_SHOW_ATTRIBUTION },
+};
+
+static unsigned int parse_show(const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL, *p;
+	unsigned int bits = 0;
+	size_t i, n = sizeof(show_names) / sizeof(show_names[0]);
+
+	if (!copy)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	if (!*list || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
+		usage_error("--show: empty field name in '%s'", list);
+	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
+		for (i = 0; i < n && strcmp(tok, show_names[i].name); i++)
+			;
+		if (i < n)
+			bits |= show_names[i].bit;
+		else if (!strcmp(tok, "all"))
+			bits |= ~0u;
+		else
+			usage_error("--show: unknown field '%s' (fields: ppid uid user gid cgroup mntns "
+				    "exe attribution all)", tok);
+	}
+	free(copy);
+	return bits;
+}
+
+static unsigned int parse_parents(const char *arg)
+{
+	return arg ? (unsigned int)parse_count("--parents", arg, FW_PARENTS_MAX)
+		   : FW_PARENTS_DEFAULT;
 }
 
 static void push_pid(struct fw_opts *o, const char *s)
@@ -407,6 +459,9 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 		o->tree_fs = !strcmp(arg, "filesystem");
 		ps->tree_marks = true;
 		break;
+	/* who did it */
+	case OPT_PARENTS: o->parents = parse_parents(arg); break;
+	case OPT_SHOW: o->show |= parse_show(arg); break;
 	case OPT_JOURNAL: case OPT_SYSLOG: case OPT_APPEND: case OPT_OPTIONS_FROM:
 		parse_service(o, ps, c, arg);
 		break;

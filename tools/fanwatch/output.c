@@ -232,7 +232,7 @@ static bool want_color(const struct fw_opts *o)
 
 int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 {
-	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json };
+	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json, .show = o->show };
 	if (o->journal)
 		out->sink = fw_journal_open(o);
 	else if (o->syslog)

@@ -114,7 +114,9 @@ void fw_emit_found(void *arg, const struct fan_subtree_entry *e);
 void fw_emit_summary_notes(const struct fw_state *st);
 
 /* procs.c: process identities, looked up once per process per batch */
-struct fw_procs *fw_procs_new(void);
+struct fw_procs *fw_procs_new(const struct fw_state *st);
+/* The resolver's options for the reporting group: its process table if privileged. */
+const struct fan_resolver_opts *fw_procs_resolver_opts(const struct fw_state *st);
 void fw_procs_free(struct fw_procs *c);
 void fw_procs_next_batch(struct fw_procs *c);
 const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *r,
@@ -125,6 +127,8 @@ const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *
  * batches too (so its formatted form can be reused).
  */
 uint64_t fw_procs_id(const struct fan_process *p);
+/* The identity fields of p (returned by fw_procs_get()), NULL for NULL. */
+const struct fw_ident *fw_procs_ident(const struct fan_process *p);
 
 /* mounts.c: --mounts, --all */
 void fw_mounts_setup(struct fw_state *st);

@@ -71,10 +71,10 @@ static void group_new(struct fw_state *st)
 			 "Linux %s", fan_init_flag_since(FAN_REPORT_NAME));
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create a fanotify group: %s", strerror(-r));
-	r = fan_resolver_new(st->notif, NULL, &st->res);
+	r = fan_resolver_new(st->notif, fw_procs_resolver_opts(st), &st->res);
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create a resolver: %s", strerror(-r));
-	st->procs = fw_procs_new();
+	st->procs = fw_procs_new(st);
 }
 
 /* Name an event this kernel refuses and the release that brought it. */
