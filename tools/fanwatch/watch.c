@@ -74,6 +74,17 @@ static void group_new(struct fw_state *st)
 	r = fan_resolver_new(st->notif, fw_procs_resolver_opts(st), &st->res);
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create a resolver: %s", strerror(-r));
+	if (fw_procs_resolver_opts(st)->flags & LIBFANOTIFY_RESOLVER_PROC_TABLE) {
+		struct fan_resolver_proc_stats ps = { .sz = sizeof(ps) };
+
+		/* asked for and refused (a unit without CAP_NET_ADMIN or AF_NETLINK): say so */
+		if (fan_resolver_get_proc_stats(st->res, &ps) == 0 && ps.table < 0)
+			fw_warn("no process table (%s%s): processes that exit before their "
+				"events are read are reported without a name",
+				strerror(-ps.table),
+				ps.table == -EPERM ? ": needs CAP_NET_ADMIN" :
+				ps.table == -EAFNOSUPPORT ? ": needs AF_NETLINK sockets" : "");
+	}
 	st->procs = fw_procs_new(st);
 }
 
