@@ -6,6 +6,7 @@
  * FAN_Q_OVERFLOW.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "fanwatch.h"
 
@@ -42,6 +43,42 @@ uint64_t fw_event_from_name(const char *name)
 			return fw_event_names[i].bit;
 	return 0;
 }
+
+/* ---- shorthands (i15): the words inotifywait users type ---- */
+
+const struct fw_event_shorthand fw_event_shorthands[] = {
+	{ "close", FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE, "close_write,close_nowrite" },
+	{ "move", FAN_MOVED_FROM | FAN_MOVED_TO, "moved_from,moved_to" },
+	{ "all", FW_FILE_EVENTS, "every file event" },
+	{ "all_events", FW_FILE_EVENTS, "the same as all" },
+};
+const size_t fw_event_shorthand_count =
+	sizeof(fw_event_shorthands) / sizeof(fw_event_shorthands[0]);
+
+/*
+ * A word of -e: an event name or a shorthand, in any case (inotifywait
+ * prints CLOSE_WRITE, people paste it).  *all is set for "all" and
+ * "all_events", whose meaning depends on the scope (options.c).
+ */
+uint64_t fw_event_word(const char *word, bool *all)
+{
+	size_t i;
+
+	for (i = 0; i < fw_event_count; i++)
+		if (fw_event_names[i].bit != FAN_Q_OVERFLOW &&
+		    !strcasecmp(fw_event_names[i].name, word))
+			return fw_event_names[i].bit;
+	for (i = 0; i < fw_event_shorthand_count; i++) {
+		if (strcasecmp(fw_event_shorthands[i].name, word))
+			continue;
+		if (fw_event_shorthands[i].bits == FW_FILE_EVENTS)
+			*all = true;
+		return fw_event_shorthands[i].bits;
+	}
+	return 0;
+}
+
+/* ---- end of shorthands ---- */
 
 int fw_event_index(uint64_t bit)
 {

@@ -50,48 +50,82 @@ bool fw_filter_pid(struct fw_state *st, pid_t pid)
 		if (i == o->npids)
 			return false;
 	}
+	/* --exclude-pid (i15) */
+	for (i = 0; i < o->nxpids; i++)
+		if (o->xpids[i] == pid)
+			return false;
 	return !st->tree || fw_proctree_contains(st->tree, pid);
 }
 
-static bool comm_pass(const struct fw_opts *o, const struct fan_process *p)
+static bool comm_in(const struct fw_strv *v, const char *comm)
 {
 	size_t i;
 
-	if (!o->comms.n)
-		return true;
-	if (!p || !p->comm)
-		return false;
-	for (i = 0; i < o->comms.n; i++)
-		if (!strcmp(o->comms.v[i], p->comm))
+	for (i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], comm))
 			return true;
 	return false;
 }
 
-static bool glob_pass(const struct fw_opts *o, const char *s, size_t len)
+/* --comm, and (i15) --exclude-comm and --uid: an unknown process matches none of them. */
+static bool comm_pass(const struct fw_opts *o, const struct fan_process *p)
 {
-	if (!s)
-		return !o->includes.n;
-	if (o->includes.n && !fw_globs_match(&o->includes, s, len))
+	size_t i;
+
+	if (!o->proc_filter)
+		return true;
+	if (o->comms.n && (!p || !p->comm || !comm_in(&o->comms, p->comm)))
 		return false;
-	return !fw_globs_match(&o->excludes, s, len);
+	if (o->xcomms.n && p && p->comm && comm_in(&o->xcomms, p->comm))
+		return false;
+	if (!o->nuids)
+		return true;
+	for (i = 0; p && p->uid != (uid_t)-1 && i < o->nuids; i++)
+		if (o->uids[i] == p->uid)
+			return true;
+	return false;
 }
 
-static bool paths_pass(const struct fw_opts *o, const struct fw_record *rec)
+/* The length of the watched PATH s lies under, 0 if none (i15: excluded directories). */
+static size_t root_len(const struct fw_state *st, const char *s, size_t len)
 {
-	return glob_pass(o, rec->path.s, rec->path.len) ||
-	       (rec->new_path.s && glob_pass(o, rec->new_path.s, rec->new_path.len));
+	size_t i, best = 0;
+
+	for (i = 0; i < st->nroots; i++) {
+		const struct fw_root *r = &st->roots[i];
+
+		if (r->is_dir && r->len <= len && r->len > best && !memcmp(s, r->path, r->len) &&
+		    (len == r->len || s[r->len] == '/' || r->len == 1))
+			best = r->len;
+	}
+	return best;
+}
+
+static bool glob_pass(const struct fw_state *st, const char *s, size_t len)
+{
+	struct fw_patterns *p = st->o->patterns;
+
+	if (!s)
+		return !fw_patterns_has_include(p);
+	return fw_patterns_pass(p, s, len, fw_patterns_has_exclude(p) ? root_len(st, s, len) : 0);
+}
+
+static bool paths_pass(const struct fw_state *st, const struct fw_record *rec)
+{
+	return glob_pass(st, rec->path.s, rec->path.len) ||
+	       (rec->new_path.s && glob_pass(st, rec->new_path.s, rec->new_path.len));
 }
 
 bool fw_filter_paths(const struct fw_state *st, const struct fw_record *rec)
 {
-	return paths_pass(st->o, rec);
+	return paths_pass(st, rec);
 }
 
 bool fw_filter_record(struct fw_state *st, const struct fw_record *rec)
 {
-	if ((st->o->npids || st->tree) && !fw_filter_pid(st, rec->pid))
+	if ((st->o->npids || st->o->nxpids || st->tree) && !fw_filter_pid(st, rec->pid))
 		return false;
-	return comm_pass(st->o, rec->proc) && paths_pass(st->o, rec);
+	return comm_pass(st->o, rec->proc) && paths_pass(st, rec);
 }
 
 static const struct fan_process *process(struct ectx *c)
@@ -106,7 +140,7 @@ static bool trigger_ok(struct ectx *c)
 {
 	if (c->trigger < 0)
 		c->trigger = fw_filter_pid(c->st, fan_event_pid(c->ev)) &&
-			     comm_pass(c->st->o, c->st->o->comms.n ? process(c) : NULL);
+			     comm_pass(c->st->o, c->st->o->proc_filter ? process(c) : NULL);
 	return c->trigger;
 }
 
@@ -216,6 +250,8 @@ static void fill_record(struct ectx *c, struct fw_record *rec)
 		rec->error = fe.error;
 		rec->error_count = fe.error_count;
 	}
+	if (c->st->inodes)	/* dev and ino (i15) */
+		fw_inodes_fill(c->st->inodes, c->st->notif, c->ev, c->st->out.stamp, rec);
 }
 
 /* The user's event: scope, globs, comm; then out it goes. */
@@ -231,7 +267,7 @@ static bool report(struct ectx *c)
 		return false;
 	}
 	fill_record(c, &rec);
-	if (!paths_pass(st->o, &rec) || !comm_pass(st->o, st->o->comms.n ? process(c) : NULL))
+	if (!paths_pass(st, &rec) || !comm_pass(st->o, st->o->proc_filter ? process(c) : NULL))
 		return false;
 	rec.proc = process(c);
 	rec.proc_id = fw_procs_id(rec.proc);

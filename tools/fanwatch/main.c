@@ -62,6 +62,11 @@ static void check_privileges(struct fw_state *st)
 		fw_fatal(FW_EXIT_RUNTIME, "%s needs CAP_SYS_ADMIN: without it the kernel hides "
 			 "which process caused an event", o->command ? "-- COMMAND" :
 			 o->npids ? "--pid" : "--comm");
+	/* process filters (i15) */
+	if (o->nxpids || o->xcomms.n || o->nuids)
+		fw_fatal(FW_EXIT_RUNTIME, "%s needs CAP_SYS_ADMIN: without it the kernel hides "
+			 "which process caused an event", o->nxpids ? "--exclude-pid" :
+			 o->xcomms.n ? "--exclude-comm" : "--uid");
 }
 
 /* ---- permission mode: job control must not stop fanwatch ---- */
@@ -421,6 +426,8 @@ static void setup(struct fw_state *st)
 		st->tree = fw_proctree_new();
 	if (st->o->count)
 		st->count = fw_count_new();
+	if (st->o->want_inode)		/* dev and ino (i15) */
+		st->inodes = fw_inodes_new();
 	if (st->o->denies.n) {
 		fw_perm_new(st, &st->perm);
 		/* answering from the first mark on; it drops its own capabilities */
@@ -456,6 +463,7 @@ static int finish(struct fw_state *st)
 	fan_resolver_free(st->mres);
 	fan_group_free(st->mnt);
 	fw_count_free(st->count);
+	fw_inodes_free(st->inodes);	/* i15 */
 	fw_proctree_free(st->tree);
 	fw_watch_free(st);
 	return status;

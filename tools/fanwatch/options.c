@@ -52,6 +52,27 @@ static const struct option long_opts[] = {
 	{ "unsafe-system-scope", no_argument, NULL, OPT_UNSAFE_SYSTEM_SCOPE },
 	{ "undecidable", required_argument, NULL, OPT_UNDECIDABLE },
 	{ "user", required_argument, NULL, 'u' },
+	/* peers' habits (i15, options_peer.c) */
+	{ "format", required_argument, NULL, FW_OPT_FORMAT },
+	{ "timefmt", required_argument, NULL, FW_OPT_TIMEFMT },
+	{ "utc", no_argument, NULL, FW_OPT_UTC },
+	{ "csv", no_argument, NULL, FW_OPT_CSV },
+	{ "null", no_argument, NULL, '0' },
+	{ "raw", no_argument, NULL, FW_OPT_RAW },
+	{ "no-newline", no_argument, NULL, FW_OPT_NO_NEWLINE },
+	{ "include-regex", required_argument, NULL, FW_OPT_INCLUDE_REGEX },
+	{ "exclude-regex", required_argument, NULL, FW_OPT_EXCLUDE_REGEX },
+	{ "includei", required_argument, NULL, FW_OPT_INCLUDEI },
+	{ "excludei", required_argument, NULL, FW_OPT_EXCLUDEI },
+	{ "ignore-case", no_argument, NULL, 'I' },
+	{ "include-from", required_argument, NULL, FW_OPT_INCLUDE_FROM },
+	{ "exclude-from", required_argument, NULL, FW_OPT_EXCLUDE_FROM },
+	{ "exclude-pid", required_argument, NULL, FW_OPT_EXCLUDE_PID },
+	{ "ignore-pid", required_argument, NULL, FW_OPT_EXCLUDE_PID },
+	{ "exclude-comm", required_argument, NULL, FW_OPT_EXCLUDE_COMM },
+	{ "uid", required_argument, NULL, FW_OPT_UID },
+	{ "interval", required_argument, NULL, FW_OPT_INTERVAL },
+	{ "sort", required_argument, NULL, FW_OPT_SORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -62,8 +83,9 @@ static const struct { const char *name; int err; } deny_errnos[] = {
 	{ "EAGAIN", EAGAIN }, { "ENOSPC", ENOSPC }, { "EDQUOT", EDQUOT },
 };
 
-static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
+#define usage_error fw_usage_error
+
+void fw_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -168,10 +190,13 @@ static void list_valid_events(void)
 	for (i = 0; i < fw_event_count; i++)
 		if (fw_event_names[i].bit != FAN_Q_OVERFLOW)
 			fprintf(stderr, " %s", fw_event_names[i].name);
+	fputs("; shorthands:", stderr);
+	for (i = 0; i < fw_event_shorthand_count; i++)
+		fprintf(stderr, " %s", fw_event_shorthands[i].name);
 	fputc('\n', stderr);
 }
 
-static uint64_t parse_events(const char *list)
+static uint64_t parse_events(const char *list, bool *all)
 {
 	char *copy = strdup(list), *tok, *save = NULL, *p;
 	uint64_t mask = 0, bit;
@@ -181,7 +206,13 @@ static uint64_t parse_events(const char *list)
 	if (!*list || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
 		usage_error("--events: empty event name in '%s'", list);
 	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
-		bit = fw_event_from_name(tok);
+		bool is_all = false;
+
+		bit = fw_event_word(tok, &is_all);
+		if (is_all) {		/* added in validate(): what the scope can report (i15) */
+			*all = true;
+			continue;
+		}
 		if (!bit) {
 			fw_warn("--events: unknown event '%s'", tok);
 			list_valid_events();
@@ -251,6 +282,7 @@ static void push_pid(struct fw_opts *o, const char *s)
 struct parse_state {
 	bool events_given, mounts, errors, scope_given;
 	bool undecidable;	/* i11 */
+	bool all_events;	/* -e all: what the scope can report (i15) */
 };
 
 static void set_scope(struct fw_opts *o, struct parse_state *ps, enum fw_scope s)
@@ -266,13 +298,14 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 {
 	switch (c) {
 	case 1: strv_push(&o->paths, arg); break;
-	case 'e': o->events |= parse_events(arg); ps->events_given = true; break;
+	case 'e': o->events |= parse_events(arg, &ps->all_events); ps->events_given = true; break;
 	case 'o': if (!*arg) usage_error("--output: empty file name"); o->output = arg; break;
 	case 'j': o->json = true; break;
 	case 'c': o->count = true; break;
 	case 't': o->timeout = parse_seconds(arg); break;
 	case 'n': o->max_events = parse_count("--max-events", arg, UINT64_MAX / 2); break;
 	case 'p': push_pid(o, arg); break;
+	case 'C':	/* fatrace's -C (i15) */
 	case OPT_COMM:
 		if (strlen(arg) > 15)
 			usage_error("--comm: '%s' is longer than 15 bytes (the kernel's limit)", arg);
@@ -300,7 +333,9 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 	case 'u': if (!*arg) usage_error("--user: empty user name"); o->user = arg; break;
 	case 'h': print_help(); exit(FW_EXIT_OK);
 	case 'V': print_version(); exit(FW_EXIT_OK);
-	default: usage_error("unknown or incomplete option");
+	default:
+		if (!fw_peer_option(o, c, arg))	/* i15 */
+			usage_error("unknown or incomplete option");
 	}
 }
 
@@ -316,6 +351,10 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 	/* the default, cut to what a mount mark can report */
 	if (!ps->events_given && o->scope == FW_SCOPE_MOUNT)
 		o->events &= ~(uint64_t)FW_DIRENT_EVENTS;
+	/* -e all: every file event the scope can report (i15) */
+	if (ps->all_events)
+		o->events |= FW_FILE_EVENTS &
+			     (o->scope == FW_SCOPE_MOUNT ? ~(uint64_t)FW_DIRENT_EVENTS : ~(uint64_t)0);
 	if (o->scope == FW_SCOPE_MOUNT && (o->events & FW_DIRENT_EVENTS))
 		usage_error("--mount cannot report attrib, create, delete, moved_from, moved_to, "
 			    "rename, delete_self or move_self (the kernel refuses them on mount "
@@ -327,7 +366,7 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 	if (o->denies.n && o->scope == FW_SCOPE_ALL)
 		usage_error("--deny with --all is refused: a stopped fanwatch would block every "
 			    "open on the machine; use --filesystem on the filesystems you mean");
-	if (o->top && !o->count)
+	if (o->top && !o->count && !o->interval)
 		usage_error("--top needs --count");
 	/* permission mode, least privilege (i11) */
 	if ((ps->undecidable || o->unsafe_system_scope) && !o->denies.n)
@@ -340,6 +379,7 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 	}
 	if (!o->top)
 		o->top = 10;
+	fw_peer_validate(o);	/* i15 */
 }
 
 void fw_opts_parse(struct fw_opts *o, int argc, char **argv)
@@ -350,7 +390,7 @@ void fw_opts_parse(struct fw_opts *o, int argc, char **argv)
 	*o = (struct fw_opts){ .timeout = -1 };
 	opterr = 0;
 	/* leading '-': PATHs come back as option 1, in order, up to "--" */
-	while ((c = getopt_long(argc, argv, "-e:o:jct:n:p:u:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-e:o:jct:n:p:u:hV" "10IC:", long_opts, NULL)) != -1) {
 		if (c == '?') {
 			const char *bad = argv[optind - 1];
 
@@ -377,4 +417,5 @@ void fw_opts_free(struct fw_opts *o)
 	free(o->paths.v);
 	free(o->pids);
 	fw_rules_free(o->deny_rules);
+	fw_peer_free(o);	/* i15 */
 }

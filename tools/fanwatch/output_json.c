@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "fanwatch.h"
 
@@ -253,6 +254,24 @@ static void put_flags(struct fw_out *out, unsigned int flags)
 		put_lit(out, ",\"reason\":\"no_descriptor\"");
 }
 
+/* ,"dev":"MAJ:MIN","ino":N where known (i15) */
+static void put_inode(struct fw_out *out, const struct fw_record *rec)
+{
+	char num[24];
+
+	if (rec->flags & FW_REC_DEV) {
+		put_lit(out, ",\"dev\":\"");
+		fw_out_put(out, num, fw_fmt_u64(num, major(rec->dev)));
+		fw_out_put(out, ":", 1);
+		fw_out_put(out, num, fw_fmt_u64(num, minor(rec->dev)));
+		fw_out_put(out, "\"", 1);
+	}
+	if (rec->flags & FW_REC_INO) {
+		put_key(out, "ino");
+		fw_out_put(out, num, fw_fmt_u64(num, rec->ino));
+	}
+}
+
 static void format_process(struct fw_out *out, const struct fw_record *rec)
 {
 	const struct fan_process *p = rec->proc;
@@ -346,6 +365,7 @@ void fw_json_record(struct fw_out *out, const struct fw_record *rec)
 		if (rec->new_path.s || (rec->flags & FW_REC_NEW_PATH))
 			put_bytes(out, "new_path", rec->new_path.s, rec->new_path.len);
 		put_flags(out, rec->flags);
+		put_inode(out, rec);	/* i15 */
 		put_process(out, rec);
 		if (rec->flags & FW_REC_ERROR)
 			put_error(out, rec);

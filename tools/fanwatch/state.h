@@ -60,6 +60,9 @@ struct fw_state {
 	bool in_batch;			/* walking a batch: no read may happen now */
 	bool remark;			/* an overflow hid new directories: walk again */
 	struct timespec last_remark;
+	/* i15: dev and ino; the --interval view */
+	struct fw_inodes *inodes;	/* NULL unless dev and ino are shown */
+	struct fw_interval *interval;	/* NULL without --interval */
 };
 
 /* command.c: -- COMMAND */
@@ -110,6 +113,16 @@ const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *
  * batches too (so its formatted form can be reused).
  */
 uint64_t fw_procs_id(const struct fan_process *p);
+
+/* inode.c (i15): dev and ino of an event's object, from its file handle */
+struct fw_inodes;
+struct fw_inodes *fw_inodes_new(void);
+void fw_inodes_free(struct fw_inodes *c);
+/* Set rec->dev/ino (FW_REC_DEV/FW_REC_INO) where known; batch: bumped for each batch. */
+void fw_inodes_fill(struct fw_inodes *c, struct fan_group *g, const struct fan_event *ev,
+		    uint64_t batch, struct fw_record *rec);
+/* Handles opened to learn an inode number (not decoded from the handle). */
+uint64_t fw_inodes_opened(const struct fw_inodes *c);
 
 /* mounts.c: --mounts, --all */
 void fw_mounts_setup(struct fw_state *st);

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --csv: RFC 4180.  A header line, then one record per event, each ending
+ * in CRLF; a field holding a comma, a double quote, a CR or an LF is
+ * enclosed in double quotes, a double quote in it doubled.  An unknown
+ * value is an empty field (a known empty name is "").
+ *
+ * The text is always valid UTF-8, as in JSON: every byte of a name that is
+ * not part of valid UTF-8 becomes U+FFFD, and the column after each name
+ * column, named after it with "_raw" (path_raw, comm_raw, ...), then holds
+ * the exact bytes in base64; it is empty when nothing was replaced.  The
+ * recovery rule is JSON's: the bytes of a name are the base64 decoding of
+ * its _raw column when it is not empty, else the UTF-8 of the name.
+ * Control characters other than CR and LF are written as they are (CSV
+ * has no escapes): CSV is for programs, not for a terminal.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "format.h"
+
+/* 1: copied as is, no quoting needed (printable ASCII but '"' and ','; and tab). */
+static unsigned char plain[256];
+
+__attribute__((constructor)) static void plain_init(void)
+{
+	int c;
+
+	for (c = 0x20; c < 0x7f; c++)
+		plain[c] = c != '"' && c != ',';
+	plain['\t'] = 1;
+	for (c = 0; c < 0x20; c++)
+		plain[c] = c != '\r' && c != '\n';
+}
+
+/* Does s need quotes (a comma, a quote, CR, LF)?  Are all of its bytes valid UTF-8? */
+static void scan(const unsigned char *s, size_t len, bool *quote, bool *valid)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+
+	*quote = false;
+	*valid = true;
+	while (i < len) {
+		if (s[i] < 0x80) {
+			if (!plain[s[i]])
+				*quote = true;
+			i++;
+			continue;
+		}
+		n = fw_utf8_seq(s + i, len - i, &cp);
+		if (!n) {
+			*valid = false;
+			n = 1;
+		}
+		i += n;
+	}
+}
+
+/* s as a CSV field: quoted if needed, invalid bytes as U+FFFD; returns whether any was replaced. */
+static bool put_field(struct fw_out *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	bool quote, valid;
+	char *start, *p;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	scan(s, len, &quote, &valid);
+	if (!quote && valid) {
+		fw_out_put(out, str, len);
+		return false;
+	}
+	/* worst case: every byte a quote (2) or an invalid byte (3) */
+	start = p = fw_out_reserve(out, len * 3 + 2);
+	if (quote)
+		*p++ = '"';
+	while (i < len) {
+		if (s[i] == '"') {
+			*p++ = '"';
+			*p++ = '"';
+			i++;
+			continue;
+		}
+		n = s[i] < 0x80 ? 1 : fw_utf8_seq(s + i, len - i, &cp);
+		if (!n) {
+			memcpy(p, "\xef\xbf\xbd", 3);
+			p += 3;
+			i++;
+			continue;
+		}
+		memcpy(p, s + i, n);
+		p += n;
+		i += n;
+	}
+	if (quote)
+		*p++ = '"';
+	out->len += (size_t)(p - start);
+	return !valid;
+}
+
+static void put_base64(struct fw_out *out, const unsigned char *s, size_t len)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *start = fw_out_reserve(out, (len + 2) / 3 * 4), *p = start;
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*p++ = b64[v >> 18];
+		*p++ = b64[(v >> 12) & 63];
+		*p++ = b64[(v >> 6) & 63];
+		*p++ = b64[v & 63];
+	}
+	if (i < len) {
+		v = (uint32_t)s[i] << 16 | (i + 1 < len ? (uint32_t)s[i + 1] << 8 : 0);
+		*p++ = b64[v >> 18];
+		*p++ = b64[(v >> 12) & 63];
+		*p++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		*p++ = '=';
+	}
+	out->len += (size_t)(p - start);
+}
+
+/* A name column and its _raw column. */
+static void put_name(struct fw_out *out, const struct fw_fitem *it, const struct fw_record *rec)
+{
+	const char *s;
+	size_t len;
+	bool replaced;
+
+	if (!fw_field_name_value(it->field, rec, &s, &len)) {
+		fw_out_put(out, ",", 1);
+		return;
+	}
+	if (!len) {
+		fw_out_put(out, "\"\",", 3);
+		return;
+	}
+	replaced = put_field(out, s, len);
+	fw_out_put(out, ",", 1);
+	if (replaced)
+		put_base64(out, (const unsigned char *)s, len);
+}
+
+void fw_csv_header(struct fw_out *out, const struct fw_format *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i += 2) {
+		const struct fw_fitem *it = &f->items[i];
+
+		if (i)
+			fw_out_put(out, ",", 1);
+		fw_out_put(out, it->name, strlen(it->name));
+		if (fw_field_is_name(it->field)) {
+			fw_out_put(out, ",", 1);
+			fw_out_put(out, it->name, strlen(it->name));
+			fw_out_put(out, "_raw", 4);
+		}
+	}
+	fw_out_put(out, "\r\n", 2);
+}
+
+void fw_csv_record(struct fw_out *out, const struct fw_record *rec)
+{
+	const struct fw_format *f = out->fmt;
+	char buf[FW_FIELD_MAX];
+	size_t i, n;
+
+	/* columns are the even items, commas the odd ones (checked when compiled) */
+	for (i = 0; i < f->n; i += 2) {
+		const struct fw_fitem *it = &f->items[i];
+
+		if (i)
+			fw_out_put(out, ",", 1);
+		if (fw_field_is_name(it->field)) {
+			put_name(out, it, rec);
+			continue;
+		}
+		n = fw_field_value(out, it, rec, buf, true);
+		if (n)
+			put_field(out, buf, n);
+	}
+	fw_out_put(out, "\r\n", 2);
+}
