@@ -301,6 +301,21 @@ struct fw_count *fw_count_new(void);
 void fw_count_add(struct fw_count *c, const struct fw_record *rec);
 void fw_count_report(struct fw_count *c, struct fw_out *out, unsigned int top);
 void fw_count_free(struct fw_count *c);
+/* --interval (i15): count per watched event too, for the columns of the view. */
+void fw_count_columns(struct fw_count *c, uint64_t events);
+/* Every count back to zero: the next interval. */
+void fw_count_reset(struct fw_count *c);
+/* What one table of the view shows. */
+struct fw_view {
+	const char *start, *end;	/* text: the interval's first and last time */
+	const char *start_json;		/* JSON: its start, RFC 3339 */
+	double seconds;
+	size_t rows;			/* paths and processes shown */
+	int sort;			/* fw_event_names index; -1: total */
+	bool tty;			/* refresh in place */
+};
+/* The table of the interval counted so far (text, or one JSON object). */
+void fw_count_view(struct fw_count *c, struct fw_out *out, const struct fw_view *v);
 
 /* ---- globs (filter.c) ---- */
 bool fw_glob_match(const char *glob, const char *path, size_t len);

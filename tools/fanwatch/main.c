@@ -326,9 +326,13 @@ static int poll_timeout(const struct loop *l)
 {
 	int t = until_deadline(l);
 
+	int iv = fw_interval_timeout(l->st->interval);	/* --interval (i15) */
+
 	/* a walk put off (fw_watch_remark): do it within a second */
 	if (l->st->remark && (t < 0 || t > 1000))
-		return 1000;
+		t = 1000;
+	if (iv >= 0 && (t < 0 || iv < t))
+		t = iv;
 	return t;
 }
 
@@ -410,6 +414,7 @@ static void loop_once(struct loop *l)
 		st->stop = true;	/* everything it did is queued by now */
 	if (st->remark)
 		fw_watch_remark(st);
+	fw_interval_tick(st);	/* --interval: a table when due (i15) */
 	if (got && busy(l) && !st->stop)
 		pause_for_batch();
 }
@@ -428,6 +433,8 @@ static void setup(struct fw_state *st)
 		st->count = fw_count_new();
 	if (st->o->want_inode)		/* dev and ino (i15) */
 		st->inodes = fw_inodes_new();
+	if (st->o->interval)		/* --interval (i15) */
+		st->interval = fw_interval_new(st);
 	if (st->o->denies.n) {
 		fw_perm_new(st, &st->perm);
 		/* answering from the first mark on; it drops its own capabilities */
@@ -446,7 +453,9 @@ static int finish(struct fw_state *st)
 		if (!st->out.error)
 			fw_perm_drain(st->perm, st);
 	}
-	if (st->count && !st->out.error)
+	if (st->interval)	/* --interval: the interval under way (i15) */
+		fw_interval_final(st);
+	else if (st->count && !st->out.error)
 		fw_count_report(st->count, &st->out, st->o->top);
 	fw_out_close(&st->out);
 	if (st->out.error) {
@@ -464,6 +473,7 @@ static int finish(struct fw_state *st)
 	fan_group_free(st->mnt);
 	fw_count_free(st->count);
 	fw_inodes_free(st->inodes);	/* i15 */
+	fw_interval_free(st->interval);
 	fw_proctree_free(st->tree);
 	fw_watch_free(st);
 	return status;

@@ -124,6 +124,17 @@ void fw_inodes_fill(struct fw_inodes *c, struct fan_group *g, const struct fan_e
 /* Handles opened to learn an inode number (not decoded from the handle). */
 uint64_t fw_inodes_opened(const struct fw_inodes *c);
 
+/* interval.c (i15): --interval, a table of the counts every interval */
+struct fw_interval;
+struct fw_interval *fw_interval_new(struct fw_state *st);
+void fw_interval_free(struct fw_interval *iv);
+/* Milliseconds until the next table, -1 without --interval. */
+int fw_interval_timeout(const struct fw_interval *iv);
+/* Write the table if it is due, and start the next interval. */
+void fw_interval_tick(struct fw_state *st);
+/* When stopping: the table of the interval under way. */
+void fw_interval_final(struct fw_state *st);
+
 /* mounts.c: --mounts, --all */
 void fw_mounts_setup(struct fw_state *st);
 void fw_mark_all_filesystems(struct fw_state *st, uint64_t mask);
