@@ -18,6 +18,9 @@ needs=(
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
   "python3:python3"
   "/usr/share/unicode/DerivedCoreProperties.txt:unicode-data"
+  # fanwatch's shell completions, tested in both shells (i15)
+  "zsh:zsh"
+  "/usr/share/bash-completion/bash_completion:bash-completion"
 )
 
 missing=()
