@@ -13,7 +13,9 @@
  * Conventions: calls that can fail return int, >= 0 on success and -errno
  * on failure.  Kernel errors pass through unchanged; errors of the library's
  * own are -EINVAL (misuse), -ENOMEM, -EBADMSG (malformed event buffer),
- * -EALREADY (answered twice), -ECANCELED (group already freed).  The
+ * -EALREADY (answered twice), -ECANCELED (group already freed), -EBADF (a
+ * descriptor to take that is not there), -ENOENT (nothing known), -EXDEV
+ * (a filesystem whose events could not be told from another's).  The
  * library never prints and never aborts.
  *
  * Kernel flags (FAN_*) are the kernel's own, taken from <linux/fanotify.h>
@@ -154,7 +156,9 @@ int fan_group_get_stats(const struct fan_group *g, struct fan_group_stats *st);
  * In groups that report file handles (FAN_REPORT_FID, FAN_REPORT_DIR_FID)
  * a successful FAN_MARK_ADD also records the marked object's filesystem
  * (for open_by_handle_at()) and, for directories, its handle and path, so
- * the resolver can turn events into paths without extra privilege.
+ * the resolver can turn events into paths without extra privilege.  There
+ * a mark on a filesystem with the fsid of another one recorded and still
+ * mounted (an image and its copy) is refused: -EXDEV, no mark placed.
  */
 int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
 		   int dirfd, const char *path);
@@ -436,12 +440,14 @@ void fan_resolver_free(struct fan_resolver *r);
 #define LIBFANOTIFY_PATH_DELETED	0x1u	/* the object was unlinked (fd still open, or handle stale) */
 #define LIBFANOTIFY_PATH_PARTIAL	0x2u	/* only the name is known, its directory is not */
 #define LIBFANOTIFY_PATH_DIR		0x4u	/* the object is a directory (FAN_ONDIR) */
+/* the path could not be confirmed: the last one known, which no longer leads there (see error) */
+#define LIBFANOTIFY_PATH_UNVERIFIED	0x8u
 
 struct fan_path {
 	const char *path;	/* NUL-terminated bytes as the kernel gave them; NULL if unknown */
 	size_t len;
 	unsigned int flags;	/* LIBFANOTIFY_PATH_* */
-	int error;		/* 0, or -errno why the path is missing or partial */
+	int error;		/* 0, or -errno why the path is missing, partial or unverified */
 };
 
 /*
@@ -449,14 +455,21 @@ struct fan_path {
  * FAN_RENAME the new path into *new_path (may be NULL).  fd mode: the
  * event fd's path (-ENAMETOOLONG for a non-directory deeper than a page);
  * FID mode: directory handle plus name, or the object's own handle, or,
- * where that fails (no privilege, object gone), the path recorded when
- * the object was marked.  FS_ERROR objects are never opened (that would
- * raise another error): only known paths name them, and a filesystem-wide
- * error gives the mount point.  MNT records give the mount point
- * (statmount(), Linux 6.8), also for a detached mount the resolver saw.
- * Strings are valid until the next fan_resolve_path() or
+ * where that fails (no privilege, object gone), the batch's own entry
+ * events (FAN_REPORT_TARGET_FID) or the path recorded when the object was
+ * marked.  For an event of the group's current batch the path is the one
+ * at the event's moment: the batch's later directory moves are undone.
+ * A path is right, or flagged PARTIAL or UNVERIFIED with the reason in
+ * error.  Names the kernel cannot write ("", "..", with '/') are refused:
+ * -EBADMSG.  FS_ERROR objects are never opened (that would raise another
+ * error): only known paths name them, and a filesystem-wide error gives
+ * the mount point.  MNT records give the mount point (statmount(), Linux
+ * 6.8), also for a detached mount the resolver saw.  A queue overflow (the
+ * event, or the group's overflow count) makes the resolver drop and check
+ * what it kept.  Strings are valid until the next fan_resolve_path() or
  * fan_resolver_observe() on r (fan_resolve_process() leaves them alone).
- * Returns 0 if path is known (possibly PARTIAL), -errno if not.
+ * Returns 0 if path is known (possibly PARTIAL or UNVERIFIED), -errno if
+ * not.
  *
  * The resolver keeps a few /proc descriptors open (at most 32) and a
  * descriptor per recorded filesystem is held by the group.
@@ -471,7 +484,7 @@ int fan_resolve_path(struct fan_resolver *r, const struct fan_event *ev,
  */
 void fan_resolver_observe(struct fan_resolver *r, const struct fan_event *ev);
 
-/* Drop every cached directory path. */
+/* Drop every cached directory path (a queue overflow needs no call). */
 void fan_resolver_flush(struct fan_resolver *r);
 
 /* fan_process.flags */
