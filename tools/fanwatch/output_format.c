@@ -432,9 +432,14 @@ size_t fw_field_value(const struct fw_out *out, const struct fw_fitem *it,
 
 /* ---- one line ---- */
 
-/* What an unknown name looks like: text output's "?" for paths, "-" for processes. */
-static const char *unknown_name(unsigned int field)
+/*
+ * What an unknown name looks like: text output's "?" for a path, "-" for a
+ * process name or executable, and for the new path of what is no rename.
+ */
+static const char *unknown_name(unsigned int field, const struct fw_record *rec)
 {
+	if (field == FF_NEW_PATH && !(rec->flags & FW_REC_NEW_PATH))
+		return "-";
 	return field == FF_COMM || field == FF_EXE ? "-" : "?";
 }
 
@@ -462,7 +467,7 @@ static size_t put_names(struct fw_out *out, const struct fw_fitem *it, size_t le
 		if (fw_field_name_value(it->field, rec, &s, &len))
 			put_name(out, s, len, out->fmt->raw);
 		else
-			fw_out_put(out, unknown_name(it->field), 1);
+			fw_out_put(out, unknown_name(it->field, rec), 1);
 		return 1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -481,7 +486,7 @@ static size_t put_names(struct fw_out *out, const struct fw_fitem *it, size_t le
 	if (any)
 		put_name(out, buf ? buf : "", total, out->fmt->raw);
 	else
-		fw_out_put(out, unknown_name(it->field), 1);
+		fw_out_put(out, unknown_name(it->field, rec), 1);
 	return n;
 }
 

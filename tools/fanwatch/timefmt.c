@@ -19,11 +19,12 @@
 #include "fanwatch.h"
 
 #define MAX_PIECES 16
+#define EPOCH (-1)		/* digits[i]: the seconds since the epoch (%s) */
 
 struct fw_timefmt {
 	size_t n;			/* pieces */
 	char *fmt[MAX_PIECES];		/* strftime() formats */
-	int digits[MAX_PIECES];		/* %N after piece i: digits, 0 after the last */
+	int digits[MAX_PIECES];		/* after piece i: %N's digits, EPOCH, 0 after the last */
 	char text[MAX_PIECES][FW_TIME_MAX + 1];	/* piece i formatted for sec */
 	size_t len[MAX_PIECES];
 	time_t sec;
@@ -73,12 +74,17 @@ static struct fw_timefmt *split(const char *fmt, const char **why)
 			continue;
 		}
 		d = nano_at(s, &skip);
+		if (s[1] == 's') {
+			/* %s ourselves: strftime() would read the broken-down time as local */
+			d = EPOCH;
+			skip = 2;
+		}
 		if (!d) {
 			s += s[1] ? 2 : 1;
 			continue;
 		}
 		if (t->n == MAX_PIECES - 1) {
-			*why = "more than 15 %N";
+			*why = "more than 15 %N and %s";
 			fw_timefmt_free(t);
 			return NULL;
 		}
@@ -157,7 +163,8 @@ void fw_timefmt_free(struct fw_timefmt *t)
 
 size_t fw_timefmt_put(struct fw_timefmt *t, const struct timespec *ts, char *dst)
 {
-	char nano[9];
+	char nano[9], sec[24];
+	const char *src;
 	size_t i, len = 0, n;
 	long v = ts->tv_nsec;
 	int k;
@@ -172,10 +179,16 @@ size_t fw_timefmt_put(struct fw_timefmt *t, const struct timespec *ts, char *dst
 			n = FW_TIME_MAX - len;
 		memcpy(dst + len, t->text[i], n);
 		len += n;
-		n = (size_t)t->digits[i];
+		if (t->digits[i] == EPOCH) {
+			n = fw_fmt_i64(sec, (int64_t)ts->tv_sec);
+			src = sec;
+		} else {
+			n = (size_t)t->digits[i];
+			src = nano;
+		}
 		if (len + n > FW_TIME_MAX)
 			n = FW_TIME_MAX - len;
-		memcpy(dst + len, nano, n);
+		memcpy(dst + len, src, n);
 		len += n;
 	}
 	return len;
