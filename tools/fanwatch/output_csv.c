@@ -19,18 +19,15 @@
 
 #include "format.h"
 
-/* 1: copied as is, no quoting needed (printable ASCII but '"' and ','; and tab). */
-static unsigned char plain[256];
+/* 1: an ASCII byte that needs no quotes: any but '"', ',', CR and LF. */
+static unsigned char plain[128];
 
 __attribute__((constructor)) static void plain_init(void)
 {
 	int c;
 
-	for (c = 0x20; c < 0x7f; c++)
-		plain[c] = c != '"' && c != ',';
-	plain['\t'] = 1;
-	for (c = 0; c < 0x20; c++)
-		plain[c] = c != '\r' && c != '\n';
+	for (c = 0; c < 0x80; c++)
+		plain[c] = c != '"' && c != ',' && c != '\r' && c != '\n';
 }
 
 /* Does s need quotes (a comma, a quote, CR, LF)?  Are all of its bytes valid UTF-8? */
