@@ -21,6 +21,9 @@ needs=(
   # fanwatch's shell completions, tested in both shells (i15)
   "zsh:zsh"
   "/usr/share/bash-completion/bash_completion:bash-completion"
+  # fanwatch's dev and ino, tested on the handles of xfs and btrfs too (i15)
+  "mkfs.xfs:xfsprogs"
+  "mkfs.btrfs:btrfs-progs"
 )
 
 missing=()
