@@ -68,7 +68,7 @@ static const struct option long_opts[] = {
 	{ "include-from", required_argument, NULL, FW_OPT_INCLUDE_FROM },
 	{ "exclude-from", required_argument, NULL, FW_OPT_EXCLUDE_FROM },
 	{ "exclude-pid", required_argument, NULL, FW_OPT_EXCLUDE_PID },
-	{ "ignore-pid", required_argument, NULL, FW_OPT_EXCLUDE_PID },
+	{ "ignore-pid", required_argument, NULL, FW_OPT_IGNORE_PID },
 	{ "exclude-comm", required_argument, NULL, FW_OPT_EXCLUDE_COMM },
 	{ "uid", required_argument, NULL, FW_OPT_UID },
 	{ "interval", required_argument, NULL, FW_OPT_INTERVAL },

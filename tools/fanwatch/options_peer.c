@@ -140,6 +140,7 @@ bool fw_peer_option(struct fw_opts *o, int c, char *arg)
 	case FW_OPT_INCLUDE_FROM: spec_push(SPEC_FROM, true, false, "--include-from", arg); break;
 	case FW_OPT_EXCLUDE_FROM: spec_push(SPEC_FROM, false, false, "--exclude-from", arg); break;
 	case FW_OPT_EXCLUDE_PID: push_xpid(o, "--exclude-pid", arg); break;
+	case FW_OPT_IGNORE_PID: push_xpid(o, "--ignore-pid", arg); break;
 	case FW_OPT_EXCLUDE_COMM: push_xcomm(o, arg); break;
 	case FW_OPT_UID: push_uid(o, arg); break;
 	case FW_OPT_INTERVAL: o->interval = parse_interval(arg); break;
