@@ -15,6 +15,11 @@
                                    shown as a list of byte values
   fwpeer.py nul FILE               print the NUL-terminated records of FILE as
                                    JSON lists of byte values, one a line
+  fwpeer.py tables FILE            the tables of --interval's text output (on
+                                   a terminal or not) as JSON objects, one a
+                                   line: header, tty (escapes seen), columns,
+                                   paths and processes (rows: counts by column
+                                   name, and the path, or pid and comm)
 
 The text quoting rule is fanwatch(1)'s, written again here from the page
 (so a change on either side shows): printable ASCII other than space, '"'
@@ -131,6 +136,47 @@ def csv_records(path):
     return out
 
 
+def tables(path):
+    """--interval's text tables; each must be whole and well-formed."""
+    # a terminal turns each newline into CR LF
+    data = open(path, "rb").read().decode("utf-8", "strict").replace("\r\n", "\n")
+    tty = "\033[H" in data
+    if tty:
+        # a table: cursor home, lines each cleared to their end, the rest cleared
+        for part in data.split("\033[H")[1:]:
+            lines = part.split("\n")
+            if not part.endswith("\033[J"):
+                sys.exit(f"table not ended by clearing the screen: {part[-40:]!r}")
+            for ln in lines[:-1]:
+                if not ln.endswith("\033[K"):
+                    sys.exit(f"line not cleared to its end: {ln!r}")
+        data = data.replace("\033[K", "").replace("\033[J", "").replace("\033[H", "")
+    out, cur, section, cols = [], None, None, None
+    for ln in data.split("\n"):
+        if ln.startswith("fanwatch: ") and " to " in ln:
+            cur = {"header": ln, "tty": tty, "paths": [], "processes": []}
+            out.append(cur)
+            section = None
+            continue
+        if cur is None or not ln.strip():
+            continue
+        words = ln.split()
+        if words[0] == "total":
+            cols = words[:-1] if words[-1] == "path" else words[:-2]
+            section = "paths" if words[-1] == "path" else "processes"
+            cur["columns"] = cols
+            continue
+        counts = dict(zip(cols, map(int, words[:len(cols)])))
+        rest = words[len(cols):]
+        if section == "paths":
+            cur["paths"].append({"counts": counts, "path": " ".join(rest)})
+        elif section == "processes":
+            cur["processes"].append({"counts": counts, "pid": int(rest[0]), "comm": " ".join(rest[1:])})
+        else:
+            sys.exit(f"a row outside a table: {ln!r}")
+    return out
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "tq":
@@ -145,6 +191,9 @@ def main():
             sys.exit("the last record does not end in NUL")
         for r in data.split(b"\0")[:-1]:
             print(json.dumps(list(r)))
+    elif cmd == "tables":
+        for t in tables(sys.argv[2]):
+            print(json.dumps(t))
     else:
         sys.exit(f"unknown command {cmd}")
     return 0
