@@ -187,6 +187,22 @@ struct fan_markrec {
 	uint64_t seq;		/* order of recording, never reused (records can be forgotten) */
 };
 
+/*
+ * Deadlines of deferred permission events (deadline.c): a heap of the
+ * pending ones by due time, and the thread that answers them when due,
+ * started on first use.  Lives as long as the group's memory (refs).
+ */
+struct lf_timer {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;	/* the thread: an earlier deadline, or stop */
+	pthread_cond_t done;	/* a deadline answer the thread claimed is written */
+	pthread_t thread;
+	pid_t owner;		/* the process that started it: a fork() has no such thread */
+	bool started, stop;
+	struct fan_perm **heap;	/* min-heap by due time */
+	size_t n, cap;
+};
+
 struct fan_group {
 	int fd;
 	unsigned int init_flags;
@@ -195,14 +211,29 @@ struct fan_group {
 	unsigned int flags;
 	pid_t self;
 
+	/*
+	 * The group's own buffer is two halves of own_size bytes (own_stride
+	 * apart), used in turn by batches: an event kept from the previous
+	 * batch lies outside the current one, so calls refuse it.
+	 */
 	unsigned char *own_buf;
-	size_t own_size;
+	size_t own_size, own_stride;
+	unsigned int own_half;	/* the half the next batch goes to */
 	unsigned char *batch;	/* current batch: its valid prefix */
 	size_t batch_len;
+	/* a bit per byte offset of the batch: an event starts there (batch.c) */
+	unsigned char *starts;
+	size_t starts_size;
 	uint64_t batch_seq;	/* bumped by every read */
 	size_t fd_limit;	/* RLIMIT_NOFILE soft limit, re-read every FD_LIMIT_EVERY reads */
 
 	struct fan_group_stats stats;
+	uint64_t reader_answers;	/* fan_event_respond()'s, reader thread only */
+
+	/* deadlines of deferred permission events (0 ms: none by default) */
+	unsigned int deadline_ms;
+	uint32_t deadline_response;
+	struct lf_timer timer;
 
 	/*
 	 * Deferred permission events.  Answering takes life for reading (many
@@ -232,6 +263,17 @@ uint32_t lf_group_default(const struct fan_group *g);
 
 /* batch.c */
 void lf_batch_release(struct fan_group *g);
+/*
+ * Is ev an event of g's current batch: within its bounds, where an event
+ * starts?  Inline: it guards every call that acts on an event.
+ */
+static inline bool lf_batch_owns(const struct fan_group *g, const struct fan_event *ev)
+{
+	size_t off = (size_t)((uintptr_t)ev - (uintptr_t)g->batch);
+
+	/* unsigned: an ev before the batch wraps around past batch_len */
+	return off < g->batch_len && (g->starts[off >> 3] >> (off & 7) & 1);
+}
 void lf_event_finish(struct fan_group *g, struct fan_event *ev);
 
 /* respond.c */

@@ -738,6 +738,16 @@ FAN_EXPORT int fan_group_remove_mark(struct fan_group *g, unsigned int flags, ui
 	return fan_group_mark(g, flags | FAN_MARK_REMOVE, mask, AT_FDCWD, path);
 }
 
+FAN_EXPORT int fan_group_remove_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask,
+					int fd)
+{
+	if (fd < 0)
+		return -EBADF;
+	if (flags & (FAN_MARK_ADD | FAN_MARK_FLUSH))
+		return -EINVAL;
+	return fan_group_mark(g, flags | FAN_MARK_REMOVE, mask, fd, NULL);
+}
+
 FAN_EXPORT int fan_group_flush_marks(struct fan_group *g, unsigned int type)
 {
 	if (type != FAN_MARK_INODE && type != FAN_MARK_MOUNT && type != FAN_MARK_FILESYSTEM &&
