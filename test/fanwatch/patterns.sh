@@ -72,6 +72,12 @@ run filesI -I --include-from "$TMP/inc"
 expect filesI src/a.c src/B.C src/a.h
 note "--include-from, --exclude-from: ok"
 
+# one mark for a whole filesystem: exclusions hide, and fanwatch says so
+"$FW" --filesystem --exclude node_modules -t 0.1 "$W" >/dev/null 2>"$LOG/fs.err" || fail "--filesystem: $?"
+grep -q '^fanwatch: with --filesystem, exclusions only hide events' "$LOG/fs.err" ||
+	fail "no word that exclusions only hide: $(cat "$LOG/fs.err")"
+note "wide scopes say exclusions only hide"
+
 u() { expect_status 2 "$@"; }
 u "--include-regex: 'a\[' is not a valid regular expression: " "$FW" --include-regex 'a[' "$W"
 u "--excludei: '\(x' is not a valid regular expression" "$FW" --excludei '(x' "$W"

@@ -240,6 +240,18 @@ static void compile_sort(struct fw_opts *o)
 	o->sort = fw_event_index(bit);
 }
 
+/* Say which exclusions only hide: with one mark on a mount or filesystem, nothing is pruned. */
+static void note_hiding(const struct fw_opts *o)
+{
+	static const char *const scope[] = { [FW_SCOPE_MOUNT] = "--mount",
+					     [FW_SCOPE_FILESYSTEM] = "--filesystem",
+					     [FW_SCOPE_ALL] = "--all" };
+
+	if (o->scope != FW_SCOPE_TREE && fw_patterns_has_exclude(o->patterns))
+		fw_warn("with %s, exclusions only hide events: one mark covers everything, "
+			"excluded directories too", scope[o->scope]);
+}
+
 void fw_peer_validate(struct fw_opts *o)
 {
 	if (o->interval)
@@ -248,6 +260,7 @@ void fw_peer_validate(struct fw_opts *o)
 	compile_output(o);
 	compile_patterns(o);
 	compile_sort(o);
+	note_hiding(o);
 	o->proc_filter = o->comms.n || o->xcomms.n || o->nuids;
 	free(ps.v);
 	ps.v = NULL;
