@@ -22,7 +22,9 @@
 # raw_batched is raw_reader --pause-us 1000, fanwatch's batching;
 # raw_batched_cr the same with --close-range, libfanotify's way of closing
 # descriptors; also raw_fd: raw_reader --fd-mode, raw_nopidfd: raw_reader
-# --no-pidfd), RESULTS (output dir), WORK_CPU (0), LISTEN_CPU (1).
+# --no-pidfd; fanwatch_text, fanwatch_format, fanwatch_csv: fanwatch's
+# default text output, --format with text's fields, --csv), RESULTS
+# (output dir), WORK_CPU (0), LISTEN_CPU (1).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,6 +39,7 @@ WORK_CPU=${WORK_CPU:-0}
 LISTEN_CPU=${LISTEN_CPU:-1}
 NDIRS=4
 FW_EVENTS=create,modify,close_write,delete,open
+FW_FORMAT='%T %e %{pid} %{comm} %p'	# text output's fields
 B=$BUILD/bench
 FANWATCH=$BUILD/tools/fanwatch/fanwatch
 
@@ -88,7 +91,7 @@ is_ready() {
 	local l=$1 pid=$2 dir=$3
 	case $l in
 	raw_*) grep -q 'ready' "$dir/stderr" ;;
-	fanwatch) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
+	fanwatch*) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
 	fsnotifywait) grep -q 'Watches established' "$dir/stderr" ;;
 	fatrace) cat /proc/"$pid"/fdinfo/* 2>/dev/null | grep -q '^fanotify \(sdev\|mnt_id\|ino\):' ;;
 	esac
@@ -109,6 +112,13 @@ start_listener() {
 	# The raw reader's mask exactly (fanwatch's default adds attrib and rename,
 	# which this workload never triggers).
 	fanwatch) "${run[@]}" "$FANWATCH" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	# the output formats: text (the default), --format with text's fields, --csv
+	fanwatch_text) "${run[@]}" "$FANWATCH" -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	fanwatch_format) "${run[@]}" "$FANWATCH" --format "$FW_FORMAT" -e "$FW_EVENTS" \
+		-o "$dir/out" "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
+	fanwatch_csv) "${run[@]}" "$FANWATCH" --csv -e "$FW_EVENTS" -o "$dir/out" "$T" \
 		>"$dir/stdout" 2>"$dir/stderr" & ;;
 	# -c: only the mount of its working directory (the private tmpfs).
 	fatrace) (cd "$T" && exec "${run[@]}" fatrace -c -f '+DCWO' -o "$dir/out") \
@@ -190,7 +200,7 @@ run_one() {
 main() {
 	local active=() l rate rep
 	for l in $LISTENERS; do
-		if [[ $l == fanwatch && ! -x $FANWATCH ]]; then
+		if [[ $l == fanwatch* && ! -x $FANWATCH ]]; then
 			echo "fanwatch not built: skipped"
 			continue
 		fi

@@ -55,15 +55,15 @@ grep -qaF "\"$W/new"$'\n'"line\"" "$C" || fail "newline name not quoted"
 note "--csv: ${#names[@]} hostile names round-trip, header, quoting"
 
 # --format: the columns; merged events (fanwatch stopped meanwhile) quoted
-fw_start cols --csv --format '%{pid},%e,%f,%{ino},%{dev},%:e' -e create,open,close_write "$W"
+fw_start cols --csv --format '%{pid},%e,%f,%{ino},%{dev},%:e,%"e' -e create,open,close_write "$W"
 freeze "$FWPID"
 run_wl create "$W/m,1"
 kill -CONT "$FWPID"
 fw_stop
 ino=$(stat -c %i "$W/m,1") dev=$(stat -c '%Hd:%Ld' "$W/m,1")
-printf '%s\r\n' "pid,events,name,name_raw,ino,dev,events" \
-	"$WLPID,create,\"m,1\",,,$dev,create" \
-	"$WLPID,\"open,close_write\",\"m,1\",,$ino,$dev,open:close_write" >"$LOG/cols.want"
+printf '%s\r\n' "pid,events,name,name_raw,ino,dev,events,events" \
+	"$WLPID,create,\"m,1\",,,$dev,create,create" \
+	"$WLPID,\"open,close_write\",\"m,1\",,$ino,$dev,open:close_write,\"open\"\"close_write\"" >"$LOG/cols.want"
 cmp "$LOG/cols.want" "$LOG/cols.out" || { diff "$LOG/cols.want" "$LOG/cols.out" >&2; fail "--csv --format"; }
 note "--csv --format: the columns chosen"
 
@@ -75,5 +75,6 @@ u "--csv and --json exclude each other" "$FW" --csv --json "$W"
 u "--csv and -0 exclude each other" "$FW" --csv -0 "$W"
 u "--raw and --csv exclude each other" "$FW" --csv --raw --format %p "$W"
 u "--csv and --count exclude each other" "$FW" --csv -c "$W"
+u "--no-newline and --csv exclude each other" "$FW" --csv --format %p --no-newline "$W"
 note "usage errors: ok"
 exit 0

@@ -90,7 +90,40 @@ int fw_event_index(uint64_t bit)
 	return -1;
 }
 
+/*
+ * The names of recent masks, per thread: a stream of records repeats a few
+ * masks ("create,delete", "open,modify,close_write"), and output formats
+ * them all (i15).
+ */
+#define MASK_CACHE 16
+
+struct mask_text {
+	uint64_t mask;
+	size_t len;
+	bool valid;
+	char text[FW_EVENTS_MAX];
+};
+
+static __thread struct mask_text mask_cache[MASK_CACHE];
+
+static size_t events_format_slow(uint64_t mask, char *buf, size_t size);
+
 size_t fw_events_format(uint64_t mask, char *buf, size_t size)
+{
+	struct mask_text *c = &mask_cache[(mask ^ (mask >> 7) ^ (mask >> 24)) % MASK_CACHE];
+
+	if (size < FW_EVENTS_MAX)
+		return events_format_slow(mask, buf, size);
+	if (!c->valid || c->mask != mask) {
+		c->len = events_format_slow(mask, c->text, sizeof(c->text));
+		c->mask = mask;
+		c->valid = true;
+	}
+	memcpy(buf, c->text, c->len + 1);
+	return c->len;
+}
+
+static size_t events_format_slow(uint64_t mask, char *buf, size_t size)
 {
 	size_t i, len = 0, n;
 

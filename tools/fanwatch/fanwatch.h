@@ -62,6 +62,8 @@ extern const size_t fw_event_count;
 uint64_t fw_event_from_name(const char *name);
 /* "open,modify" for mask (only names fanwatch knows), into buf. */
 size_t fw_events_format(uint64_t mask, char *buf, size_t size);
+/* Room for every name (about 190 bytes): a buffer this large is never cut short. */
+#define FW_EVENTS_MAX 256
 /* Index 0..fw_event_count-1 of a single bit, -1 if none. */
 int fw_event_index(uint64_t bit);
 

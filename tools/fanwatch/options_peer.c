@@ -171,6 +171,7 @@ static void check_output(const struct fw_opts *o)
 	exclusive(o->null, "-0", o->count, count);
 	exclusive(o->no_newline, "--no-newline", o->null, "-0");
 	exclusive(o->raw, "--raw", o->csv, "--csv");
+	exclusive(o->no_newline, "--no-newline", o->csv, "--csv");
 	if (o->raw && !o->format_arg && !o->null)
 		fw_usage_error("--raw needs --format");
 	if (o->no_newline && !o->format_arg)

@@ -30,14 +30,37 @@ __attribute__((constructor)) static void plain_init(void)
 		plain[c] = c != '"' && c != ',' && c != '\r' && c != '\n';
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Any byte of x zero (exact, as a whole: no false positive). */
+static inline uint64_t zero_byte(uint64_t x)
+{
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* Eight ASCII bytes, none of them '"', ',', CR or LF. */
+static inline bool plain8(uint64_t x)
+{
+	return !((x & HIGHS) | zero_byte(x ^ (ONES * '"')) | zero_byte(x ^ (ONES * ',')) |
+		 zero_byte(x ^ (ONES * '\r')) | zero_byte(x ^ (ONES * '\n')));
+}
+
 /* Does s need quotes (a comma, a quote, CR, LF)?  Are all of its bytes valid UTF-8? */
 static void scan(const unsigned char *s, size_t len, bool *quote, bool *valid)
 {
 	size_t i = 0, n;
 	uint32_t cp;
+	uint64_t x;
 
 	*quote = false;
 	*valid = true;
+	/* the common case, eight bytes at a time: plain ASCII */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (!plain8(x))
+			break;
+	}
 	while (i < len) {
 		if (s[i] < 0x80) {
 			if (!plain[s[i]])
@@ -161,25 +184,48 @@ void fw_csv_header(struct fw_out *out, const struct fw_format *f)
 	fw_out_put(out, "\r\n", 2);
 }
 
+/*
+ * A field fanwatch writes itself, in place: it needs quotes only for a
+ * comma (a list: events, flags).  The time of --timefmt and the separator
+ * of %Xe are the user's: checked like a name.
+ */
+static void put_value(struct fw_out *out, const struct fw_fitem *it, const struct fw_record *rec)
+{
+	char buf[FW_FIELD_MAX], *d;
+	size_t n;
+
+	if ((it->field == FF_TIME && out->tfmt) || (it->field == FF_EVENTS && it->sep != ',')) {
+		n = fw_field_value(out, it, rec, buf, true);
+		put_field(out, buf, n);
+		return;
+	}
+	d = fw_out_reserve(out, FW_FIELD_MAX + 2);
+	n = fw_field_value(out, it, rec, d + 1, true);
+	if ((it->field == FF_EVENTS || it->field == FF_FLAGS) && memchr(d + 1, ',', n)) {
+		d[0] = '"';
+		d[n + 1] = '"';
+		out->len += n + 2;
+		return;
+	}
+	memmove(d, d + 1, n);
+	out->len += n;
+}
+
 void fw_csv_record(struct fw_out *out, const struct fw_record *rec)
 {
 	const struct fw_format *f = out->fmt;
-	char buf[FW_FIELD_MAX];
-	size_t i, n;
+	size_t i;
 
 	/* columns are the even items, commas the odd ones (checked when compiled) */
 	for (i = 0; i < f->n; i += 2) {
 		const struct fw_fitem *it = &f->items[i];
 
 		if (i)
-			fw_out_put(out, ",", 1);
-		if (fw_field_is_name(it->field)) {
+			*fw_out_reserve(out, 1) = ',', out->len++;
+		if (fw_field_is_name(it->field))
 			put_name(out, it, rec);
-			continue;
-		}
-		n = fw_field_value(out, it, rec, buf, true);
-		if (n)
-			put_field(out, buf, n);
+		else
+			put_value(out, it, rec);
 	}
 	fw_out_put(out, "\r\n", 2);
 }

@@ -326,23 +326,14 @@ bool fw_field_name_value(unsigned int field, const struct fw_record *rec, const 
 	return *s != NULL;
 }
 
-/* "open,modify" with sep between the names; the last answer is kept (records repeat it). */
+/* "open,modify" with sep between the names (fw_events_format() keeps recent ones). */
 static size_t events_text(uint64_t mask, char sep, char *dst)
 {
-	static uint64_t last_mask = ~(uint64_t)0;
-	static char last_sep, text[FW_FIELD_MAX];
-	static size_t len;
-	size_t i;
+	size_t i, len = fw_events_format(mask, dst, FW_EVENTS_MAX);
 
-	if (mask != last_mask || sep != last_sep) {
-		len = fw_events_format(mask, text, sizeof(text));
-		if (sep != ',')
-			for (i = 0; i < len; i++)
-				text[i] = text[i] == ',' ? sep : text[i];
-		last_mask = mask;
-		last_sep = sep;
-	}
-	memcpy(dst, text, len);
+	if (sep != ',')
+		for (i = 0; i < len; i++)
+			dst[i] = dst[i] == ',' ? sep : dst[i];
 	return len;
 }
 
@@ -500,7 +491,10 @@ static void line_record(struct fw_out *out, const struct fw_record *rec)
 		const struct fw_fitem *it = &f->items[i];
 
 		if (it->field == FF_LIT) {
-			fw_out_put(out, it->lit, it->len);
+			if (it->len == 1)	/* a separator: no memcpy() call */
+				*fw_out_reserve(out, 1) = it->lit[0], out->len++;
+			else
+				fw_out_put(out, it->lit, it->len);
 			i++;
 		} else if (fw_field_is_name(it->field)) {
 			i += put_names(out, it, f->n - i, rec);
