@@ -7,7 +7,9 @@
 #   scripts/test.sh            everything (what CI runs)
 #   FUZZ_SECONDS=0 scripts/test.sh     skip the fuzzing step
 #
-# The suites include 'stress' (test/stress: a million events through the
+# The suites include 'python' (python/tests: the binding's pytest files,
+# through Debian's python3; in the sanitized build with the ASan runtime
+# preloaded into the interpreter, leak checking on) and 'stress' (test/stress: a million events through the
 # library and fanwatch, permission load, killed listeners, output faults,
 # bad input): about 3 minutes in each build.  Longer runs of it:
 #   STRESS_EVENTS=10000000 STRESS_SECONDS=60 STRESS_KILLS=500 STRESS_CYCLES=20 \
@@ -31,12 +33,14 @@ setup() {	# setup DIR [meson options...]
 }
 
 step "build (gcc) and run every suite"
-setup build-ci
+# -Dpython=enabled: a missing python3-dev or pytest is an error here, not a skip.
+setup build-ci -Dpython=enabled
 ninja -C build-ci
 meson test -C build-ci --print-errorlogs
 
 step "the same suites under ASan + UBSan"
-setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
+	-Dpython=enabled
 ninja -C build-asan
 # verify_asan_link_order=0: a fanwatch test preloads a shim (LD_PRELOAD)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:verify_asan_link_order=0 \

@@ -172,6 +172,9 @@ static void check_output(const struct fw_opts *o)
 	exclusive(o->no_newline, "--no-newline", o->null, "-0");
 	exclusive(o->raw, "--raw", o->csv, "--csv");
 	exclusive(o->no_newline, "--no-newline", o->csv, "--csv");
+	/* the journal and syslog have their own records (i16) */
+	exclusive(o->format_arg || o->csv || o->null, o->csv ? "--csv" : o->null ? "-0" : "--format",
+		  o->journal || o->syslog, o->journal ? "--journal" : "--syslog");
 	if (o->raw && !o->format_arg && !o->null)
 		fw_usage_error("--raw needs --format");
 	if (o->no_newline && !o->format_arg)

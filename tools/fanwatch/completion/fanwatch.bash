@@ -13,7 +13,8 @@ _fanwatch_opts="--events --mount --filesystem --all --mounts --errors
 	--include-from --exclude-from --ignore-case --user
 	--deny --deny-errno --undecidable --unsafe-system-scope
 	--json --format --raw --no-newline --csv --null --timefmt --utc
-	--output --follow-output-symlink --count --top --interval --sort
+	--output --follow-output-symlink --append --journal --syslog --options-from
+	--count --top --interval --sort
 	--timeout --max-events --help --version
 	-e -p -C -I -u -j -0 -o -c -t -n -1 -h -V"
 
@@ -71,7 +72,7 @@ _fanwatch()
 		mapfile -t COMPREPLY < <(compgen -W "$(cat /proc/[0-9]*/comm 2>/dev/null | sort -u)" -- "$cur")
 		return
 		;;
-	-o | --output | --include-from | --exclude-from)
+	-o | --output | --include-from | --exclude-from | --options-from)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
