@@ -67,6 +67,33 @@ printf '%s\r\n' "pid,events,name,name_raw,ino,dev,events,events" \
 cmp "$LOG/cols.want" "$LOG/cols.out" || { diff "$LOG/cols.want" "$LOG/cols.out" >&2; fail "--csv --format"; }
 note "--csv --format: the columns chosen"
 
+# a header on top of each file: not in the middle of one appended to, again after rotation
+# (a root fanwatch runs as nobody by then: the directory is nobody's, as a log directory would be)
+L=$TMP/logs
+mkdir "$L"
+chown 65534 "$L"
+fw_start rot --csv --format '%e,%f' -e create -o "$L/rot.csv" "$W"
+run_wl create "$W/r1"
+for ((i = 0; i < 500; i++)); do grep -q r1 "$L/rot.csv" && break; sleep 0.01; done
+mv "$L/rot.csv" "$L/rot.csv.1"
+kill -HUP "$FWPID"
+for ((i = 0; i < 200; i++)); do [[ -e $L/rot.csv ]] && break; sleep 0.02; done
+run_wl create "$W/r2"
+fw_stop
+[[ $(cat "$L/rot.csv.1") == $'events,name,name_raw\r\ncreate,r1,\r' ]] ||
+	fail "rotated: $(cat -A "$L/rot.csv.1" "$LOG/rot.err")"
+[[ $(cat "$L/rot.csv") == $'events,name,name_raw\r\ncreate,r2,\r' ]] ||
+	fail "after SIGHUP: $(cat -A "$L/rot.csv")"
+fw_start app1 --csv --format '%e,%f' -e create -o "$TMP/app.csv" "$W"
+run_wl create "$W/a1"
+fw_stop
+fw_start app2 --csv --format '%e,%f' -e create -o "$TMP/app.csv" --append "$W"
+run_wl create "$W/a2"
+fw_stop
+[[ $(cat "$TMP/app.csv") == $'events,name,name_raw\r\ncreate,a1,\r\ncreate,a2,\r' ]] ||
+	fail "--append: $(cat -A "$TMP/app.csv")"
+note "the header: on top of each new file, never appended"
+
 u() { expect_status 2 "$@"; }
 u "--format with --csv: placeholders separated by commas only" "$FW" --csv --format '%p %e' "$W"
 u "--format with --csv: placeholders separated by commas only" "$FW" --csv --format '%p,' "$W"
@@ -76,5 +103,7 @@ u "--csv and -0 exclude each other" "$FW" --csv -0 "$W"
 u "--raw and --csv exclude each other" "$FW" --csv --raw --format %p "$W"
 u "--csv and --count exclude each other" "$FW" --csv -c "$W"
 u "--no-newline and --csv exclude each other" "$FW" --csv --format %p --no-newline "$W"
+u "--csv and --syslog exclude each other" "$FW" --csv --syslog "$W"
+u "--format and --journal exclude each other" "$FW" --format %p --journal "$W"
 note "usage errors: ok"
 exit 0
