@@ -116,6 +116,7 @@ struct fw_opts {
 	struct fw_timefmt *timefmt;	/* --timefmt compiled */
 	bool want_inode;		/* dev and ino are shown: JSON, or --format asks */
 	struct fw_patterns *patterns;	/* --include, --exclude and friends, compiled */
+	bool path_filter;		/* there are some: paths are checked */
 	pid_t *xpids;			/* --exclude-pid */
 	size_t nxpids;
 	struct fw_strv xcomms;		/* --exclude-comm */
@@ -406,6 +407,7 @@ void fw_patterns_read(struct fw_patterns *p, bool include, bool icase, const cha
 		      const char *file);
 bool fw_patterns_has_exclude(const struct fw_patterns *p);
 bool fw_patterns_has_include(const struct fw_patterns *p);
+
 /*
  * path[0..len) (NUL-terminated; NULL: unknown) passes: matches an include
  * pattern or there is none, and is not excluded.  rootlen: the length of

@@ -38,8 +38,21 @@ static inline bool fw_field_is_name(unsigned int f)
 	return f >= FF_PATH && f <= FF_EXE;
 }
 
+/* What the line writer does for an item (set once the format is compiled). */
+enum fw_fop {
+	FOP_CHAR,		/* one literal byte */
+	FOP_LIT,		/* literal bytes */
+	FOP_NAME,		/* one name alone */
+	FOP_GROUP,		/* names glued together (%w%f): one token */
+	FOP_TIME,		/* the time as text output writes it */
+	FOP_EVENTS,		/* the event names, comma-separated */
+	FOP_PID,
+	FOP_VALUE,		/* any other field */
+};
+
 struct fw_fitem {
 	unsigned char field;	/* enum fw_field */
+	unsigned char op;	/* enum fw_fop */
 	char sep;		/* FF_EVENTS: between two names */
 	bool glued;		/* a name right after a name (%w%f): quoted together */
 	const char *name;	/* the field's name (CSV header) */

@@ -112,6 +112,8 @@ static bool glob_pass(const struct fw_state *st, const char *s, size_t len)
 
 static bool paths_pass(const struct fw_state *st, const struct fw_record *rec)
 {
+	if (!st->o->path_filter)
+		return true;
 	return glob_pass(st, rec->path.s, rec->path.len) ||
 	       (rec->new_path.s && glob_pass(st, rec->new_path.s, rec->new_path.len));
 }

@@ -204,22 +204,33 @@ static bool by_open(struct fw_inodes *c, struct fan_group *g, const struct fan_f
 	return ok;
 }
 
-/* The event's object's FID record, or else a directory record (its fsid only). */
+/*
+ * The event's object's FID record, or else a directory record (its fsid
+ * only): one walk over the records.
+ */
 static bool event_fid(const struct fan_event *ev, struct fan_fid *fid, bool *own)
 {
-	static const unsigned int dirs[] = { FAN_EVENT_INFO_TYPE_DFID_NAME, FAN_EVENT_INFO_TYPE_DFID,
-					     FAN_EVENT_INFO_TYPE_OLD_DFID_NAME,
-					     FAN_EVENT_INFO_TYPE_NEW_DFID_NAME };
-	const struct fan_info *info = fan_event_find_info(ev, FAN_EVENT_INFO_TYPE_FID);
-	size_t i;
+	const struct fan_info *info, *dir = NULL;
 
-	*own = info != NULL;
-	for (i = 0; !info && i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		info = fan_event_find_info(ev, dirs[i]);
-	if (!info || fan_info_fid(info, fid) < 0)
+	fan_for_each_info(info, ev) {
+		switch (fan_info_type(info)) {
+		case FAN_EVENT_INFO_TYPE_FID:
+			*own = true;
+			return fan_info_fid(info, fid) == 0;
+		case FAN_EVENT_INFO_TYPE_DFID_NAME:
+		case FAN_EVENT_INFO_TYPE_DFID:
+		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME:
+		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
+			if (!dir)
+				dir = info;
+			break;
+		}
+	}
+	*own = false;
+	if (!dir || fan_info_fid(dir, fid) < 0)
 		return false;
 	/* a directory's own event: its handle and the name "." */
-	if (!*own && fid->name && !strcmp(fid->name, "."))
+	if (fid->name && fid->name[0] == '.' && !fid->name[1])
 		*own = true;
 	return true;
 }

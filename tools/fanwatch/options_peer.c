@@ -266,6 +266,7 @@ void fw_peer_validate(struct fw_opts *o)
 	compile_sort(o);
 	note_hiding(o);
 	o->proc_filter = o->comms.n || o->xcomms.n || o->nuids;
+	o->path_filter = fw_patterns_has_include(o->patterns) || fw_patterns_has_exclude(o->patterns);
 	free(ps.v);
 	ps.v = NULL;
 	ps.n = 0;

@@ -218,6 +218,29 @@ static size_t placeholder(struct compiler *c, const char *s)
 	bad(c, "unknown placeholder", s, 2);
 }
 
+/* What the line writer does for each item: the common cases have their own. */
+static void set_ops(struct fw_format *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		struct fw_fitem *it = &f->items[i];
+
+		if (it->field == FF_LIT)
+			it->op = it->len == 1 ? FOP_CHAR : FOP_LIT;
+		else if (fw_field_is_name(it->field))
+			it->op = i + 1 < f->n && f->items[i + 1].glued ? FOP_GROUP : FOP_NAME;
+		else if (it->field == FF_TIME)
+			it->op = FOP_TIME;
+		else if (it->field == FF_EVENTS && it->sep == ',')
+			it->op = FOP_EVENTS;
+		else if (it->field == FF_PID)
+			it->op = FOP_PID;
+		else
+			it->op = FOP_VALUE;
+	}
+}
+
 static void compile(struct compiler *c)
 {
 	const char *s = c->fmt;
@@ -231,6 +254,7 @@ static void compile(struct compiler *c)
 			add_lit(c, *s++);
 	}
 	end_lit(c);
+	set_ops(c->f);
 }
 
 /* --csv --format: placeholders separated by commas, nothing else. */
@@ -443,6 +467,18 @@ static void put_name(struct fw_out *out, const char *s, size_t len, bool raw)
 		fw_text_path(out, s, len);
 }
 
+/* One name alone: as it is or quoted, or its unknown mark. */
+static void put_one_name(struct fw_out *out, const struct fw_fitem *it, const struct fw_record *rec)
+{
+	const char *s;
+	size_t len;
+
+	if (fw_field_name_value(it->field, rec, &s, &len))
+		put_name(out, s, len, out->fmt->raw);
+	else
+		fw_out_put(out, unknown_name(it->field, rec), 1);
+}
+
 /* Names glued together (%w%f): one token.  Returns the items used. */
 static size_t put_names(struct fw_out *out, const struct fw_fitem *it, size_t left,
 			const struct fw_record *rec)
@@ -455,13 +491,6 @@ static size_t put_names(struct fw_out *out, const struct fw_fitem *it, size_t le
 
 	while (n < left && it[n].glued)
 		n++;
-	if (n == 1) {
-		if (fw_field_name_value(it->field, rec, &s, &len))
-			put_name(out, s, len, out->fmt->raw);
-		else
-			fw_out_put(out, unknown_name(it->field, rec), 1);
-		return 1;
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (!fw_field_name_value(it[i].field, rec, &s, &len))
 			continue;
@@ -482,31 +511,61 @@ static size_t put_names(struct fw_out *out, const struct fw_fitem *it, size_t le
 	return n;
 }
 
+/* A field that is not a name, '-' if unknown. */
+static void put_value(struct fw_out *out, const struct fw_fitem *it, const struct fw_record *rec)
+{
+	char *d = fw_out_reserve(out, FW_FIELD_MAX);
+	size_t n = fw_field_value(out, it, rec, d, false);
+
+	if (!n)
+		*d = '-', n = 1;
+	out->len += n;
+}
+
 static void line_record(struct fw_out *out, const struct fw_record *rec)
 {
 	const struct fw_format *f = out->fmt;
+	const struct fw_fitem *it = f->items, *end = it + f->n;
 	char *d;
-	size_t i, n;
 
-	for (i = 0; i < f->n;) {
-		const struct fw_fitem *it = &f->items[i];
-
-		if (it->field == FF_LIT) {
-			if (it->len == 1)	/* a separator: no memcpy() call */
-				*fw_out_reserve(out, 1) = it->lit[0], out->len++;
+	while (it < end) {
+		switch (it->op) {
+		case FOP_CHAR:
+			*fw_out_reserve(out, 1) = it->lit[0];
+			out->len++;
+			break;
+		case FOP_LIT:
+			fw_out_put(out, it->lit, it->len);
+			break;
+		case FOP_NAME:
+			put_one_name(out, it, rec);
+			break;
+		case FOP_GROUP:
+			it += put_names(out, it, (size_t)(end - it), rec);
+			continue;
+		case FOP_TIME:
+			if (out->tfmt)
+				fw_out_put(out, out->user_time, out->user_time_len);
 			else
-				fw_out_put(out, it->lit, it->len);
-			i++;
-		} else if (fw_field_is_name(it->field)) {
-			i += put_names(out, it, f->n - i, rec);
-		} else {
-			d = fw_out_reserve(out, FW_FIELD_MAX);
-			n = fw_field_value(out, it, rec, d, false);
-			if (!n)
-				*d = '-', n = 1;
-			out->len += n;
-			i++;
+				fw_out_put(out, out->text_time, out->text_time_len);
+			break;
+		case FOP_EVENTS:
+			d = fw_out_reserve(out, FW_EVENTS_MAX);
+			out->len += fw_events_format(rec->flags & FW_REC_OVERFLOW ? FAN_Q_OVERFLOW :
+						     rec->events, d, FW_EVENTS_MAX);
+			break;
+		case FOP_PID:
+			d = fw_out_reserve(out, 24);
+			if (rec->pid > 0)
+				out->len += fw_fmt_u64(d, (uint64_t)rec->pid);
+			else
+				*d = '-', out->len++;
+			break;
+		default:
+			put_value(out, it, rec);
+			break;
 		}
+		it++;
 	}
 	fw_out_put(out, f->term, f->term_len);
 }

@@ -254,21 +254,28 @@ static void put_flags(struct fw_out *out, unsigned int flags)
 		put_lit(out, ",\"reason\":\"no_descriptor\"");
 }
 
-/* ,"dev":"MAJ:MIN","ino":N where known (i15) */
+/* ,"dev":"MAJ:MIN","ino":N where known (i15); records mostly share one device */
 static void put_inode(struct fw_out *out, const struct fw_record *rec)
 {
-	char num[24];
+	static dev_t last_dev;
+	static char dev_text[64];
+	static size_t dev_len;
+	char *p;
+	size_t n;
 
 	if (rec->flags & FW_REC_DEV) {
-		put_lit(out, ",\"dev\":\"");
-		fw_out_put(out, num, fw_fmt_u64(num, major(rec->dev)));
-		fw_out_put(out, ":", 1);
-		fw_out_put(out, num, fw_fmt_u64(num, minor(rec->dev)));
-		fw_out_put(out, "\"", 1);
+		if (!dev_len || rec->dev != last_dev) {
+			n = (size_t)snprintf(dev_text, sizeof(dev_text), ",\"dev\":\"%u:%u\"",
+					     major(rec->dev), minor(rec->dev));
+			dev_len = n < sizeof(dev_text) ? n : 0;
+			last_dev = rec->dev;
+		}
+		fw_out_put(out, dev_text, dev_len);
 	}
 	if (rec->flags & FW_REC_INO) {
-		put_key(out, "ino");
-		fw_out_put(out, num, fw_fmt_u64(num, rec->ino));
+		p = fw_out_reserve(out, 7 + 20);
+		memcpy(p, ",\"ino\":", 7);
+		out->len += 7 + fw_fmt_u64(p + 7, rec->ino);
 	}
 }
 
