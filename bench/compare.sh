@@ -23,7 +23,9 @@
 # raw_batched_cr the same with --close-range, libfanotify's way of closing
 # descriptors; also raw_fd: raw_reader --fd-mode, raw_nopidfd: raw_reader
 # --no-pidfd; fanwatch_text, fanwatch_format, fanwatch_csv: fanwatch's
-# default text output, --format with text's fields, --csv), RESULTS
+# default text output, --format with text's fields, --csv; base_text,
+# base_json: the fanwatch of BASE_BUILD, another build directory, as
+# fanwatch_text and fanwatch: before and after, in one run), RESULTS
 # (output dir), WORK_CPU (0), LISTEN_CPU (1).
 set -euo pipefail
 
@@ -42,6 +44,7 @@ FW_EVENTS=create,modify,close_write,delete,open
 FW_FORMAT='%T %e %{pid} %{comm} %p'	# text output's fields
 B=$BUILD/bench
 FANWATCH=$BUILD/tools/fanwatch/fanwatch
+BASE_FANWATCH=${BASE_BUILD:+$BASE_BUILD/tools/fanwatch/fanwatch}
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
 
@@ -91,7 +94,7 @@ is_ready() {
 	local l=$1 pid=$2 dir=$3
 	case $l in
 	raw_*) grep -q 'ready' "$dir/stderr" ;;
-	fanwatch*) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
+	fanwatch* | base_*) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
 	fsnotifywait) grep -q 'Watches established' "$dir/stderr" ;;
 	fatrace) cat /proc/"$pid"/fdinfo/* 2>/dev/null | grep -q '^fanotify \(sdev\|mnt_id\|ino\):' ;;
 	esac
@@ -119,6 +122,11 @@ start_listener() {
 	fanwatch_format) "${run[@]}" "$FANWATCH" --format "$FW_FORMAT" -e "$FW_EVENTS" \
 		-o "$dir/out" "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
 	fanwatch_csv) "${run[@]}" "$FANWATCH" --csv -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	# another build's fanwatch (BASE_BUILD): before and after
+	base_text) "${run[@]}" "$BASE_FANWATCH" -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	base_json) "${run[@]}" "$BASE_FANWATCH" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
 		>"$dir/stdout" 2>"$dir/stderr" & ;;
 	# -c: only the mount of its working directory (the private tmpfs).
 	fatrace) (cd "$T" && exec "${run[@]}" fatrace -c -f '+DCWO' -o "$dir/out") \
@@ -202,6 +210,10 @@ main() {
 	for l in $LISTENERS; do
 		if [[ $l == fanwatch* && ! -x $FANWATCH ]]; then
 			echo "fanwatch not built: skipped"
+			continue
+		fi
+		if [[ $l == base_* && ! -x ${BASE_FANWATCH:-} ]]; then
+			echo "$l: no fanwatch in BASE_BUILD: skipped"
 			continue
 		fi
 		active+=("$l")

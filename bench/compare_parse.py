@@ -204,7 +204,8 @@ def parse_fsnotifywait(t, d):
 PARSERS = {"raw_reader": parse_raw, "raw_fd": parse_raw, "raw_nopidfd": parse_raw,
            "raw_batched": parse_raw, "raw_batched_cr": parse_raw, "fanwatch": parse_fanwatch,
            "fanwatch_text": parse_fanwatch_text, "fanwatch_format": parse_fanwatch_text,
-           "fanwatch_csv": parse_fanwatch_csv,
+           "fanwatch_csv": parse_fanwatch_csv, "base_text": parse_fanwatch_text,
+           "base_json": parse_fanwatch,
            "fatrace": parse_fatrace, "fsnotifywait": parse_fsnotifywait}
 
 

@@ -211,21 +211,59 @@ static void put_value(struct fw_out *out, const struct fw_fitem *it, const struc
 	out->len += n;
 }
 
+/* The event names, in quotes when there are several (then there are commas). */
+static void put_events(struct fw_out *out, const struct fw_record *rec)
+{
+	uint64_t mask = rec->flags & FW_REC_OVERFLOW ? FAN_Q_OVERFLOW : rec->events;
+	char *d = fw_out_reserve(out, FW_EVENTS_MAX + 2);
+	bool several = mask & (mask - 1);
+	size_t n = fw_events_format(mask, d + several, FW_EVENTS_MAX);
+
+	/* a bit fanwatch has no name for is not written, and makes no comma */
+	if (several && !memchr(d + 1, ',', n)) {
+		memmove(d, d + 1, n);
+		several = false;
+	}
+	if (several) {
+		d[0] = '"';
+		d[n + 1] = '"';
+	}
+	out->len += n + (several ? 2 : 0);
+}
+
 void fw_csv_record(struct fw_out *out, const struct fw_record *rec)
 {
 	const struct fw_format *f = out->fmt;
-	size_t i;
+	const struct fw_fitem *it = f->items, *end = it + f->n;
+	char *d;
 
 	/* columns are the even items, commas the odd ones (checked when compiled) */
-	for (i = 0; i < f->n; i += 2) {
-		const struct fw_fitem *it = &f->items[i];
-
-		if (i)
+	for (; it < end; it += 2) {
+		if (it != f->items)
 			*fw_out_reserve(out, 1) = ',', out->len++;
-		if (fw_field_is_name(it->field))
+		switch (it->op) {
+		case FOP_NAME:
+		case FOP_GROUP:		/* (no two names are glued in CSV: a comma between) */
 			put_name(out, it, rec);
-		else
+			break;
+		case FOP_TIME:
+			if (out->tfmt)
+				put_field(out, out->user_time, out->user_time_len);
+			else
+				fw_out_put(out, out->json_time, out->json_time_len);
+			break;
+		case FOP_EVENTS:
+			put_events(out, rec);
+			break;
+		case FOP_PID:
+			d = fw_out_reserve(out, 24);
+			if (rec->pid > 0)
+				out->len += fw_fmt_u64(d, (uint64_t)rec->pid);
+			break;
+		default:
 			put_value(out, it, rec);
+			break;
+		}
 	}
 	fw_out_put(out, "\r\n", 2);
 }
