@@ -61,10 +61,16 @@ run_wl create "$W/m,1"
 kill -CONT "$FWPID"
 fw_stop
 ino=$(stat -c %i "$W/m,1") dev=$(stat -c '%Hd:%Ld' "$W/m,1")
+# one record where the create carries the file's own handle too (FAN_REPORT_TARGET_FID,
+# Linux 5.17: the three events have the same records and merge), else two
+printf '%s\r\n' "pid,events,name,name_raw,ino,dev,events,events" \
+	"$WLPID,\"create,open,close_write\",\"m,1\",,$ino,$dev,create:open:close_write,\"create\"\"open\"\"close_write\"" \
+	>"$LOG/cols.want"
 printf '%s\r\n' "pid,events,name,name_raw,ino,dev,events,events" \
 	"$WLPID,create,\"m,1\",,,$dev,create,create" \
-	"$WLPID,\"open,close_write\",\"m,1\",,$ino,$dev,open:close_write,\"open\"\"close_write\"" >"$LOG/cols.want"
-cmp "$LOG/cols.want" "$LOG/cols.out" || { diff "$LOG/cols.want" "$LOG/cols.out" >&2; fail "--csv --format"; }
+	"$WLPID,\"open,close_write\",\"m,1\",,$ino,$dev,open:close_write,\"open\"\"close_write\"" >"$LOG/cols.want2"
+cmp -s "$LOG/cols.want" "$LOG/cols.out" || cmp -s "$LOG/cols.want2" "$LOG/cols.out" ||
+	{ diff "$LOG/cols.want" "$LOG/cols.out" >&2; fail "--csv --format"; }
 note "--csv --format: the columns chosen"
 
 # a header on top of each file: not in the middle of one appended to, again after rotation

@@ -71,8 +71,13 @@ fw_stop
 fw_start nonl --no-newline --format '<%e>' -e create "$W"
 run_wl create "$W/m2"
 fw_stop
-printf '\tcreate%%create\\\ncreate\0|A\033\n\topen:close_write%%open|close_write\\\nopen,close_write\0|A\033\n' >"$LOG/esc.want"
-cmp "$LOG/esc.want" "$LOG/esc.out" || fail "escapes: $(od -c "$LOG/esc.out" | head -20)"
+# one record where the create carries the file's own handle too (FAN_REPORT_TARGET_FID,
+# Linux 5.17: the three events have the same records and merge), else two
+printf '\tcreate:open:close_write%%create|open|close_write\\\ncreate,open,close_write\0|A\033\n' \
+	>"$LOG/esc.want"
+printf '\tcreate%%create\\\ncreate\0|A\033\n\topen:close_write%%open|close_write\\\nopen,close_write\0|A\033\n' >"$LOG/esc.want2"
+cmp -s "$LOG/esc.want" "$LOG/esc.out" || cmp "$LOG/esc.want2" "$LOG/esc.out" ||
+	fail "escapes: $(od -c "$LOG/esc.out" | head -20)"
 [[ $(cat "$LOG/nonl.out") == "<create>" ]] || fail "--no-newline: $(od -c "$LOG/nonl.out")"
 note "escapes, %Xe, %%, %0, %n, --no-newline: ok"
 

@@ -7,7 +7,7 @@ _fanwatch_events="create open open_exec access modify attrib close_write close_n
 	moved_from moved_to rename move_self delete delete_self fs_error mount umount
 	close move all all_events"
 
-_fanwatch_opts="--events --mount --filesystem --all --mounts --errors
+_fanwatch_opts="--events --mount --filesystem --all --mounts --errors --tree-marks
 	--pid --exclude-pid --ignore-pid --comm --exclude-comm --uid
 	--include --exclude --include-regex --exclude-regex --includei --excludei
 	--include-from --exclude-from --ignore-case --user
@@ -58,6 +58,10 @@ _fanwatch()
 		;;
 	--undecidable)
 		mapfile -t COMPREPLY < <(compgen -W "allow deny" -- "$cur")
+		return
+		;;
+	--tree-marks)
+		mapfile -t COMPREPLY < <(compgen -W "inode filesystem" -- "$cur")
 		return
 		;;
 	-u | --user | --uid)
