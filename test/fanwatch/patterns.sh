@@ -4,7 +4,10 @@
 # path), --includei/--excludei and -I (case), --include-from/--exclude-from
 # (globs, "re:", comments, CRLF, standard input); an excluded directory
 # takes its subtree with it, but never the watched PATH itself; the exact
-# set of paths each time.  Bad patterns and files are usage errors.
+# set of paths each time.  Excluded directories are not marked (fdinfo),
+# also when created or renamed later; with --deny or one filesystem mark
+# exclusions only hide, and fanwatch says so.  Bad patterns and files are
+# usage errors.
 . "${FWT_DIR:?}/lib.sh"
 
 mkdir -p "$W/src/node_modules/pkg" "$W/node_modules_x" "$W/Build/obj" "$W/docs"
@@ -62,6 +65,56 @@ fw_stop
 [[ $(cat "$LOG/root.out") == "$W/node_modules/f" ]] || fail "root excluded by its name: $(cat "$LOG/root.out")"
 rm -rf "${W:?}/node_modules"
 note "the watched PATH is not excluded by its name: ok"
+
+# ---- pruning: an excluded directory is not marked, nor anything below it ----
+# (fdinfo: the marks of fanwatch's groups; a change is waited for, 30 s at most)
+rm -rf "${W:?}"/*
+mkdir -p "$W/keep/sub" "$W/cache/a/b" "$W/x/cache" "$W/re/skipme/deep"
+# wait_marks WANT PATH...: each PATH marked (WANT 1) or not (WANT 0), once fanwatch caught up
+wait_marks() {
+	local want=$1 p i ok
+	shift
+	for ((i = 0; i < 1200; i++)); do
+		ok=1
+		for p in "$@"; do
+			if marked "$FWPID" "$p"; then [[ $want == 1 ]] || ok=0
+			else [[ $want == 0 ]] || ok=0; fi
+		done
+		((ok)) && return 0
+		sleep 0.025
+	done
+	for p in "$@"; do marked "$FWPID" "$p" && echo "marked: $p" >&2 || echo "not marked: $p" >&2; done
+	fail "prune: marks not as wanted ($want) within 30 s"
+}
+fw_start prune --json -e create --exclude cache --exclude-regex '/skipme$' "$W"
+wait_marks 1 "$W" "$W/keep" "$W/keep/sub" "$W/x" "$W/re"
+wait_marks 0 "$W/cache" "$W/cache/a" "$W/cache/a/b" "$W/x/cache" "$W/re/skipme" "$W/re/skipme/deep"
+# created after the start: the same rules
+mkdir -p "$W/keep/new/cache/in" "$W/keep/new/ok"
+wait_marks 1 "$W/keep/new" "$W/keep/new/ok"
+wait_marks 0 "$W/keep/new/cache" "$W/keep/new/cache/in"
+# renamed to an excluded name: unmarked with its subtree; out of one: marked with its subtree
+mv "$W/keep/sub" "$W/keep/cache"
+mv "$W/cache" "$W/opened"
+wait_marks 0 "$W/keep/cache"
+wait_marks 1 "$W/opened" "$W/opened/a" "$W/opened/a/b"
+mkdir "$W/opened/a/b/c"
+settle prune
+"$WL" create "$W/keep/cache/hidden" create "$W/opened/a/b/c/seen" >/dev/null
+settle prune2
+fw_stop
+[[ $FWSTATUS == 0 ]] || fail "prune: exit $FWSTATUS"
+grep -qF "\"$W/opened/a/b/c/seen\"" "$LOG/prune.out" || fail "prune: a directory moved out of an exclusion is not followed"
+grep -qF "/keep/cache/hidden" "$LOG/prune.out" && fail "prune: an excluded directory reported: $(grep hidden "$LOG/prune.out")"
+grep -q 'exclusions only hide' "$LOG/prune.err" && fail "prune: $(cat "$LOG/prune.err")"
+# --deny needs every directory marked: exclusions only hide then, and fanwatch says so
+fw_start pruneD --exclude cache --deny '*.never' "$W"
+wait_marks 1 "$W/keep/cache" "$W/x/cache"
+fw_stop
+grep -q '^fanwatch: with --deny, exclusions only hide events' "$LOG/pruneD.err" ||
+	fail "--deny: no word that exclusions only hide: $(cat "$LOG/pruneD.err")"
+rm -rf "${W:?}"/*
+note "excluded directories are not marked (fdinfo), created, renamed in and out: ok"
 
 # pattern files: globs, re:, comments, blank lines, CRLF; '-' is standard input
 printf '%s\r\n' '# sources only' '' '*.c' 're:\.h$' >"$TMP/inc"

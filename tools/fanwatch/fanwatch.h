@@ -139,6 +139,8 @@ enum {
 bool fw_peer_option(struct fw_opts *o, int c, char *arg);
 /* Checks and compilation once every option is known (o->events too). */
 void fw_peer_validate(struct fw_opts *o);
+/* Are excluded directories left unmarked (tree scope, inode marks, no --deny)? */
+bool fw_prunes(const struct fw_opts *o);
 void fw_peer_free(struct fw_opts *o);
 /* A usage error: the message, a hint at --help, exit 2. */
 __attribute__((noreturn, format(printf, 1, 2))) void fw_usage_error(const char *fmt, ...);

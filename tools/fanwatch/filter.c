@@ -111,6 +111,15 @@ static bool glob_pass(const struct fw_state *st, const char *s, size_t len)
 	return fw_patterns_pass(p, s, len, fw_patterns_has_exclude(p) ? root_len(st, s, len) : 0);
 }
 
+int fw_filter_prune(void *arg, const char *path, size_t len)
+{
+	const struct fw_state *st = arg;
+	size_t rl = root_len(st, path, len);
+
+	/* a watched PATH is never left out, whatever its name */
+	return rl && rl < len && fw_patterns_excluded(st->o->patterns, path, len, rl);
+}
+
 bool fw_filter_paths(const struct fw_state *st, const struct fw_record *rec)
 {
 	if (!st->o->path_filter)

@@ -244,16 +244,34 @@ static void compile_sort(struct fw_opts *o)
 	o->sort = fw_event_index(bit);
 }
 
-/* Say which exclusions only hide: with one mark on a mount or filesystem, nothing is pruned. */
+bool fw_prunes(const struct fw_opts *o)
+{
+	return o->scope == FW_SCOPE_TREE && !o->tree_fs && !o->denies.n &&
+	       fw_patterns_has_exclude(o->patterns);
+}
+
+/*
+ * Say when exclusions only hide: with one mark on a mount or filesystem
+ * (--tree-marks filesystem too) nothing is pruned, and --deny needs every
+ * directory marked.  Else excluded directories are not marked at all.
+ */
 static void note_hiding(const struct fw_opts *o)
 {
 	static const char *const scope[] = { [FW_SCOPE_MOUNT] = "--mount",
 					     [FW_SCOPE_FILESYSTEM] = "--filesystem",
 					     [FW_SCOPE_ALL] = "--all" };
 
-	if (o->scope != FW_SCOPE_TREE && fw_patterns_has_exclude(o->patterns))
+	if (!fw_patterns_has_exclude(o->patterns) || fw_prunes(o))
+		return;
+	if (o->scope != FW_SCOPE_TREE)
 		fw_warn("with %s, exclusions only hide events: one mark covers everything, "
 			"excluded directories too", scope[o->scope]);
+	else if (o->tree_fs)
+		fw_warn("with --tree-marks filesystem, exclusions only hide events: one mark "
+			"covers everything, excluded directories too");
+	else
+		fw_warn("with --deny, exclusions only hide events: excluded directories stay "
+			"marked, for --deny to see opens there");
 }
 
 void fw_peer_validate(struct fw_opts *o)

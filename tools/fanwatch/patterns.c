@@ -12,9 +12,9 @@
  * A path is shown when it matches an include pattern (or there are none)
  * and is not excluded.  It is excluded when it, or a directory above it
  * and below the watched PATH it lies in, matches an exclude pattern: an
- * excluded directory takes its whole subtree with it (so that the subtree
- * tracker could leave it unmarked; it does not yet: exclusions hide
- * events, the directories stay marked).  The directory of the last
+ * excluded directory takes its whole subtree with it, which lets the
+ * subtree tracker leave it unmarked (filter.c's fw_filter_prune, unless
+ * --deny or one mark covers everything).  The directory of the last
  * path looked at is remembered with its answer: events come in runs from
  * the same directory.
  */

@@ -105,6 +105,12 @@ bool fw_filter_pid(struct fw_state *st, pid_t pid);
 bool fw_filter_comm(const struct fw_state *st, const struct fan_process *p);
 /* --include/--exclude alone. */
 bool fw_filter_paths(const struct fw_state *st, const struct fw_record *rec);
+/*
+ * fan_subtree_skip_fn (arg: the state): is the directory at path excluded
+ * (--exclude and friends), its subtree with it?  Then the tracker leaves
+ * it unmarked.
+ */
+int fw_filter_prune(void *arg, const char *path, size_t len);
 /* All of them on a finished record. */
 bool fw_filter_record(struct fw_state *st, const struct fw_record *rec);
 
