@@ -389,6 +389,14 @@ static struct st_node *track(struct fan_subtree *t, struct st_node *parent, cons
 	return c;
 }
 
+static void mark_seen(struct fan_subtree *t, struct st_node *top)
+{
+	struct st_node *n;
+
+	for (n = top; n; n = lf_st_walk_next(top, n))
+		n->gen = t->gen;
+}
+
 /*
  * After lost events, what a read shows wins: a tracked directory found
  * elsewhere moves.  False if it moved to a place the caller leaves out.
@@ -400,7 +408,11 @@ static bool seen_again(struct fan_subtree *t, struct st_node *c, struct st_node 
 	c->flags &= ~N_UNLINKED;
 	if (c->parent != n || c->namelen != len || memcmp(c->name, name, len)) {
 		(void)lf_st_move(t, &c, n, name, len);
-		return !lf_st_left_out(t, c);
+		if (t->skip && lf_st_skipped(t, n, name, len)) {
+			mark_seen(t, c);	/* not the sweep's: unmarked here, once */
+			lf_st_unmark_drop(t, c);
+			return false;
+		}
 	}
 	return true;
 }
@@ -441,14 +453,6 @@ static void entry(struct fan_subtree *t, struct st_node *n, int dfd, const struc
 	}
 	/* else: tracked already; its own events put it where it belongs */
 	lf_sys_close(cfd);
-}
-
-static void mark_seen(struct fan_subtree *t, struct st_node *top)
-{
-	struct st_node *n;
-
-	for (n = top; n; n = lf_st_walk_next(top, n))
-		n->gen = t->gen;
 }
 
 /* Read n's entries (fd: n, O_PATH), recursing; then give n its full masks. */

@@ -360,6 +360,17 @@ static void skipped(void)
 	sh_expect_set(&s, FAN_CREATE, 0, 0, L("w/open/a/g"));
 	/* w, keep, new, new/e, open, open/a */
 	T_EQ(stats(&s).dirs, 6);
+	/* the same when a rescan (after lost events) sees the renames first */
+	sh_run("mv '%s' '%s'", sh_p(&s, "w/new/e"), sh_p(&s, "w/new/skip4"));
+	sh_run("mv '%s' '%s'", sh_p(&s, "w/new/skipx"), sh_p(&s, "w/new/ok"));
+	T_EQ(fan_subtree_rescan(s.t), 0);
+	marks(&s, false, L("w/new/skip4"));
+	marks(&s, true, L("w/new/ok", "w/new/ok/d"));
+	sh_drain(&s);
+	marks(&s, false, L("w/new/skip4"));
+	marks(&s, true, L("w/new/ok", "w/new/ok/d"));
+	/* w, keep, new, new/ok, new/ok/d, open, open/a */
+	T_EQ(stats(&s).dirs, 7);
 	sh_free(&s);
 	sh_skip = NULL;
 	printf("ok: directories left out (fan_subtree_opts.skip)\n");
