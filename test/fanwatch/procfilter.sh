@@ -24,13 +24,27 @@ fw_start uid --format '%p' -e create --uid 1000 "$W"
 FU=$FWPID
 fw_start uidroot --format '%p' -e create --uid root --uid 4242 "$W"
 FR=$FWPID
+# Each writer stays alive until fanwatch has read its event: a process that is
+# gone has no uid and no name left to read, and matches no process filter.
+LINGER=()
+linger() {	# linger FILE CMD...: CMD, then a long sleep, in the background; once FILE exists
+	local f=$1 i
+	shift
+	"$@" sleep 120000 >/dev/null &
+	STARTED+=($!)
+	LINGER+=($!)
+	for ((i = 0; i < 2400; i++)); do [[ -e $f ]] && return 0; sleep 0.025; done
+	fail "$f was not made"
+}
 echo >"$W/by-shell"			# this shell: $$
-run_wl comm hidden create "$W/by-hidden"
-run_wl comm shown create "$W/by-shown"
-"${U[@]}" "$WL" comm shown create "$W/by-1000" >/dev/null
-"${U[@]}" "$WL" comm hidden create "$W/by-1000-hidden" >/dev/null
+linger "$W/by-hidden" "$WL" comm hidden create "$W/by-hidden"
+linger "$W/by-shown" "$WL" comm shown create "$W/by-shown"
+linger "$W/by-1000" "${U[@]}" "$WL" comm shown create "$W/by-1000"
+linger "$W/by-1000-hidden" "${U[@]}" "$WL" comm hidden create "$W/by-1000-hidden"
 kill -INT "$FX" "$FC" "$FS" "$FU" "$FR"
 wait "$FX" "$FC" "$FS" "$FU" "$FR" || fail "fanwatch exited $?"
+kill "${LINGER[@]}"
+wait "${LINGER[@]}" 2>/dev/null || true
 [[ $(paths xpid) == "by-1000 by-1000-hidden by-hidden by-shown " ]] || fail "--exclude-pid: $(paths xpid)"
 [[ $(paths xcomm) == "by-1000 by-shell by-shown " ]] || fail "--exclude-comm: $(paths xcomm)"
 [[ $(paths C) == "by-1000 by-shown " ]] || fail "-C: $(paths C)"
