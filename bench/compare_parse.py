@@ -138,6 +138,37 @@ def parse_fanwatch(t, d):
     return t.result()
 
 
+# fanwatch's text output and --format '%T %e %{pid} %{comm} %p': TIME EVENTS
+# PID COMM PATH [annotations]; a quoted path (never one of the workload's)
+# counts as another path
+FW_TEXT = re.compile(r'^\S+ +(\S+) +\S+ +(?:"(?:[^"\\]|\\.)*"|\S+) +(\S+)')
+
+
+def parse_fanwatch_text(t, d):
+    for line in read_text(os.path.join(d, "out")).splitlines():
+        m = FW_TEXT.match(line)
+        if not m:
+            continue
+        types = set(m.group(1).split(","))
+        if "overflow" in types:
+            t.overflows += 1
+            continue
+        t.add(types, m.group(2))
+    return t.result()
+
+
+def parse_fanwatch_csv(t, d):
+    import csv
+    with open(os.path.join(d, "out"), newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            types = set(row["events"].split(","))
+            if "overflow" in types:
+                t.overflows += 1
+                continue
+            t.add(types, row["path"])
+    return t.result()
+
+
 FATRACE = re.compile(r"^(.*)\((\d+)\): (\S+) +(.*)$")
 FATRACE_LETTERS = {"+": "create", "D": "delete", "W": "modify", "C": "close_write"}
 
@@ -178,6 +209,8 @@ def parse_fsnotifywait(t, d):
 PARSERS = {"raw_reader": parse_raw, "raw_fd": parse_raw, "raw_nopidfd": parse_raw,
            "raw_batched": parse_raw, "raw_batched_cr": parse_raw, "fanwatch": parse_fanwatch,
            "fanwatch_base": parse_fanwatch,
+           "fanwatch_text": parse_fanwatch_text, "fanwatch_format": parse_fanwatch_text,
+           "fanwatch_csv": parse_fanwatch_csv, "base_text": parse_fanwatch_text,
            "fatrace": parse_fatrace, "fsnotifywait": parse_fsnotifywait}
 
 

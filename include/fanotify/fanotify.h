@@ -700,6 +700,15 @@ struct fan_subtree_entry {
 /* Called from fan_subtree_handle(), _add_root() and _rescan(); must not call the tracker. */
 typedef void fan_subtree_found_fn(void *arg, const struct fan_subtree_entry *entry);
 
+/*
+ * Leave the directory at path (absolute, len bytes, NUL-terminated) out of
+ * the tree: nonzero and it is not marked, read or followed, nor anything
+ * below it.  Asked for every directory below a root the tracker is about
+ * to track, and again when one is moved within the tree.  Must not call
+ * the tracker.
+ */
+typedef int fan_subtree_skip_fn(void *arg, const char *path, size_t len);
+
 /* fan_subtree_opts.flags */
 /* One filesystem mark per root's filesystem instead of a mark per directory (CAP_SYS_ADMIN) */
 #define LIBFANOTIFY_SUBTREE_FILESYSTEM	0x1u
@@ -711,6 +720,7 @@ struct fan_subtree_opts {
 	fan_subtree_found_fn *found;	/* may be NULL */
 	void *arg;		/* passed to found */
 	unsigned int rescan_gap_ms;	/* least time between two rescans; 0: 1000 */
+	fan_subtree_skip_fn *skip;	/* may be NULL: directories left out (arg as for found) */
 };
 
 /*
@@ -786,6 +796,7 @@ struct fan_subtree_stats {
 	uint64_t unreachable;	/* directories that could not be opened by identity */
 	uint64_t dropped;	/* directories forgotten with marks left behind (unreachable) */
 	uint64_t rescans;	/* roots read again after an overflow */
+	uint64_t skipped;	/* directories left out (fan_subtree_opts.skip), in total */
 };
 
 /* Copy counters into *st (st->sz set by the caller).  -EINVAL on bad args. */

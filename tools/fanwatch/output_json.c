@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "fanwatch.h"
 
@@ -311,6 +312,32 @@ static void put_parents(struct fw_out *out, const struct fw_ident *id)
  * Every identity field, null when unknown (fanwatch(1), JSON OUTPUT):
  * pid ppid uid user gid comm exe cgroup mntns attribution [parents].
  */
+
+/* ,"dev":"MAJ:MIN","ino":N where known (i15); records mostly share one device */
+static void put_inode(struct fw_out *out, const struct fw_record *rec)
+{
+	static dev_t last_dev;
+	static char dev_text[64];
+	static size_t dev_len;
+	char *p;
+	size_t n;
+
+	if (rec->flags & FW_REC_DEV) {
+		if (!dev_len || rec->dev != last_dev) {
+			n = (size_t)snprintf(dev_text, sizeof(dev_text), ",\"dev\":\"%u:%u\"",
+					     major(rec->dev), minor(rec->dev));
+			dev_len = n < sizeof(dev_text) ? n : 0;
+			last_dev = rec->dev;
+		}
+		fw_out_put(out, dev_text, dev_len);
+	}
+	if (rec->flags & FW_REC_INO) {
+		p = fw_out_reserve(out, 7 + 20);
+		memcpy(p, ",\"ino\":", 7);
+		out->len += 7 + fw_fmt_u64(p + 7, rec->ino);
+	}
+}
+
 static void format_process(struct fw_out *out, const struct fw_record *rec)
 {
 	const struct fan_process *p = rec->proc;
@@ -409,6 +436,7 @@ void fw_json_record(struct fw_out *out, const struct fw_record *rec)
 		if (rec->new_path.s || (rec->flags & FW_REC_NEW_PATH))
 			put_bytes(out, "new_path", rec->new_path.s, rec->new_path.len);
 		put_flags(out, rec->flags);
+		put_inode(out, rec);	/* i15 */
 		put_process(out, rec);
 		if (rec->flags & FW_REC_ERROR)
 			put_error(out, rec);

@@ -386,7 +386,10 @@ static void put_ident(struct fw_out *out, const struct fw_record *rec)
 
 void fw_text_record(struct fw_out *out, const struct fw_record *rec)
 {
-	fw_out_put(out, out->text_time, out->text_time_len);
+	if (out->tfmt)		/* --timefmt (i15) */
+		fw_out_put(out, out->user_time, out->user_time_len);
+	else
+		fw_out_put(out, out->text_time, out->text_time_len);
 	fw_out_put(out, " ", 1);
 	put_events(out, rec);
 	if (rec->flags & FW_REC_OVERFLOW) {

@@ -244,7 +244,16 @@ static void subtree_new(struct fw_state *st)
 {
 	LIBFANOTIFY_OPTS(fan_subtree_opts, o, .mask = st->dir_mask, .found = fw_emit_found,
 			 .arg = st, .flags = st->o->tree_fs ? LIBFANOTIFY_SUBTREE_FILESYSTEM : 0);
-	int r = fan_subtree_new(st->notif, &o, &st->subtree);
+	int r;
+
+	/*
+	 * Excluded directories are left unmarked, their subtrees with them
+	 * (i15), unless --deny must see opens there too, or one filesystem
+	 * mark covers them anyway (fw_prune_note() says which).
+	 */
+	if (fw_prunes(st->o))
+		o.skip = fw_filter_prune;
+	r = fan_subtree_new(st->notif, &o, &st->subtree);
 
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot track the tree: %s", strerror(-r));
