@@ -14,7 +14,7 @@ _fanwatch_opts="--events --mount --filesystem --all --mounts --errors --tree-mar
 	--deny --deny-errno --undecidable --unsafe-system-scope
 	--json --format --raw --no-newline --csv --null --timefmt --utc
 	--output --follow-output-symlink --append --journal --syslog --options-from
-	--count --top --interval --sort
+	--count --top --interval --sort --parents --show
 	--timeout --max-events --help --version
 	-e -p -C -I -u -j -0 -o -c -t -n -1 -h -V"
 
@@ -62,6 +62,14 @@ _fanwatch()
 		;;
 	--tree-marks)
 		mapfile -t COMPREPLY < <(compgen -W "inode filesystem" -- "$cur")
+		return
+		;;
+	--show)
+		# a comma-separated list of process fields
+		local head=
+		[[ $cur == *,* ]] && head=${cur%,*},
+		mapfile -t COMPREPLY < <(compgen -P "$head" -W "ppid uid user gid cgroup mntns exe attribution all" -- "${cur##*,}")
+		compopt -o nospace 2>/dev/null
 		return
 		;;
 	-u | --user | --uid)
