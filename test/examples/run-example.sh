@@ -233,6 +233,14 @@ mount-watch)
 	mkdir "$T/m"
 	start --timeout 3
 	mount -t tmpfs none "$T/m" || fail "mount"
+	# a mount already gone when its attach is read has no path to give ("?"):
+	# the detach only once the attach is out
+	i=0
+	until grep -q "^attach 0x[0-9a-f]* $T/m\$" "$out"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "no attach of $T/m"
+		sleep 0.05
+	done
 	umount "$T/m" || fail "umount"
 	finish
 	grep -q "^attach 0x[0-9a-f]* $T/m\$" "$out" || fail "no attach of $T/m"
