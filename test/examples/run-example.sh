@@ -97,14 +97,17 @@ reject() {
 
 # wait_line LINE: the example prints it within 10 s (it may print after
 # the workload's system call returned).
-wait_line() {
+# wait_grep TENTHS GREP-OPTION PATTERN: until a line of the output matches
+# (at most TENTHS tenths of a second)
+wait_grep() {
 	i=0
-	until grep -qxF -- "$1" "$out"; do
+	until grep -q "$2" -- "$3" "$out"; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && fail "expected the line: $1"
+		[ $i -gt "$1" ] && fail "expected a line: $3"
 		sleep 0.1
 	done
 }
+wait_line() { wait_grep 100 -xF "$1"; }
 
 # stop: SIGTERM, then it must exit 0.
 stop() {
@@ -235,12 +238,7 @@ mount-watch)
 	mount -t tmpfs none "$T/m" || fail "mount"
 	# a mount already gone when its attach is read has no path to give ("?"):
 	# the detach only once the attach is out
-	i=0
-	until grep -q "^attach 0x[0-9a-f]* $T/m\$" "$out"; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && fail "no attach of $T/m"
-		sleep 0.05
-	done
+	wait_grep 100 -E "^attach 0x[0-9a-f]* $T/m\$"
 	umount "$T/m" || fail "umount"
 	finish
 	grep -q "^attach 0x[0-9a-f]* $T/m\$" "$out" || fail "no attach of $T/m"
@@ -274,12 +272,7 @@ scanner)
 	start --workers 2 --deadline 1 "$T/s" EVIL-SIGNATURE
 	head -c 1 "$T/s/big.bin" >/dev/null || fail "opening big.bin was not allowed at the deadline"
 	wait_line "timeout $T/s/big.bin"
-	i=0
-	until grep -qxF "late $T/s/big.bin: signature found" "$out"; do
-		i=$((i + 1))
-		[ $i -gt 600 ] && fail "no late find in big.bin within 60 s"
-		sleep 0.1
-	done
+	wait_grep 600 -xF "late $T/s/big.bin: signature found"
 	stop
 	;;
 epoll-loop)
