@@ -17,10 +17,16 @@
 #include "live.h"
 #include "fidcheck.h"
 
+/* "6.18.44-..." or, under a kernel personality (test/kernel), "6.1 (simulated)". */
 static const char *kernel_release(void)
 {
 	static struct utsname u;
+	static char sim[64];
 
+	if (th_kernel()) {
+		snprintf(sim, sizeof(sim), "%s (simulated)", th_kernel());
+		return sim;
+	}
 	if (uname(&u) < 0)
 		return "?";
 	return u.release;
