@@ -107,16 +107,23 @@ static int mount_root(int opath_fd, mode_t mode, uint64_t *mnt)
 	return cur;
 }
 
-/* Open a mount's root for open_by_handle_at() (which refuses O_PATH). */
+/*
+ * Open a mount's root for open_by_handle_at() (which refuses O_PATH).
+ * Before Linux 6.8 (no STATX_MNT_ID_UNIQUE) a mount id is reused, usually
+ * by the next mount: the filesystem is checked too, so another one mounted
+ * there is never taken for it.
+ */
 static int open_root(const struct fan_mount *m)
 {
+	struct fan_fsid fsid;
 	uint64_t mnt, ino;
 	int fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
 	/* unmounted, or something else mounted there now: not ours */
-	if (where(fd, &mnt, &ino) < 0 || mnt != m->mnt_id) {
+	if (where(fd, &mnt, &ino) < 0 || mnt != m->mnt_id || fsid_of(fd, &fsid) < 0 ||
+	    !lf_fsid_equal(&fsid, &m->fsid)) {
 		lf_sys_close(fd);
 		return -ENOENT;
 	}
@@ -133,10 +140,18 @@ static bool path_leads_to(const char *path, uint64_t mnt)
 	return (st.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) && st.stx_mnt_id == mnt;
 }
 
-/* Is the recorded mount still at its path?  (A held descriptor always is.) */
+/* Is the recorded mount still at its path (its filesystem too: ids are reused before 6.8)? */
 static bool mount_alive(const struct fan_mount *m)
 {
-	return !m->root || path_leads_to(m->root, m->mnt_id);
+	struct fan_fsid fsid;
+	struct statfs st;
+
+	if (!m->root)
+		return true;	/* a held descriptor always is */
+	if (!path_leads_to(m->root, m->mnt_id) || statfs(m->root, &st) < 0)
+		return false;
+	memcpy(fsid.val, &st.f_fsid, sizeof(fsid.val));
+	return lf_fsid_equal(&fsid, &m->fsid);
 }
 
 static struct fan_mount *mount_find(const struct fan_group *g, const struct fan_fsid *fsid)
