@@ -501,7 +501,8 @@ int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct f
 	}
 	if (has_pidfd && pidfd < 0)
 		return no_pidfd(r, pid, pidfd, out);
-	if (pidfd >= 0 && fstat(pidfd, &st) == 0)
+	/* before pidfs (6.9) every pidfd has the same inode: it names no process */
+	if (pidfd >= 0 && pidfs(r->procs, pidfd) && fstat(pidfd, &st) == 0)
 		ino = st.st_ino;
 	e = slot(r->procs, pid, ino);
 	if (!entry_fresh(r->procs, e, pid, ino, seq)) {
