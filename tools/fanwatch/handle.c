@@ -171,6 +171,9 @@ static void on_dirchange(struct ectx *c)
 	/* moves inside the tree keep their marks: only creations are new */
 	if ((c->mask & FAN_CREATE) && !(c->mask & FAN_DELETE) && in_scope(st, &c->p))
 		fw_watch_new_dir(st, c->p.path, c->p.len, true, trigger_ok(c));
+	/* before 5.17: moved in, or within (marks added again); contents not reported */
+	else if ((c->mask & FAN_MOVED_TO) && in_scope(st, &c->p))
+		fw_watch_new_dir(st, c->p.path, c->p.len, false, false);
 }
 
 /* A watched directory itself was deleted or moved away. */
@@ -256,7 +259,7 @@ static void name_root(struct ectx *c)
 static bool is_dirchange(const struct fw_state *st, uint64_t mask)
 {
 	return st->o->scope == FW_SCOPE_TREE && (mask & FAN_ONDIR) &&
-	       (mask & (FAN_CREATE | FAN_RENAME));
+	       (mask & (FAN_CREATE | (st->no_rename ? FAN_MOVED_TO : FAN_RENAME)));
 }
 
 static bool is_root_self(const struct fw_state *st, uint64_t mask)

@@ -44,6 +44,7 @@ struct fw_state {
 	size_t ndirs;			/* directories marked */
 	size_t nfs;			/* filesystems marked (--all) */
 	bool privileged;		/* CAP_SYS_ADMIN at start */
+	bool no_rename;			/* no FAN_RENAME (before 5.17): MOVED_FROM + MOVED_TO */
 	bool notif_ready;		/* the PATHs' marks are in place */
 
 	struct fw_out out;

@@ -41,6 +41,8 @@
 	 FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
 /* Mount and filesystem scope: directory renames keep the path cache right. */
 #define WIDE_INTERNAL (FAN_RENAME | FAN_ONDIR)
+/* The same before Linux 5.17 (no FAN_RENAME): each side of a rename on its own. */
+#define WIDE_INTERNAL_OLD (FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ONDIR)
 /* What an inode mark on a non-directory can report. */
 #define FILE_MARK_EVENTS                                                       \
 	(FAN_ACCESS | FAN_MODIFY | FAN_ATTRIB | FAN_OPEN | FAN_OPEN_EXEC |        \
@@ -102,6 +104,9 @@ static void mark_failed(const char *path, int err)
 
 uint64_t fw_watch_internal_mask(const struct fw_state *st)
 {
+	if (st->no_rename)
+		return st->o->scope == FW_SCOPE_TREE ? TREE_INTERNAL & ~(uint64_t)FAN_RENAME
+						     : WIDE_INTERNAL_OLD;
 	return st->o->scope == FW_SCOPE_TREE ? TREE_INTERNAL : WIDE_INTERNAL;
 }
 
@@ -277,9 +282,12 @@ static void group_new(struct fw_state *st)
 	int r;
 
 	/* pidfd-checked identities: never a process that reused the pid */
-	if (st->privileged &&
-	    fan_probe_init(init | FAN_REPORT_PIDFD, O_RDONLY) == 0)
+	if (st->privileged && fan_probe_init(init | FAN_REPORT_PIDFD, O_RDONLY) == 0)
 		init |= FAN_REPORT_PIDFD;
+	else if (st->privileged)
+		fw_warn("this kernel cannot report pidfds (Linux %s): process names and ids are "
+			"read by pid, unchecked, and can belong to a process that took over the "
+			"pid of one that exited", fan_init_flag_since(FAN_REPORT_PIDFD));
 	o.init_flags = init;
 	r = fan_group_new_opts(&o, &st->notif);
 	if (r == -EPERM)
@@ -294,6 +302,32 @@ static void group_new(struct fw_state *st)
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create a resolver: %s", strerror(-r));
 	st->procs = fw_procs_new();
+}
+
+/*
+ * Before Linux 5.17 there is no FAN_RENAME: a rename comes as a MOVED_FROM
+ * (old path) and a MOVED_TO (new path), which is what is reported then.  In
+ * tree scope a directory moved in is marked on its MOVED_TO; a move within
+ * the tree looks the same, so what the directory held is not reported as
+ * found (it would be reported on every move inside the tree), and one moved
+ * out keeps its marks until one of its events shows it outside.
+ */
+static void rename_fallback(struct fw_state *st, unsigned int type)
+{
+	unsigned int init = fan_group_init_flags(st->notif) & ~(FAN_CLOEXEC | FAN_NONBLOCK);
+	bool tree = st->o->scope == FW_SCOPE_TREE;
+
+	if (fan_probe_mark(init, type, FAN_RENAME, -1, NULL) != -EINVAL)
+		return;
+	st->no_rename = true;
+	if (st->o->events & FAN_RENAME)
+		st->o->events = (st->o->events & ~(uint64_t)FAN_RENAME) | FAN_MOVED_FROM | FAN_MOVED_TO;
+	if (st->o->events & (FAN_MOVED_FROM | FAN_MOVED_TO) || tree)
+		fw_warn("this kernel has no rename event (Linux %s): a rename is reported as "
+			"moved_from with the old path and moved_to with the new one%s",
+			fan_event_since(FAN_RENAME),
+			tree ? "; a directory moved into the tree is watched from then on, but "
+			       "what it already held is not reported" : "");
 }
 
 /* Name an event this kernel refuses and the release that brought it. */
@@ -473,7 +507,7 @@ static void mark_roots(struct fw_state *st, uint64_t file_mask)
 		if (st->o->scope == FW_SCOPE_MOUNT) {
 			mark_wide(st, FAN_MARK_MOUNT, r->path, file_mask);
 			/* the kernel refuses dirent events on mount marks: renames from the fs */
-			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, WIDE_INTERNAL);
+			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, fw_watch_internal_mask(st));
 		} else if (st->o->scope == FW_SCOPE_FILESYSTEM) {
 			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, st->dir_mask);
 		} else if (r->is_dir) {
@@ -494,12 +528,16 @@ void fw_watch_setup(struct fw_state *st)
 	if (!file_mask && !(st->o->events & FAN_FS_ERROR))
 		return;		/* mount events only */
 	group_new(st);
+	if (file_mask)
+		rename_fallback(st, st->o->scope == FW_SCOPE_TREE ? FAN_MARK_INODE
+								  : FAN_MARK_FILESYSTEM);
+	file_mask = st->o->events & FW_FILE_EVENTS;
 	if (st->o->scope == FW_SCOPE_TREE)
-		st->dir_mask = file_mask | TREE_INTERNAL | FAN_EVENT_ON_CHILD;
+		st->dir_mask = file_mask | fw_watch_internal_mask(st) | FAN_EVENT_ON_CHILD;
 	else if (st->o->scope == FW_SCOPE_MOUNT)
 		st->dir_mask = file_mask;
 	else
-		st->dir_mask = file_mask | WIDE_INTERNAL;
+		st->dir_mask = file_mask | fw_watch_internal_mask(st);
 	if (file_mask)
 		check_events(st, st->o->scope == FW_SCOPE_TREE ? FAN_MARK_INODE : FAN_MARK_FILESYSTEM);
 	if (st->o->scope == FW_SCOPE_ALL)
