@@ -34,6 +34,7 @@ static bool mnt_case(const char *dir)
 
 	if (fan_probe_init(FAN_REPORT_MNT, 0) < 0) {
 		printf("no FAN_REPORT_MNT (Linux 6.15) here: MNT part not run\n");
+		free(m0), free(m1), free(m2);
 		return false;
 	}
 	T_EQ(mkdir(m0, 0755), 0);
