@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,14 @@ static void child(void *arg)
 	_exit(1);
 }
 
+static void wait_event(struct fan_group *g)
+{
+	struct pollfd p = { .fd = fan_group_fd(g), .events = POLLIN };
+
+	if (poll(&p, 1, 20000) != 1)
+		th_fail("no event from the child in 20 s");
+}
+
 int main(void)
 {
 	struct rh_evs first = { 0 }, second = { 0 };
@@ -58,10 +67,11 @@ int main(void)
 	g = rh_group(init, O_RDONLY);
 	r = rh_resolver(g, 0);
 	T_EQ(fan_group_add_mark(g, 0, FAN_CLOSE_WRITE | FAN_EVENT_ON_CHILD, dir), 0);
-	if (pipe(go) < 0)
+	/* close-on-exec: a failing test must not leave the shell waiting on it */
+	if (pipe2(go, O_CLOEXEC) < 0)
 		th_fail("pipe");
 	pid = th_spawn(child, NULL);
-	usleep(100 * 1000);
+	wait_event(g);
 	rh_drain(g, r, &first, true);
 	before = rh_fmt("%s/before", dir);
 	after = rh_fmt("%s/after", dir);
@@ -70,7 +80,7 @@ int main(void)
 	/* let the identity age past the reuse window, then exec and read again */
 	usleep(300 * 1000);
 	T_EQ(write(go[1], "x", 1), 1);
-	usleep(200 * 1000);
+	wait_event(g);		/* the shell's write, however busy the machine */
 	rh_drain(g, r, &second, true);
 	b = rh_expect(&second, FAN_CLOSE_WRITE, after);
 	T_EQ(b->pid, pid);
