@@ -35,7 +35,8 @@ note "SIGTERM: ok"
 start=$(date +%s.%N)
 "$FW" -t 0.5 "$W" >/dev/null 2>"$LOG/t.err" || fail "--timeout: exit $?"
 el=$(awk "BEGIN{print $(date +%s.%N) - $start}")
-awk "BEGIN{exit !($el >= 0.5 && $el < 5)}" || fail "--timeout 0.5 took $el s"
+# the upper bound only tells "it ended by itself": startup alone took 5 s under ASan at load 20
+awk "BEGIN{exit !($el >= 0.5 && $el < 30)}" || fail "--timeout 0.5 took $el s"
 grep -q 'events seen' "$LOG/t.err" || fail "no summary after --timeout"
 note "--timeout: ok ($el s)"
 

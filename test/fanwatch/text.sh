@@ -34,15 +34,20 @@ if command -v script >/dev/null; then
 		script -qec "$*" /dev/null </dev/null 2>/dev/null | tr -d '\r'
 	}
 	touch "$W/c"
-	( sleep 0.5; "$WL" create "$W/c" >/dev/null ) &
-	out=$(col "$FW" -t 1.5 -e open "$W")
+	# opens of c all along fanwatch's run: some come after it watches, however slow its start
+	opens() { ( for _ in $(seq 25); do sleep 0.1; "$WL" create "$W/c" >/dev/null; done ) & }
+	opens
+	out=$(col "$FW" -t 2.5 -e open "$W")
+	wait
 	grep -q $'\033\\[' <<<"$out" || fail "no colour on a terminal: $out"
-	( sleep 0.5; "$WL" create "$W/c" >/dev/null ) &
-	out=$(col env NO_COLOR=1 "$FW" -t 1.5 -e open "$W")
+	opens
+	out=$(col env NO_COLOR=1 "$FW" -t 2.5 -e open "$W")
+	wait
 	grep -q $'\033' <<<"$out" && fail "colour despite NO_COLOR"
 	grep -q "$W/c" <<<"$out" || fail "no event on the terminal: $out"
-	( sleep 0.5; "$WL" create "$W/c" >/dev/null ) &
-	col "$FW" -t 1.5 -e open -o "$LOG/tty.log" "$W" >/dev/null
+	opens
+	col "$FW" -t 2.5 -e open -o "$LOG/tty.log" "$W" >/dev/null
+	wait
 	grep -q $'\033' "$LOG/tty.log" && fail "colour in an -o file"
 	grep -q "$W/c" "$LOG/tty.log" || fail "no event in the -o file"
 	note "colour: terminal only, not with NO_COLOR or -o"
