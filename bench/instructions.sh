@@ -134,8 +134,12 @@ callgrind_one() {
 	rm -rf "$T"
 	mkdir "$T"
 	"$B/workload" --prepare -d "$NDIRS" "$T"
+	# keep_uid.so: fanwatch keeps uid 0, so that callgrind can write its profile at exit
+	local pre=()
+	[[ $l == fanwatch* ]] && pre=(LD_PRELOAD="$B/keep_uid.so")
 	# shellcheck disable=SC2046
-	taskset -c 1 valgrind --tool=callgrind --callgrind-out-file="$dir/$tag.callgrind" \
+	taskset -c 1 env "${pre[@]}" valgrind --tool=callgrind \
+		--callgrind-out-file="$dir/$tag.callgrind" \
 		$(listener_cmd "$l" "$dir/$tag.out") >"$dir/$tag.stdout" 2>"$dir/$tag.stderr" &
 	LPID=$!
 	wait_ready "$l" "$dir/$tag.stderr" || die "$l did not start under valgrind: $dir/$tag.stderr"
@@ -198,7 +202,7 @@ callgrind_perm() {
 	[[ -x $FANWATCH ]] && lst=raw,lib,fanwatch,fanwatch-q,fanwatch-nc
 	for n in "$PERM_N1" "$PERM_N2"; do
 		mkdir -p "$dir/$n"
-		valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$dir/$n/cg.%p" \
+		LD_PRELOAD=$B/keep_uid.so valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$dir/$n/cg.%p" \
 			"$B/perm_latency" -l "$lst" -p cross -R 1 -n "$n" -t 300 -o "$dir/$n" \
 			--fanwatch "$FANWATCH" >"$dir/$n/stdout" 2>"$dir/$n/stderr" ||
 			die "perm_latency under valgrind failed: $dir/$n/stderr"

@@ -39,6 +39,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -261,13 +262,17 @@ static void lib_listener(int pipefd)
 static void fanwatch_listener(const struct config *c, int logfd, const char *out,
 			      enum listener l)
 {
+	char nomatch[PATH_MAX + 16];
+
 	if (dup2(logfd, 2) < 0)
 		_exit(2);
+	/* a rule with '/' under the watched directory (fanwatch refuses one that can never match) */
+	snprintf(nomatch, sizeof(nomatch), "%s/nomatch/*", watched);
 	if (l == L_FANWATCH_QUIET)
 		execl(c->fanwatch, c->fanwatch, "--deny", "nomatch*", "-e", "create", "-o", out,
 		      watched, (char *)NULL);
 	else if (l == L_FANWATCH_NOCACHE)
-		execl(c->fanwatch, c->fanwatch, "--deny", "/nomatch/*", "-e", "create", "-o", out,
+		execl(c->fanwatch, c->fanwatch, "--deny", nomatch, "-e", "create", "-o", out,
 		      watched, (char *)NULL);
 	else
 		execl(c->fanwatch, c->fanwatch, "--deny", "nomatch*", "-o", out, watched,

@@ -17,6 +17,7 @@ needs=(
   "mandoc:mandoc"
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
   "python3:python3"
+  "/usr/share/unicode/DerivedCoreProperties.txt:unicode-data"
 )
 
 missing=()

@@ -1,42 +1,70 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Least privilege: once its marks are in place, a root fanwatch keeps only
-# the capabilities the rest of the run needs (read from /proc/PID/status),
-# and the bounding set is cut the same way.
+# Least privilege: once its marks are in place, every thread of a root
+# fanwatch keeps only the capabilities it needs, in its effective,
+# permitted and bounding sets (read from /proc/PID/task/TID/status), and
+# has left uid 0 for "nobody" with no supplementary groups: the main
+# thread CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (plus CAP_KILL with
+# -- COMMAND), the permission thread CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE.
+# It still works: events after the drop, new directories marked, and the
+# kernel still opens a mode-0000 file for the permission thread (allowed
+# or denied by name, never refused).
 . "${FWT_DIR:?}/lib.sh"
 
 cap() { python3 -c "import sys; print(hex(sum(1 << int(c) for c in sys.argv[1:])))" "$@"; }
-capof() {	# field $2 (CapEff, CapBnd) of /proc/$1/status, as 0x hex
-	local v
-	v=$(sed -n "s/^$2:[[:space:]]*//p" "$1/status")
-	printf '0x%x' "$((16#$v))"
+field() {	# $2 of the status file $1, as it is
+	sed -n "s/^$2:[[:space:]]*//p" "$1"
 }
-status_caps() { echo "$(capof "/proc/$1" CapEff) $(capof "/proc/$1" CapBnd)"; }
-mine=$(status_caps $$)
-[[ ${mine%% *} != 0x0 ]] || skip "this shell has no capabilities"
+capof() {	# capability field $2 of status file $1, as 0x hex
+	printf '0x%x' "$((16#$(field "$1" "$2")))"
+}
+[[ $(capof /proc/$$/status CapEff) != 0x0 ]] || skip "this shell has no capabilities"
+NOBODY=$(id -u nobody 2>/dev/null || echo 65534)
 
-# CAP_DAC_OVERRIDE=1 CAP_KILL=5 CAP_DAC_READ_SEARCH=2 CAP_SYS_PTRACE=19
-check() {	# name expected-mask fanwatch-args...
-	local name=$1 want=$2 got
-	shift 2
-	fw_start "$name" "$@"
-	got=$(status_caps "$FWPID")
-	# the permission thread, if any, must be as limited as the main thread
-	for t in /proc/"$FWPID"/task/*; do
-		tcap=$(capof "$t" CapEff)
-		[[ $tcap == "$want" ]] || fail "$name: thread ${t##*/} has CapEff $tcap, expected $want"
+# CAP_KILL=5 CAP_DAC_READ_SEARCH=2 CAP_SYS_PTRACE=19
+check_thread() {	# name status-file expected-mask
+	local name=$1 f=$2 want=$3 c ids
+	for c in CapEff CapPrm CapBnd; do
+		[[ $(capof "$f" $c) == "$want" ]] || fail "$name: $c $(capof "$f" $c), expected $want"
 	done
-	[[ $got == "$want $want" ]] || fail "$name: CapEff/CapBnd $got, expected $want $want"
-	# and it still works: an event after the drop
-	run_wl create "$W/after-$name"
-	fw_stop
-	grep -q "after-$name" "$LOG/$name.out" || fail "$name: no event after dropping capabilities"
-	note "$name: CapEff $got (started with $mine)"
+	[[ $(capof "$f" CapAmb) == 0x0 ]] || fail "$name: CapAmb $(capof "$f" CapAmb)"
+	ids=$(field "$f" Uid | tr -s '\t ' ' ')
+	[[ $ids == "$NOBODY $NOBODY $NOBODY $NOBODY" ]] || fail "$name: Uid $ids, expected $NOBODY"
+	[[ -z $(field "$f" Groups) ]] || fail "$name: Groups $(field "$f" Groups)"
 }
-check tree "$(cap 2 19)" "$W"
-check deny "$(cap 1 2 19)" --deny '*.key' "$W"
-check filesystem "$(cap 2 19)" --filesystem "$W"
-# new directories are still marked without CAP_SYS_ADMIN
+
+check() {	# name main-mask perm-mask fanwatch-args...
+	local name=$1 want=$2 wperm=$3 t n=0
+	shift 3
+	fw_start "$name" "$@"
+	for t in /proc/"$FWPID"/task/*; do
+		if [[ $t == /proc/$FWPID/task/$FWPID ]]; then
+			check_thread "$name main" "$t/status" "$want"
+		else
+			check_thread "$name thread ${t##*/}" "$t/status" "$wperm"
+			n=$((n + 1))
+		fi
+	done
+	[[ $wperm == - || $n == 1 ]] || fail "$name: $n threads besides the main one, expected 1"
+	# and it still works: an event after the drop (by the command, if there is one)
+	if [[ $name == command ]]; then
+		touch "$W/go"
+		FWSTATUS=0
+		wait "$FWPID" || FWSTATUS=$?
+		[[ $FWSTATUS == 0 ]] || fail "command: exit $FWSTATUS"
+	else
+		run_wl create "$W/after-$name"
+		fw_stop
+	fi
+	grep -q "after-$name" "$LOG/$name.out" || fail "$name: no event after dropping capabilities"
+	note "$name: main $want, permission thread $wperm, uid $NOBODY"
+}
+check tree "$(cap 2 19)" - "$W"
+check deny "$(cap 2 19)" "$(cap 2 19)" --deny '*.key' "$W"
+check filesystem "$(cap 2 19)" - --filesystem "$W"
+check command "$(cap 2 5 19)" - "$W" -- "$WL" wait "$W/go" create "$W/after-command"
+
+# new directories are still marked without CAP_SYS_ADMIN and uid 0
 fw_start newdir --json "$W"
 mkdir "$W/late"
 sleep 0.3
@@ -44,4 +72,17 @@ run_wl create "$W/late/f"
 fw_stop
 expect_json "$LOG/newdir.out" --event create --path "$W/late/f" --pid "$WLPID"
 note "directories made after the drop are watched"
+
+# the kernel opens event files as the permission thread: mode 0000 is no obstacle
+echo s >"$W/zero.key"
+echo o >"$W/zero.txt"
+chmod 0000 "$W/zero.key" "$W/zero.txt"
+fw_start zero --json --deny '*.key' "$W"
+run_wl tryopen "$W/zero.key" tryopen "$W/zero.txt"
+fw_stop
+grep -qx "tryopen $W/zero.key EPERM" "$LOG/wl.out" || fail "mode 0000 key: $(cat "$LOG/wl.out")"
+grep -qx "tryopen $W/zero.txt ok" "$LOG/wl.out" || fail "mode 0000 txt: $(cat "$LOG/wl.out")"
+grep -q 'denied by the kernel' "$LOG/zero.err" && fail "refused: $(tail -1 "$LOG/zero.err")"
+expect_json "$LOG/zero.out" --path "$W/zero.key" --decision deny --pid "$WLPID"
+note "mode-0000 files: decided by name after the drop"
 exit 0

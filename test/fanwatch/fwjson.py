@@ -14,6 +14,7 @@ Command-line arguments are bytes too (os.fsencode), so hostile names pass.
 
 filters: --event NAME (in "events"), --path P, --new-path P, --pid N,
 --under DIR (path inside DIR), --synthetic, --dir, --decision D, --comm C,
+--reason R (permission mode: why denied), --partial,
 --no-pid (pid null)
 """
 import argparse
@@ -103,6 +104,10 @@ def matches(rec, a):
         return False
     if a.comm is not None and raw_bytes(rec, "comm") != os.fsencode(a.comm):
         return False
+    if a.reason is not None and rec.get("reason") != a.reason:
+        return False
+    if a.partial and not rec.get("partial"):
+        return False
     return True
 
 
@@ -120,6 +125,8 @@ def main():
     ap.add_argument("--dir", action="store_true")
     ap.add_argument("--decision")
     ap.add_argument("--comm")
+    ap.add_argument("--reason")
+    ap.add_argument("--partial", action="store_true")
     a = ap.parse_args()
     recs = load(a.file)
     if a.cmd == "valid":

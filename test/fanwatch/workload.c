@@ -17,6 +17,8 @@
  * comm NAME      prctl(PR_SET_NAME): the process name events will carry
  * sleep MS
  * wait FILE      until FILE exists (polling every millisecond, 20 s at most)
+ * openers P N M  N processes at once, each opening P (O_RDONLY) M times;
+ *                prints "openers ok=X eperm=Y other=Z" (all of them)
  * exec P [ARGS]  execv(P): open_exec by this same pid (must be last)
  *
  * Exit status 0, or 1 with a message if an operation other than tryopen fails.
@@ -29,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +41,36 @@ static void die(const char *what, const char *path)
 {
 	fprintf(stderr, "fw-workload: %s %s: %s\n", what, path, strerror(errno));
 	exit(1);
+}
+
+/* N processes opening path M times each, at the same moment; totals over all of them. */
+static void openers(const char *path, long n, long m)
+{
+	long *tot = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	volatile int *go;
+	long i, j;
+	int fd;
+
+	if (tot == MAP_FAILED)
+		die("mmap", path);
+	go = (volatile int *)(tot + 8);
+	for (i = 0; i < n; i++) {
+		if (fork() != 0)
+			continue;
+		while (!*go)
+			usleep(100);
+		for (j = 0; j < m; j++) {
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			__atomic_add_fetch(&tot[fd >= 0 ? 0 : errno == EPERM ? 1 : 2], 1, __ATOMIC_RELAXED);
+		}
+		_exit(0);
+	}
+	*go = 1;
+	while (wait(NULL) > 0)
+		;
+	printf("openers ok=%ld eperm=%ld other=%ld\n", tot[0], tot[1], tot[2]);
 }
 
 static void write_file(const char *path, const char *text, size_t len)
@@ -166,6 +200,11 @@ static int run_op(int argc, char **argv)
 		NEED(2);
 		loop(argv[1], atol(argv[2]), !strcmp(op, "files"));
 		return 3;
+	}
+	if (!strcmp(op, "openers")) {
+		NEED(3);
+		openers(argv[1], atol(argv[2]), atol(argv[3]));
+		return 4;
 	}
 	if (!strcmp(op, "comm")) {
 		NEED(1);

@@ -5,8 +5,9 @@
 # oversized one, or none at the end of the line; PATHs that are empty, too
 # long, dangling symlinks, FIFOs, sockets, devices, or on filesystems that
 # refuse marks (/proc and /sys with a FID group: EOPNOTSUPP); commands
-# that cannot run; output files that fail on the first write (/dev/full)
-# or are dangling symlinks.  Each gets its exit status (2 usage, 1 runtime,
+# that cannot run; output that fails on the first write (/dev/full as
+# standard output; as -o it is refused: not a regular file) or -o files that
+# are dangling symlinks.  Each gets its exit status (2 usage, 1 runtime,
 # 126/127 command, 0 accepted) and, for errors, a message naming the
 # problem; nothing crashes (a crash is neither of those statuses) and
 # nothing hangs (each run is bounded by timeout(1): 124 fails).
@@ -109,8 +110,14 @@ bad 126 "cannot run $TMP/noexec: Permission denied" "$W" -- "$TMP/noexec"
 # output: the first write fails; a dangling symlink is refused and nothing is created
 mkdir "$W/o"
 ( sleep 0.5; "$WL" create "$W/o/x" >/dev/null ) &
-bad 1 'cannot write output: No space left on device' -o /dev/full -t 5 "$W/o"
+# (-o takes only a regular file now: /dev/full as standard output, and refused as -o)
+st=0
+timeout 20 "$FW" -t 5 "$W/o" >/dev/full 2>"$LOG/full.err" || st=$?
+[[ $st == 1 ]] || fail "stdout /dev/full: exit $st"
+grep -q 'cannot write output: No space left on device' "$LOG/full.err" || fail "stdout /dev/full: $(cat "$LOG/full.err")"
+CASES=$((CASES + 1))
 wait
+bad 1 'cannot open output file /dev/full: it is a character device' -o /dev/full -t 5 "$W/o"
 ln -s "$TMP/created-through-link" "$TMP/dangling-out"
 bad 1 'is a symbolic link .*--follow-output-symlink' -o "$TMP/dangling-out" "$W"
 [[ -e $TMP/created-through-link ]] && fail "-o created the target of a dangling symlink"

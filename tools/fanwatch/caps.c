@@ -2,12 +2,21 @@
 /*
  * Least privilege: once its marks are in place fanwatch keeps only the
  * capabilities the rest of the run needs.  capget/capset through syscall()
- * (no libcap); capabilities are per thread on Linux, so this runs before
- * any thread is created.
+ * (no libcap).  Capabilities, the bounding set and the uids are per thread
+ * on Linux (glibc's setresuid() makes every thread follow; the raw system
+ * call does not): each thread drops its own, the permission thread at its
+ * start, the main thread once setup is done.
+ *
+ * A root fanwatch also leaves uid 0 (it owns the system's files: a root
+ * process without a capability still writes /etc/passwd) for the user
+ * "nobody" (uid 65534 if there is none), group its primary group, no
+ * supplementary groups, keeping the capabilities asked for across the
+ * change (PR_SET_KEEPCAPS).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/capability.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -63,7 +72,30 @@ static void drop_bounding(uint64_t keep)
 			(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 }
 
-int fw_caps_limit(uint64_t keep)
+/* uid 0 for "nobody": this thread only (raw system calls), capabilities kept. */
+static int leave_root(const struct fw_ids *to)
+{
+	int r = 0;
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+	    syscall(SYS_setresgid, to->gid, to->gid, to->gid) < 0 ||
+	    syscall(SYS_setresuid, to->uid, to->uid, to->uid) < 0)
+		r = -errno;
+	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	return r;
+}
+
+void fw_ids_nobody(struct fw_ids *ids)
+{
+	const struct passwd *pw = getpwnam("nobody");
+
+	*ids = (struct fw_ids){ .uid = pw ? pw->pw_uid : 65534, .gid = pw ? pw->pw_gid : 65534,
+				.change = geteuid() == 0 && (!pw || pw->pw_uid != 0) };
+}
+
+int fw_caps_limit(uint64_t keep, const struct fw_ids *to)
 {
 	struct __user_cap_data_struct d[2] = { 0 };
 	int r = caps_get(d);
@@ -74,6 +106,8 @@ int fw_caps_limit(uint64_t keep)
 	drop_bounding(keep);
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	prm = ((uint64_t)d[1].permitted << 32 | d[0].permitted) & keep;
+	if (to && to->change && (r = leave_root(to)) < 0)
+		return r;
 	d[0].permitted = d[0].effective = (uint32_t)prm;
 	d[1].permitted = d[1].effective = (uint32_t)(prm >> 32);
 	d[0].inheritable = d[1].inheritable = 0;

@@ -87,6 +87,11 @@ struct fw_opts {
 	struct fw_strv comms, includes, excludes, denies, paths;
 	int deny_errno;			/* 0: plain FAN_DENY (EPERM) */
 	char **command;			/* argv after "--", NULL if none */
+	/* permission mode, least privilege (i11) */
+	bool unsafe_system_scope;	/* --unsafe-system-scope */
+	bool undecidable_allow;		/* --undecidable allow */
+	const char *user;		/* -u/--user: COMMAND runs as this user */
+	struct fw_rules *deny_rules;	/* --deny, checked (rules.c) */
 };
 
 /* Parse argv; exits 2 with a message on bad input, 0 after --help/--version. */
@@ -110,6 +115,9 @@ enum {
 	FW_REC_ERROR = 0x40,		/* error/error_count valid */
 	FW_REC_MOUNT_ID = 0x80,		/* mount_id valid */
 	FW_REC_NEW_PATH = 0x100,	/* a rename: new_path is shown (null if unknown) */
+	/* permission mode (i11): why an open was denied, when not by a rule */
+	FW_REC_UNDECIDED = 0x200,	/* path unknown: the --undecidable verdict */
+	FW_REC_NO_FD = 0x400,		/* the kernel could not give a descriptor (error) */
 };
 
 struct fw_record {
@@ -171,6 +179,13 @@ static inline void fw_out_put(struct fw_out *out, const char *s, size_t n)
 	out->len += n;
 }
 
+/*
+ * A code point text output and messages escape (unisafe.c, generated from
+ * the Unicode data: C1 controls, format characters, line and paragraph
+ * separators, spaces other than U+0020, bidi controls, default-ignorables).
+ */
+bool fw_unicode_unsafe(uint32_t cp);
+
 /* formatting helpers shared by the formats (output.c) */
 size_t fw_fmt_u64(char *dst, uint64_t v);
 size_t fw_fmt_i64(char *dst, int64_t v);
@@ -204,6 +219,26 @@ void fw_count_free(struct fw_count *c);
 bool fw_glob_match(const char *glob, const char *path, size_t len);
 bool fw_globs_match(const struct fw_strv *globs, const char *path, size_t len);
 
+/* ---- --deny rules and the scope check of permission mode (rules.c) ---- */
+enum { FW_VERDICT_ALLOW, FW_VERDICT_DENY, FW_VERDICT_UNDECIDABLE };
+struct fw_rules;
+/* Check every --deny rule against the watched paths (exit 2 if one can never match). */
+struct fw_rules *fw_rules_new(const struct fw_opts *o);
+void fw_rules_free(struct fw_rules *rs);
+/* A rule with '/' is there (the whole path matters, not only the name). */
+bool fw_rules_any_path(const struct fw_rules *rs);
+/*
+ * The verdict for a file: path[0..len) is its whole path if whole, name
+ * its last component (NULL if unknown).  FW_VERDICT_UNDECIDABLE when a rule
+ * cannot be decided with what is known and none denies.
+ */
+int fw_rules_decide(const struct fw_rules *rs, const char *path, size_t len, bool whole,
+		    const char *name);
+/* A rule with '/': glob matches path or a directory above it. */
+bool fw_rules_path_match(const char *glob, const char *path, size_t len);
+/* Refuse (exit 2) --deny on a scope that holds the system's own files, unless allowed. */
+void fw_rules_check_scope(const struct fw_opts *o);
+
 /* ---- verdict cache of permission mode (verdict.c) ---- */
 struct fw_vcache;
 /* What identifies a file's name-based verdict: mount, inode, ctime. */
@@ -234,7 +269,19 @@ void fw_proctree_free(struct fw_proctree *t);
 
 /* ---- capabilities (caps.c) ---- */
 bool fw_have_cap(int cap);
-/* Keep only the capabilities in keep (a mask of 1 << CAP_*); 0 or -errno. */
-int fw_caps_limit(uint64_t keep);
+/* The identity a root fanwatch drops to (caps.c). */
+struct fw_ids {
+	uid_t uid;
+	gid_t gid;
+	bool change;		/* running as root: leave uid 0 */
+};
+/* "nobody" and its group; change only when running as root.  Main thread, before threads. */
+void fw_ids_nobody(struct fw_ids *ids);
+/*
+ * This thread keeps only the capabilities in keep (a mask of 1 << CAP_*),
+ * in its permitted, effective and bounding sets, and, if to->change,
+ * becomes to->uid/gid with no supplementary groups; 0 or -errno.
+ */
+int fw_caps_limit(uint64_t keep, const struct fw_ids *to);
 
 #endif

@@ -64,7 +64,38 @@ static void check_privileges(struct fw_state *st)
 			 o->npids ? "--pid" : "--comm");
 }
 
-static int signals_setup(void)
+/* ---- permission mode: job control must not stop fanwatch ---- */
+
+/*
+ * A stopped permission listener blocks every open in its scope until it is
+ * continued: in permission mode SIGTSTP, SIGTTIN and SIGTTOU are taken
+ * through the signalfd like SIGINT (blocked, so a write to a terminal with
+ * "stty tostop" goes through instead of stopping us) and answered with a
+ * line on stderr.  SIGSTOP cannot be caught: fanwatch(1) says so.
+ */
+static void add_job_control(sigset_t *set, const struct fw_opts *o)
+{
+	if (!o->denies.n)
+		return;
+	sigaddset(set, SIGTSTP);
+	sigaddset(set, SIGTTIN);
+	sigaddset(set, SIGTTOU);
+}
+
+static bool job_control_signal(int sig)
+{
+	return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void job_control_refused(int sig)
+{
+	fw_warn("ignoring SIG%s: in permission mode a stopped fanwatch would block every open "
+		"it watches; stop it with SIGINT or SIGTERM", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+}
+
+/* ---- end of job control ---- */
+
+static int signals_setup(const struct fw_opts *o)
 {
 	sigset_t set;
 	int fd;
@@ -74,6 +105,7 @@ static int signals_setup(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGCHLD);
+	add_job_control(&set, o);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
@@ -83,26 +115,36 @@ static int signals_setup(void)
 
 /* ---- least privilege ---- */
 
-/* What the rest of the run needs, once the marks are in place. */
-static uint64_t caps_to_keep(const struct fw_state *st)
+/*
+ * What each thread needs once the marks are in place (fanwatch(1),
+ * PRIVILEGES, says the same):
+ *   - CAP_DAC_READ_SEARCH, both: the main thread opens directories by file
+ *     handle (open_by_handle_at) and reads new directories to mark them;
+ *     the kernel opens each permission event's file with the permission
+ *     thread's credentials, read-only, which this covers whoever owns it;
+ *   - CAP_SYS_PTRACE, both: /proc/PID/exe of other users' processes (the
+ *     exe of reported events and of denied opens);
+ *   - CAP_KILL, main thread, with -- COMMAND run as another user: SIGINT and
+ *     SIGTERM are passed on to it.
+ * Both leave uid 0 for "nobody" (caps.c).
+ */
+static uint64_t caps_main(const struct fw_state *st)
 {
-	/* open_by_handle_at() and reading directories to mark new ones */
-	uint64_t keep = CAP(CAP_DAC_READ_SEARCH);
+	uint64_t keep = CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE);
 
-	/* /proc/PID/exe of other users' processes */
-	keep |= CAP(CAP_SYS_PTRACE);
-	/* the kernel opens event files with the reader's credentials: unreadable ones are denied */
-	if (st->o->denies.n)
-		keep |= CAP(CAP_DAC_OVERRIDE);
-	/* forwarding SIGINT/SIGTERM to a command that changed its uid */
 	if (st->o->command)
 		keep |= CAP(CAP_KILL);
 	return keep;
 }
 
+static uint64_t caps_perm(void)
+{
+	return CAP(CAP_DAC_READ_SEARCH) | CAP(CAP_SYS_PTRACE);
+}
+
 static void drop_privileges(struct fw_state *st)
 {
-	int r = fw_caps_limit(caps_to_keep(st));
+	int r = fw_caps_limit(caps_main(st), &st->ids);
 
 	if (r < 0 && r != -EPERM)
 		fw_warn("could not drop capabilities: %s", strerror(-r));
@@ -150,11 +192,19 @@ static void print_summary(const struct fw_state *st)
 		(unsigned long long)st->seen, (unsigned long long)st->reported,
 		(unsigned long long)st->filtered, (unsigned long long)st->overflows);
 	if (st->perm) {
-		uint64_t cached, checked = fw_perm_checked(st->perm, &cached);
+		uint64_t cached, checked = fw_perm_checked(st->perm, &cached), undecided, refused;
+		bool allowed;
 
-		fprintf(stderr, ", %llu opens checked (%llu from the verdict cache), %llu denied",
-			(unsigned long long)checked, (unsigned long long)cached,
-			(unsigned long long)fw_perm_denied(st->perm));
+		fw_perm_counts(st->perm, &undecided, &allowed, &refused);
+		fprintf(stderr, ", %llu opens checked (%llu from the verdict cache)",
+			(unsigned long long)checked, (unsigned long long)cached);
+		if (undecided)
+			fprintf(stderr, ", %llu undecidable (%s)", (unsigned long long)undecided,
+				allowed ? "allowed" : "denied");
+		if (refused)
+			fprintf(stderr, ", %llu denied by the kernel (no descriptor)",
+				(unsigned long long)refused);
+		fprintf(stderr, ", %llu denied", (unsigned long long)fw_perm_denied(st->perm));
 	}
 	fputc('\n', stderr);
 }
@@ -205,6 +255,8 @@ static void read_signals(struct loop *l)
 	while (read(l->fds[PFD_SIG].fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			fw_command_reap(l->st);
+		else if (job_control_signal((int)si.ssi_signo))
+			job_control_refused((int)si.ssi_signo);
 		else
 			request_stop(l, (int)si.ssi_signo);
 	}
@@ -362,6 +414,7 @@ static void loop_once(struct loop *l)
 static void setup(struct fw_state *st)
 {
 	st->privileged = fw_have_cap(CAP_SYS_ADMIN);
+	fw_ids_nobody(&st->ids);
 	check_privileges(st);
 	fw_out_open(&st->out, st->o);
 	if (st->o->command)
@@ -371,7 +424,7 @@ static void setup(struct fw_state *st)
 	if (st->o->denies.n) {
 		fw_perm_new(st, &st->perm);
 		/* answering from the first mark on; it drops its own capabilities */
-		fw_perm_start(st->perm, caps_to_keep(st) & ~CAP(CAP_KILL));
+		fw_perm_start(st->perm, caps_perm(), &st->ids);
 	}
 	fw_watch_setup(st);
 	fw_mounts_setup(st);
@@ -417,7 +470,7 @@ int main(int argc, char **argv)
 
 	fw_opts_parse(&o, argc, argv);
 	raise_nofile();
-	sigfd = signals_setup();
+	sigfd = signals_setup(&o);
 	setup(&st);
 	if (o.command)
 		fw_command_start(&st, &orig_nofile);

@@ -24,6 +24,8 @@
 enum {
 	OPT_COMM = 0x100, OPT_INCLUDE, OPT_EXCLUDE, OPT_MOUNT, OPT_FILESYSTEM, OPT_ALL,
 	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW,
+	/* permission mode, least privilege (i11) */
+	OPT_UNSAFE_SYSTEM_SCOPE, OPT_UNDECIDABLE,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +48,10 @@ static const struct option long_opts[] = {
 	{ "deny-errno", required_argument, NULL, OPT_DENY_ERRNO },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "follow-output-symlink", no_argument, NULL, OPT_FOLLOW },
+	/* permission mode, least privilege (i11) */
+	{ "unsafe-system-scope", no_argument, NULL, OPT_UNSAFE_SYSTEM_SCOPE },
+	{ "undecidable", required_argument, NULL, OPT_UNDECIDABLE },
+	{ "user", required_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -95,16 +101,24 @@ static void print_help(void)
 	       "      --exclude GLOB     no paths matching GLOB (repeatable)\n"
 	       "  -- COMMAND [ARGS]      run COMMAND once watching has begun; show only what\n"
 	       "                         it and its descendants do; exit with its status\n"
+	       "  -u, --user USER        run COMMAND as USER (default under sudo: the user\n"
+	       "                         who ran sudo, from SUDO_UID and SUDO_GID)\n"
 	       "\n"
 	       "Permission mode:\n"
 	       "      --deny GLOB        deny open and exec of matching files (repeatable);\n"
 	       "                         the opener sees EPERM\n"
 	       "      --deny-errno NAME  the error denied openers see instead: EPERM, EIO,\n"
 	       "                         EBUSY, ETXTBSY, EAGAIN, ENOSPC, EDQUOT (Linux 6.14)\n"
+	       "      --undecidable allow|deny  the verdict when a rule cannot be decided\n"
+	       "                         (the file's path is unknown; default: deny)\n"
+	       "      --unsafe-system-scope  allow --deny on a scope that holds the system's\n"
+	       "                         own files (/, /usr, /etc, ...): a stopped fanwatch\n"
+	       "                         then blocks the whole machine\n"
 	       "\n"
 	       "Output:\n"
 	       "  -j, --json             JSON Lines, one object per event\n"
-	       "  -o, --output FILE      write to FILE (created mode 0600, truncated)\n"
+	       "  -o, --output FILE      write to FILE: new, or a regular file of yours\n"
+	       "                         (truncated); mode 0600\n"
 	       "      --follow-output-symlink  follow symbolic links to FILE\n"
 	       "  -c, --count            print a summary when done instead of a stream\n"
 	       "      --top N            paths and processes in the summary (default 10)\n"
@@ -118,7 +132,8 @@ static void print_help(void)
 	       "With --mounts or --errors and no -e, only those events are reported.\n"
 	       "\n"
 	       "GLOB: without '/' it matches the file name, with '/' the whole path ('*'\n"
-	       "matches '/' too).  Text output prints a path as it is when it holds only\n"
+	       "matches '/' too); a --deny rule with '/' also covers what is below a\n"
+	       "directory it names.  Text output prints a path as it is when it holds only\n"
 	       "printable characters other than space, '\"' and '\\'; otherwise in double\n"
 	       "quotes with C escapes (\\\" \\\\ \\n \\t \\r \\xHH), so no line can be forged.\n"
 	       "JSON strings are valid UTF-8: invalid bytes become U+FFFD and then a field\n"
@@ -235,6 +250,7 @@ static void push_pid(struct fw_opts *o, const char *s)
 
 struct parse_state {
 	bool events_given, mounts, errors, scope_given;
+	bool undecidable;	/* i11 */
 };
 
 static void set_scope(struct fw_opts *o, struct parse_state *ps, enum fw_scope s)
@@ -273,6 +289,15 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 	case OPT_DENY_ERRNO: o->deny_errno = parse_deny_errno(arg); break;
 	case OPT_TOP: o->top = (unsigned int)parse_count("--top", arg, 1000000); break;
 	case OPT_FOLLOW: o->follow_output_symlink = true; break;
+	/* permission mode, least privilege (i11) */
+	case OPT_UNSAFE_SYSTEM_SCOPE: o->unsafe_system_scope = true; break;
+	case OPT_UNDECIDABLE:
+		if (strcmp(arg, "allow") && strcmp(arg, "deny"))
+			usage_error("--undecidable: '%s' is neither allow nor deny", arg);
+		o->undecidable_allow = !strcmp(arg, "allow");
+		ps->undecidable = true;
+		break;
+	case 'u': if (!*arg) usage_error("--user: empty user name"); o->user = arg; break;
 	case 'h': print_help(); exit(FW_EXIT_OK);
 	case 'V': print_version(); exit(FW_EXIT_OK);
 	default: usage_error("unknown or incomplete option");
@@ -304,6 +329,15 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 			    "open on the machine; use --filesystem on the filesystems you mean");
 	if (o->top && !o->count)
 		usage_error("--top needs --count");
+	/* permission mode, least privilege (i11) */
+	if ((ps->undecidable || o->unsafe_system_scope) && !o->denies.n)
+		usage_error("%s needs --deny", ps->undecidable ? "--undecidable" : "--unsafe-system-scope");
+	if (o->user && !o->command)
+		usage_error("--user needs a COMMAND (after --)");
+	if (o->denies.n) {
+		o->deny_rules = fw_rules_new(o);
+		fw_rules_check_scope(o);
+	}
 	if (!o->top)
 		o->top = 10;
 }
@@ -316,7 +350,7 @@ void fw_opts_parse(struct fw_opts *o, int argc, char **argv)
 	*o = (struct fw_opts){ .timeout = -1 };
 	opterr = 0;
 	/* leading '-': PATHs come back as option 1, in order, up to "--" */
-	while ((c = getopt_long(argc, argv, "-e:o:jct:n:p:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-e:o:jct:n:p:u:hV", long_opts, NULL)) != -1) {
 		if (c == '?') {
 			const char *bad = argv[optind - 1];
 
@@ -342,4 +376,5 @@ void fw_opts_free(struct fw_opts *o)
 	free(o->denies.v);
 	free(o->paths.v);
 	free(o->pids);
+	fw_rules_free(o->deny_rules);
 }

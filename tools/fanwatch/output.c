@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,41 +30,132 @@ struct fw_open_how {
 	uint64_t resolve;
 };
 
-/*
- * Without --follow-output-symlink no symbolic link is followed anywhere on
- * the way to the file: a link planted where the output goes, or on a
- * directory above it, must not redirect it.  openat2(2) where the kernel
- * has it; before Linux 5.6, O_NOFOLLOW (the last component only).
- */
-static int open_nofollow(const char *path, int flags)
-{
-	struct fw_open_how how = { .flags = (uint64_t)flags, .mode = 0600,
-				   .resolve = RESOLVE_NO_SYMLINKS };
-	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+/* ---- opening -o FILE: never a hang, never someone else's file ---- */
 
+/*
+ * fanwatch usually runs as root and -o may name a place other users can
+ * write to, so the file is opened with care:
+ *   - without --follow-output-symlink no symbolic link is followed anywhere
+ *     on the way (openat2(2) RESOLVE_NO_SYMLINKS; before Linux 5.6,
+ *     O_NOFOLLOW on the last component only);
+ *   - an existing FILE is first opened with O_PATH, which opens nothing
+ *     (a FIFO would block the open until a reader comes, with SIGINT and
+ *     SIGTERM already blocked; a device could act on being opened): it must
+ *     be a regular file owned by the user fanwatch runs as, else it is
+ *     refused.  Only then is it opened for writing, through the O_PATH
+ *     descriptor (the same inode, whatever was renamed meanwhile), without
+ *     blocking, truncated and set to mode 0600;
+ *   - a new FILE is created with O_EXCL, and its mode set to 0600 whatever
+ *     the umask.
+ * A pipe or terminal as standard output is not opened here and stays fine.
+ */
+static int open_dir_of(const struct fw_opts *o, const char *dir)
+{
+	struct fw_open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				   .resolve = RESOLVE_NO_SYMLINKS };
+	long fd;
+
+	if (o->follow_output_symlink)
+		return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS)
-		fd = open(path, flags | O_NOFOLLOW, 0600);
+		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return (int)fd;
+}
+
+__attribute__((noreturn)) static void output_failed(const char *path, const char *why)
+{
+	fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: %s", fw_qpath(path), why);
+}
+
+static void output_errno(const struct fw_opts *o, int err)
+{
+	if (err == ELOOP && !o->follow_output_symlink)
+		output_failed(o->output, "it, or a directory on its path, is a symbolic link (use "
+			      "--follow-output-symlink to allow that)");
+	output_failed(o->output, strerror(err));
+}
+
+static const char *type_name(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISDIR(m) ? "a directory" :
+	       S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* The existing file behind the O_PATH descriptor pfd, opened for writing. */
+static int open_existing(const struct fw_opts *o, int pfd)
+{
+	char link[64], why[160];
+	struct stat a, b;
+	int fd;
+
+	if (fstat(pfd, &a) < 0)
+		output_errno(o, errno);
+	if (S_ISLNK(a.st_mode) || S_ISDIR(a.st_mode))
+		output_errno(o, S_ISLNK(a.st_mode) ? ELOOP : EISDIR);
+	if (!S_ISREG(a.st_mode)) {
+		snprintf(why, sizeof(why), "it is %s, not a regular file (write to standard output "
+			 "and redirect that instead)", type_name(a.st_mode));
+		output_failed(o->output, why);
+	}
+	if (a.st_uid != geteuid()) {
+		snprintf(why, sizeof(why), "it belongs to uid %u, not to uid %u that fanwatch runs "
+			 "as (remove it or choose another name)", (unsigned)a.st_uid,
+			 (unsigned)geteuid());
+		output_failed(o->output, why);
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	fd = open(link, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		output_errno(o, errno);
+	if (fstat(fd, &b) < 0 || b.st_dev != a.st_dev || b.st_ino != a.st_ino)
+		output_failed(o->output, "it changed while being opened");
+	if (ftruncate(fd, 0) < 0 || fchmod(fd, 0600) < 0)
+		output_errno(o, errno);
+	return fd;
 }
 
 static int open_output(const struct fw_opts *o)
 {
-	int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY;
-	int fd;
+	char *copy = strdup(o->output), *slash, *base;
+	int dfd, pfd, fd = -1, tries;
 
-	fd = o->follow_output_symlink ? open(o->output, flags, 0600)
-				      : open_nofollow(o->output, flags);
-	if (fd < 0 && errno == ELOOP && !o->follow_output_symlink)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: it, or a directory on "
-			 "its path, is a symbolic link (use --follow-output-symlink to allow "
-			 "that)", fw_qpath(o->output));
-	if (fd < 0) {
-		const char *why = strerror(errno);
-
-		fw_fatal(FW_EXIT_RUNTIME, "cannot open output file %s: %s", fw_qpath(o->output), why);
+	if (!copy)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	slash = strrchr(copy, '/');
+	base = slash ? slash + 1 : copy;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		output_failed(o->output, "it names a directory, not a file");
+	if (slash)
+		*slash = '\0';
+	dfd = open_dir_of(o, !slash ? "." : slash == copy ? "/" : copy);
+	if (dfd < 0)
+		output_errno(o, errno);
+	for (tries = 0; fd < 0 && tries < 8; tries++) {
+		pfd = openat(dfd, base, O_PATH | O_CLOEXEC | (o->follow_output_symlink ? 0 : O_NOFOLLOW));
+		if (pfd >= 0) {
+			fd = open_existing(o, pfd);
+			close(pfd);
+			break;
+		}
+		if (errno != ENOENT)
+			output_errno(o, errno);
+		fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+			    0600);
+		if (fd < 0 && errno != EEXIST)
+			output_errno(o, errno);
+		if (fd >= 0 && fchmod(fd, 0600) < 0)
+			output_errno(o, errno);
 	}
+	if (fd < 0)
+		output_failed(o->output, "it keeps appearing and disappearing");
+	close(dfd);
+	free(copy);
 	return fd;
 }
+
+/* ---- end of opening -o FILE ---- */
 
 static bool want_color(const struct fw_opts *o)
 {

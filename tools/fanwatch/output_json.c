@@ -246,6 +246,11 @@ static void put_flags(struct fw_out *out, unsigned int flags)
 		put_lit(out, ",\"synthetic\":true");
 	if (flags & FW_REC_DENIED)
 		put_lit(out, ",\"decision\":\"deny\"");
+	/* permission mode (i11): why, when not by a rule */
+	if (flags & FW_REC_UNDECIDED)
+		put_lit(out, ",\"reason\":\"undecidable\"");
+	if (flags & FW_REC_NO_FD)
+		put_lit(out, ",\"reason\":\"no_descriptor\"");
 }
 
 static void format_process(struct fw_out *out, const struct fw_record *rec)

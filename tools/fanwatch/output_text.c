@@ -16,13 +16,12 @@
 #define PID_COL 7
 #define COMM_COL 15
 
-/* Code points that terminals may render as line breaks or that reorder text. */
-static bool unicode_unsafe(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
-	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
-}
+/*
+ * Code points that terminals may render as line breaks, that reorder text,
+ * that are invisible or look like a space: fw_unicode_unsafe() (unisafe.c,
+ * generated from the Unicode data).
+ */
+#define unicode_unsafe fw_unicode_unsafe
 
 /* Printable ASCII other than space, '"' and '\\'. */
 static bool ascii_safe(unsigned char c)
@@ -257,6 +256,11 @@ static void put_annotations(struct fw_out *out, const struct fw_record *rec)
 		put_str(out, " [partial]");
 	if (rec->flags & FW_REC_DENIED)
 		put_str(out, " [denied]");
+	/* permission mode (i11): why, when not by a rule */
+	if (rec->flags & FW_REC_UNDECIDED)
+		put_str(out, " [undecidable]");
+	if (rec->flags & FW_REC_NO_FD)
+		put_str(out, " [no descriptor]");
 	if (rec->flags & FW_REC_ERROR) {
 		put_str(out, " [error ");
 		fw_out_put(out, num, fw_fmt_i64(num, rec->error));

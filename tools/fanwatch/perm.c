@@ -17,6 +17,32 @@
  * a flag and a signal that interrupts the read.  Verdicts of files whose
  * name cannot have changed since are taken from the verdict cache
  * (verdict.c) instead of reading the descriptor's path again.
+ *
+ * Fail closed, never a silent denial:
+ *   - Its own descriptor table.  The kernel denies a permission event whose
+ *     descriptor it cannot install (EMFILE), and fanwatch never learns of
+ *     it unless the group has FAN_REPORT_FD_ERROR.  So the thread unshares
+ *     its descriptor table at start (unshare(CLONE_FILES)) and closes its
+ *     copies of everything but standard input, output and error, the group
+ *     and the report eventfd: nothing the rest of fanwatch opens (the
+ *     reporting group's pidfds, the walk of a deep tree, the resolver's
+ *     /proc descriptors) can take a number the kernel needs here.  The
+ *     table then holds at most PERM_FDS_OWN descriptors besides the
+ *     events', and the library reads at most half the descriptor limit's
+ *     worth of events at a time: fanwatch raises the soft limit to the hard
+ *     one and refuses --deny below PERM_FDS_MIN.  Paths are read from
+ *     /proc/thread-self/fd (/proc/self/fd is the main thread's table).
+ *   - FAN_REPORT_FD_ERROR (Linux 6.13) where the kernel has it: an event
+ *     whose descriptor could not be made comes with the error instead of
+ *     being dropped (the kernel has denied it already); each is counted
+ *     and reported as a denied open.  Without it, a read that fails with
+ *     EMFILE is counted the same way (one event at least).
+ *   - A file whose path is longer than the kernel prints through
+ *     /proc/thread-self/fd (a page): the path is read from the line of
+ *     /proc/thread-self/maps for a one-byte mapping of the descriptor,
+ *     which the kernel prints at any length.  Where even that fails, the
+ *     rules are decided with what is known (rules.c); what cannot be
+ *     decided gets the --undecidable verdict, counted and reported.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +53,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "state.h"
@@ -35,6 +64,16 @@
 #define QUEUE_MAX 100000
 #define STOP_SIGNAL SIGRTMIN
 #define STOP_RETRY_NS 20000000	/* a stop signal can land just before read(): send again */
+/*
+ * Descriptors of the thread's own table besides the events': 0, 1, 2, the
+ * group, the eventfd, /proc/thread-self/fd, and at most three at a time
+ * while a path or a process is looked up (maps, /proc/PID, a pidfd).
+ */
+#define PERM_FDS_OWN 9
+/* The library reads at most half the limit's worth of events: the rest must hold PERM_FDS_OWN. */
+#define PERM_FDS_MIN 32
+#define LINK_MAX_LEN 4096	/* the kernel prints a descriptor's link in a page */
+#define MAPS_MAX (64u << 20)
 
 struct deny_item {
 	struct deny_item *next;
@@ -44,12 +83,37 @@ struct deny_item {
 	char data[];		/* path, comm, exe */
 };
 
+/* Why an open was denied (or let through undecided); 0: allowed by the rules. */
+enum { DENY_RULE = 1, DENY_REFUSED, DENY_UNDECIDED, ALLOW_UNDECIDED };
+
+struct denied {
+	struct fan_event *ev;
+	int why;
+};
+
+/* A permission event's path, as far as it is known (reader thread only). */
+struct ppath {
+	char *s;		/* NUL-terminated; whole path if whole */
+	size_t len, cap;
+	const char *name;	/* last component, NULL if unknown */
+	bool whole, deleted;
+};
+
 struct fw_perm {
 	struct fan_group *g;
-	struct fan_resolver *r;
-	const struct fw_strv *globs;
+	struct fan_resolver *r;	/* created, used and freed by the reader thread */
+	const struct fw_rules *rules;
 	uint32_t deny;		/* FAN_DENY or FAN_DENY_ERRNO(e) */
+	bool undecidable_allow;	/* --undecidable allow */
+	bool fd_error;		/* the group has FAN_REPORT_FD_ERROR */
+	bool own_table;		/* the thread has its own descriptor table */
+	int fd_dir;		/* /proc/thread-self/fd, reader thread */
+	struct ppath path;	/* reader thread */
+	char *maps;		/* reader thread: /proc/thread-self/maps */
+	size_t maps_cap;
+	uint64_t undecided, refused;	/* reader thread; read after the join */
 	uint64_t keep_caps;	/* what the thread keeps */
+	struct fw_ids ids;	/* and who it becomes */
 	pthread_t thread;
 	bool started, stopping;	/* stopping: atomic */
 	int notify_fd;
@@ -59,7 +123,7 @@ struct fw_perm {
 	struct deny_item *head, *tail;
 	size_t queued;
 	uint64_t denied, dropped, errors, read_errors;
-	struct fan_event **batch_denied;	/* reader thread only */
+	struct denied *batch_denied;	/* reader thread only */
 	size_t ndenied, cap_denied;
 };
 
@@ -79,26 +143,31 @@ static void perm_group_new(struct fw_state *st, struct fw_perm *p)
 	LIBFANOTIFY_OPTS(fan_group_opts, o, .init_flags = cls | FAN_CLOEXEC,
 			 .event_f_flags = O_RDONLY | O_CLOEXEC | O_LARGEFILE,
 			 .flags = LIBFANOTIFY_SKIP_SELF, .default_response = FAN_ALLOW);
-	int r = fan_group_new_opts(&o, &p->g);
+	int r;
+
+	/* an event the kernel could not give a descriptor: reported, not dropped (6.13) */
+	if (fan_probe_init(cls | FAN_REPORT_FD_ERROR, O_RDONLY) == 0) {
+		o.init_flags |= FAN_REPORT_FD_ERROR;
+		p->fd_error = true;
+	}
+	r = fan_group_new_opts(&o, &p->g);
 
 	if (r == -EPERM)
 		fw_fatal(FW_EXIT_RUNTIME, "--deny needs CAP_SYS_ADMIN (permission events)");
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create the permission group: %s", strerror(-r));
-	r = fan_resolver_new(p->g, NULL, &p->r);
-	if (r < 0)
-		fw_fatal(FW_EXIT_RUNTIME, "cannot create a resolver: %s", strerror(-r));
 }
 
-/* Only the last component of a path matters to every glob? */
-static bool basename_globs(const struct fw_strv *globs)
+/* The soft limit, raised by main.c to the hard one, must leave room for the reads. */
+static void check_nofile(void)
 {
-	size_t i;
+	struct rlimit rl;
 
-	for (i = 0; i < globs->n; i++)
-		if (strchr(globs->v[i], '/'))
-			return false;
-	return true;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < PERM_FDS_MIN)
+		fw_fatal(FW_EXIT_RUNTIME, "--deny needs a descriptor limit of at least %d (it is %llu: "
+			 "see ulimit -n); below it the kernel would deny opens for want of a descriptor",
+			 PERM_FDS_MIN, (unsigned long long)rl.rlim_cur);
 }
 
 int fw_perm_new(struct fw_state *st, struct fw_perm **ret)
@@ -109,10 +178,13 @@ int fw_perm_new(struct fw_state *st, struct fw_perm **ret)
 		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
 	if (st->o->deny_errno)
 		check_deny_errno();
+	check_nofile();
 	perm_group_new(st, p);
-	p->globs = &st->o->denies;
+	p->rules = st->o->deny_rules;
+	p->undecidable_allow = st->o->undecidable_allow;
+	p->fd_dir = -1;
 	p->deny = st->o->deny_errno ? FAN_DENY_ERRNO(st->o->deny_errno) : FAN_DENY;
-	if (basename_globs(p->globs))
+	if (!fw_rules_any_path(p->rules))
 		p->cache = fw_vcache_new();
 	p->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->notify_fd < 0)
@@ -164,51 +236,259 @@ uint64_t fw_perm_checked(const struct fw_perm *p, uint64_t *cached)
 	return p->checked;
 }
 
+/* After fw_perm_stop(): opens undecided (and their verdict), refused by the kernel. */
+void fw_perm_counts(const struct fw_perm *p, uint64_t *undecided, bool *undecided_allowed,
+		    uint64_t *refused)
+{
+	*undecided = p->undecided;
+	*undecided_allowed = p->undecidable_allow;
+	*refused = p->refused;
+}
+
 /* ---- the reader thread ---- */
 
-/* By the descriptor's path; *known: the path was found whole. */
-static bool path_denied(struct fw_perm *p, struct fan_event *ev, bool *known)
-{
-	struct fan_path path;
+/* ---- the path of an event's descriptor, in the thread's own table ---- */
 
-	*known = false;
-	if (fan_resolve_path(p->r, ev, &path, NULL) < 0 || !path.path ||
-	    (path.flags & LIBFANOTIFY_PATH_PARTIAL))
+static bool ppath_reserve(struct ppath *pp, size_t n)
+{
+	char *b;
+
+	if (n <= pp->cap)
+		return true;
+	b = realloc(pp->s, n);
+	if (!b)
 		return false;
-	*known = !(path.flags & LIBFANOTIFY_PATH_DELETED);
-	return fw_globs_match(p->globs, path.path, path.len);
+	pp->s = b;
+	pp->cap = n;
+	return true;
 }
 
-static bool should_deny(struct fw_perm *p, struct fan_event *ev)
+static void ppath_set_name(struct ppath *pp)
+{
+	char *slash = memrchr(pp->s, '/', pp->len);
+
+	pp->name = slash && slash[1] ? slash + 1 : NULL;
+}
+
+/*
+ * The kernel says " (deleted)" after the name of an unlinked file, and a
+ * name may really end so: no links left, or the name leads elsewhere now.
+ * Only a path whose name can be checked (short enough) is judged so.
+ */
+static void strip_deleted(struct ppath *pp, int fd, bool can_lstat)
+{
+	static const char sfx[] = " (deleted)";
+	size_t sl = sizeof(sfx) - 1;
+	struct stat st, lst;
+	bool gone;
+
+	if (pp->len <= sl || memcmp(pp->s + pp->len - sl, sfx, sl))
+		return;
+	if (fstat(fd, &st) < 0) {
+		pp->whole = false;	/* cannot tell which it is */
+		return;
+	}
+	pp->s[pp->len - sl] = '\0';
+	if (st.st_nlink == 0)
+		gone = true;
+	else if (!can_lstat)
+		gone = false, pp->whole = false;	/* an unlinked name of a linked file, or a real name */
+	else
+		gone = lstat(pp->s, &lst) < 0 ? errno == ENOENT || errno == ENOTDIR
+					      : lst.st_dev != st.st_dev || lst.st_ino != st.st_ino;
+	if (gone) {
+		pp->len -= sl;
+		pp->deleted = true;
+	} else {
+		pp->s[pp->len - sl] = ' ';
+	}
+}
+
+/* All of /proc/thread-self/maps into p->maps; its length, or -errno. */
+static ssize_t read_maps(struct fw_perm *p)
+{
+	int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len + 4096 >= p->maps_cap) {
+			size_t cap = p->maps_cap ? p->maps_cap * 2 : 65536;
+			char *b = cap <= MAPS_MAX ? realloc(p->maps, cap) : NULL;
+
+			if (!b) {
+				close(fd);
+				return -ENOMEM;
+			}
+			p->maps = b;
+			p->maps_cap = cap;
+		}
+		n = read(fd, p->maps + len, p->maps_cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (n < 0)
+		return -errno;
+	p->maps[len] = '\0';
+	return (ssize_t)len;
+}
+
+/*
+ * A path longer than a page: the kernel prints /proc/PID/maps lines at any
+ * length (the buffer grows), so map one byte of the file and read its line.
+ * Only '\n' is escaped there (as "\012", a backslash is left as it is): a
+ * line with "\012" in it cannot be read back for sure, and is not used.
+ */
+static int long_path(struct fw_perm *p, int fd, struct ppath *pp)
+{
+	char key[32], *line, *end, *path;
+	void *m = mmap(NULL, 1, PROT_READ, MAP_PRIVATE, fd, 0);
+	ssize_t n;
+	int i;
+
+	if (m == MAP_FAILED)
+		return -errno;
+	n = read_maps(p);
+	munmap(m, 1);
+	if (n < 0)
+		return (int)n;
+	snprintf(key, sizeof(key), "\n%08lx-", (unsigned long)(uintptr_t)m);
+	line = p->maps[0] && !strncmp(p->maps, key + 1, strlen(key + 1)) ? p->maps : strstr(p->maps, key);
+	if (!line)
+		return -ENOENT;
+	line += line != p->maps;
+	end = strchr(line, '\n');
+	if (end)
+		*end = '\0';
+	/* start-end perms offset dev inode, then the path */
+	for (path = line, i = 0; i < 5 && path; i++)
+		path = strchr(path, ' ') ? strchr(path, ' ') + 1 : NULL;
+	path = path ? strchr(path, '/') : NULL;
+	if (!path || strstr(path, "\\012"))
+		return -EILSEQ;
+	n = (ssize_t)strlen(path);
+	if (!ppath_reserve(pp, (size_t)n + 1))
+		return -ENOMEM;
+	memcpy(pp->s, path, (size_t)n + 1);
+	pp->len = (size_t)n;
+	pp->whole = true;
+	return 0;
+}
+
+/* fd in decimal (snprintf() costs more than the rest of a cached answer). */
+static void fd_name(char *buf, int fd)
+{
+	char tmp[12], *t = tmp + sizeof(tmp);
+	unsigned int v = (unsigned int)fd;
+
+	*--t = '\0';
+	do
+		*--t = (char)('0' + v % 10);
+	while ((v /= 10));
+	memcpy(buf, t, (size_t)(tmp + sizeof(tmp) - t));
+}
+
+/* What is known of the path of event descriptor fd. */
+static void event_path(struct fw_perm *p, int fd, struct ppath *pp)
+{
+	char name[16];
+	ssize_t n;
+
+	pp->whole = pp->deleted = false;
+	pp->name = NULL;
+	pp->len = 0;
+	if (!ppath_reserve(pp, LINK_MAX_LEN + 1))
+		return;
+	fd_name(name, fd);
+	n = readlinkat(p->fd_dir, name, pp->s, LINK_MAX_LEN + 1);
+	if (n < 0 && errno == ENAMETOOLONG) {
+		if (long_path(p, fd, pp) < 0)
+			return;
+		strip_deleted(pp, fd, false);
+	} else if (n > 0 && n <= LINK_MAX_LEN && pp->s[0] == '/') {
+		pp->s[n] = '\0';
+		pp->len = (size_t)n;
+		pp->whole = true;
+		strip_deleted(pp, fd, true);
+	} else {
+		return;		/* not a path (or a failure): nothing is known */
+	}
+	ppath_set_name(pp);
+	if (!pp->whole)
+		pp->name = NULL;	/* " (deleted)" or a real name: not even that is sure */
+}
+
+/* ---- verdicts ---- */
+
+
+
+/* 0 allow; DENY_RULE; DENY_UNDECIDED / ALLOW_UNDECIDED by --undecidable. */
+static int decide(struct fw_perm *p, struct fan_event *ev)
 {
 	struct fw_vkey k;
-	bool keyed, deny, known;
-	int v;
+	bool keyed;
+	int v, fd = fan_event_fd(ev);
 
 	p->checked++;
-	keyed = p->cache && fw_vcache_key(p->cache, fan_event_fd(ev), &k);
+	keyed = p->cache && fw_vcache_key(p->cache, fd, &k);
 	if (keyed && (v = fw_vcache_get(p->cache, &k)) >= 0) {
 		p->cached++;
-		return v;
+		return v ? DENY_RULE : 0;
 	}
-	deny = path_denied(p, ev, &known);
-	if (keyed && known)
-		fw_vcache_put(p->cache, &k, deny);
-	return deny;
+	event_path(p, fd, &p->path);
+	v = fw_rules_decide(p->rules, p->path.s, p->path.len, p->path.whole, p->path.name);
+	if (v == FW_VERDICT_UNDECIDABLE) {
+		p->undecided++;
+		return p->undecidable_allow ? ALLOW_UNDECIDED : DENY_UNDECIDED;
+	}
+	if (keyed && p->path.whole && !p->path.deleted)
+		fw_vcache_put(p->cache, &k, v == FW_VERDICT_DENY);
+	return v == FW_VERDICT_DENY ? DENY_RULE : 0;
 }
 
-static void remember_denied(struct fw_perm *p, struct fan_event *ev)
+/* An open denied (or undecided) in this batch, to describe once every answer is given. */
+static void remember(struct fw_perm *p, struct fan_event *ev, int why)
 {
 	if (p->ndenied == p->cap_denied) {
 		size_t cap = p->cap_denied ? p->cap_denied * 2 : 64;
-		struct fan_event **v = realloc(p->batch_denied, cap * sizeof(*v));
+		struct denied *v = realloc(p->batch_denied, cap * sizeof(*v));
 
 		if (!v)
 			return;		/* the answer is given; only its report is lost */
 		p->batch_denied = v;
 		p->cap_denied = cap;
 	}
-	p->batch_denied[p->ndenied++] = ev;
+	p->batch_denied[p->ndenied++] = (struct denied){ .ev = ev, .why = why };
+}
+
+/* The first undecided open is told on stderr at once; the summary counts them all. */
+static void first_undecided(struct fw_perm *p, struct fan_event *ev, bool denied)
+{
+	if (p->undecided != 1)
+		return;
+	fw_warn("pid %d opened a file whose path could not be read whole: the --deny rules "
+		"cannot be decided, so it was %s (--undecidable %s); the summary counts such "
+		"opens", (int)fan_event_pid(ev), denied ? "denied" : "allowed",
+		denied ? "deny" : "allow");
+}
+
+/* An event the kernel has already denied: it could not give us its descriptor. */
+static void refused(struct fw_perm *p, struct fan_event *ev)
+{
+	int err = -fan_event_fd_error(ev);
+
+	if (!p->refused++)
+		fw_warn("the kernel denied an open by pid %d: it could not give fanwatch a "
+			"descriptor for it (%s); the summary counts such opens",
+			(int)fan_event_pid(ev), strerror(err));
+	p->denied++;
+	remember(p, ev, DENY_REFUSED);
 }
 
 /* Answer every event of the batch, first thing. */
@@ -216,34 +496,48 @@ static void answer_batch(struct fw_perm *p)
 {
 	struct fan_event *ev;
 	uint32_t verdict;
+	int why;
 
 	p->ndenied = 0;
 	fan_for_each_event(ev, p->g) {
+		if (__builtin_expect(fan_event_fd(ev) < 0, 0)) {
+			if (fan_event_is_permission(ev) && fan_event_fd_error(ev) < 0)
+				refused(p, ev);
+			continue;
+		}
 		if (!fan_event_needs_answer(ev))
 			continue;
-		verdict = should_deny(p, ev) ? p->deny : FAN_ALLOW;
+		why = decide(p, ev);
+		verdict = why == DENY_RULE || why == DENY_UNDECIDED ? p->deny : FAN_ALLOW;
 		if (fan_event_respond(p->g, ev, verdict, NULL) < 0) {
 			p->errors++;
 			continue;	/* the library's default (allow) answers it */
 		}
+		if (why >= DENY_UNDECIDED)
+			first_undecided(p, ev, why == DENY_UNDECIDED);
 		if (verdict != FAN_ALLOW) {
 			p->denied++;
-			remember_denied(p, ev);
+			remember(p, ev, why);
 		}
 	}
 }
 
-static struct deny_item *describe(struct fw_perm *p, struct fan_event *ev,
+static struct deny_item *describe(struct fw_perm *p, const struct denied *d,
 				  const struct timespec *now)
 {
-	struct fan_path path = { 0 };
+	struct fan_event *ev = d->ev;
 	struct fan_process proc = { 0 };
+	struct ppath *pp = &p->path;
 	struct deny_item *it;
 	size_t pl, cl, el;
 
-	fan_resolve_path(p->r, ev, &path, NULL);
+	if (d->why == DENY_REFUSED)
+		pp->len = 0, pp->whole = false, pp->name = NULL;
+	else
+		event_path(p, fan_event_fd(ev), pp);
 	fan_resolve_process(p->r, ev, &proc);
-	pl = path.path ? path.len : 0;
+	/* what is known: the whole path, or the name alone (marked partial) */
+	pl = pp->whole ? pp->len : pp->name ? strlen(pp->name) : 0;
 	cl = proc.comm ? strlen(proc.comm) : 0;
 	el = proc.exe ? strlen(proc.exe) : 0;
 	it = calloc(1, sizeof(*it) + pl + cl + el + 3);
@@ -251,15 +545,21 @@ static struct deny_item *describe(struct fw_perm *p, struct fan_event *ev,
 		return NULL;
 	it->when = *now;
 	it->proc = proc;
-	memcpy(it->data, path.path ? path.path : "", pl);
+	memcpy(it->data, pp->whole ? pp->s : pp->name ? pp->name : "", pl);
 	memcpy(it->data + pl + 1, proc.comm ? proc.comm : "", cl);
 	memcpy(it->data + pl + cl + 2, proc.exe ? proc.exe : "", el);
 	it->proc.comm = proc.comm ? it->data + pl + 1 : NULL;
 	it->proc.exe = proc.exe ? it->data + pl + cl + 2 : NULL;
 	it->rec = (struct fw_record){
 		.events = (fan_event_mask(ev) & FAN_OPEN_EXEC_PERM) ? FAN_OPEN_EXEC : FAN_OPEN,
-		.flags = FW_REC_DENIED, .pid = fan_event_pid(ev),
-		.path = { path.path ? it->data : NULL, pl },
+		.flags = FW_REC_DENIED | (pp->deleted ? FW_REC_DELETED : 0) |
+			 (!pp->whole ? FW_REC_PARTIAL : 0) |
+			 (d->why == DENY_UNDECIDED ? FW_REC_UNDECIDED : 0) |
+			 (d->why == DENY_REFUSED ? FW_REC_ERROR | FW_REC_NO_FD : 0),
+		.pid = fan_event_pid(ev),
+		.path = { pp->whole || pp->name ? it->data : NULL, pl },
+		.error = d->why == DENY_REFUSED ? -fan_event_fd_error(ev) : 0,
+		.error_count = d->why == DENY_REFUSED,
 	};
 	return it;
 }
@@ -293,7 +593,7 @@ static void report_batch(struct fw_perm *p)
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (i = 0; i < p->ndenied; i++) {
-		it = describe(p, p->batch_denied[i], &now);
+		it = describe(p, &p->batch_denied[i], &now);
 		if (it)
 			enqueue(p, it);
 	}
@@ -310,9 +610,51 @@ static void read_failed(struct fw_perm *p, int err)
 {
 	struct timespec ts = { .tv_nsec = 1000000 };
 
+	/* without FAN_REPORT_FD_ERROR: the kernel denied (at least) the first event */
+	if (err == -EMFILE || err == -ENFILE) {
+		p->refused++;
+		p->denied++;
+	}
 	if (!p->read_errors++)
 		fw_warn("permission thread: reading events: %s; trying again", strerror(-err));
 	nanosleep(&ts, NULL);
+}
+
+/* Close every descriptor of the thread's own table from lo on but the two kept. */
+static void close_others(int lo, int keep1, int keep2)
+{
+	int a = keep1 < keep2 ? keep1 : keep2, b = keep1 < keep2 ? keep2 : keep1;
+
+	if (a > lo)
+		close_range((unsigned int)lo, (unsigned int)a - 1, 0);
+	if (b > a + 1)
+		close_range((unsigned int)a + 1, (unsigned int)b - 1, 0);
+	close_range((unsigned int)b + 1, ~0u, 0);
+}
+
+/*
+ * A descriptor table of the thread's own (see the top of this file), and
+ * the descriptors the thread reads paths through.  Without it (a kernel
+ * that refuses unshare), the shared table is used as before: said once.
+ */
+static void own_table(struct fw_perm *p)
+{
+	if (unshare(CLONE_FILES) == 0) {
+		close_others(3, fan_group_fd(p->g), p->notify_fd);
+		p->own_table = true;
+	} else {
+		fw_warn("permission thread: no descriptor table of its own (%s): descriptors "
+			"the rest of fanwatch holds count against the permission events'",
+			strerror(errno));
+	}
+	p->fd_dir = open(p->own_table ? "/proc/thread-self/fd" : "/proc/self/fd",
+			 O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (p->fd_dir < 0)
+		fw_warn("permission thread: cannot open /proc/thread-self/fd (%s): paths are "
+			"unknown, every open gets the --undecidable verdict", strerror(errno));
+	/* only process lookups: created here so that its descriptors are in this table */
+	if (fan_resolver_new(p->g, NULL, &p->r) < 0)
+		p->r = NULL;
 }
 
 static void *perm_main(void *arg)
@@ -322,9 +664,10 @@ static void *perm_main(void *arg)
 	int n;
 
 	/* capabilities are per thread: this one drops its own at once */
-	n = fw_caps_limit(p->keep_caps);
+	n = fw_caps_limit(p->keep_caps, &p->ids);
 	if (n < 0 && n != -EPERM)
 		fw_warn("permission thread: could not drop capabilities: %s", strerror(-n));
+	own_table(p);
 	sigemptyset(&set);
 	sigaddset(&set, STOP_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -339,6 +682,11 @@ static void *perm_main(void *arg)
 		}
 	}
 	fan_group_release(p->g);
+	/* what this table holds goes with the thread; the resolver is freed in it */
+	fan_resolver_free(p->r);
+	p->r = NULL;
+	if (p->fd_dir >= 0)
+		close(p->fd_dir);
 	return NULL;
 }
 
@@ -356,11 +704,12 @@ static void stop_signal_setup(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-int fw_perm_start(struct fw_perm *p, uint64_t keep)
+int fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids)
 {
 	int r;
 
 	p->keep_caps = keep;
+	p->ids = *ids;
 	stop_signal_setup();
 	r = pthread_create(&p->thread, NULL, perm_main, p);
 	if (r)
@@ -414,7 +763,6 @@ void fw_perm_free(struct fw_perm *p)
 	if (!p)
 		return;
 	fw_perm_stop(p);
-	fan_resolver_free(p->r);
 	fan_group_free(p->g);	/* answers anything still pending: allow */
 	if (p->dropped)
 		fw_warn("%llu deny reports were dropped (queue full); the opens were denied",
@@ -426,6 +774,8 @@ void fw_perm_free(struct fw_perm *p)
 		p->head = next;
 	}
 	free(p->batch_denied);
+	free(p->path.s);
+	free(p->maps);
 	fw_vcache_free(p->cache);
 	close(p->notify_fd);
 	pthread_mutex_destroy(&p->lock);

@@ -45,6 +45,7 @@ struct fw_state {
 	size_t nfs;			/* filesystems marked (--all) */
 	bool privileged;		/* CAP_SYS_ADMIN at start */
 	bool no_rename;			/* no FAN_RENAME (before 5.17): MOVED_FROM + MOVED_TO */
+	struct fw_ids ids;		/* what a root fanwatch becomes after setup (i11) */
 	bool notif_ready;		/* the PATHs' marks are in place */
 
 	struct fw_out out;
@@ -121,8 +122,8 @@ int fw_perm_new(struct fw_state *st, struct fw_perm **ret);
 int fw_perm_mark_fd(struct fw_perm *p, int fd, bool dir);
 void fw_perm_unmark_fd(struct fw_perm *p, int fd);
 int fw_perm_mark_scope(struct fw_perm *p, unsigned int type, const char *path);
-/* Start the answering thread; it keeps only the capabilities in keep. */
-int fw_perm_start(struct fw_perm *p, uint64_t keep);
+/* Start the answering thread; it keeps only the capabilities in keep, as ids. */
+int fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids);
 int fw_perm_notify_fd(const struct fw_perm *p);
 /* Hand every queued deny report to fw_emit (through the filters). */
 void fw_perm_drain(struct fw_perm *p, struct fw_state *st);
@@ -132,5 +133,8 @@ void fw_perm_free(struct fw_perm *p);
 uint64_t fw_perm_denied(const struct fw_perm *p);
 /* Permission events decided, and how many of them from the verdict cache. */
 uint64_t fw_perm_checked(const struct fw_perm *p, uint64_t *cached);
+/* After fw_perm_stop(): opens undecided (and their verdict), refused by the kernel. */
+void fw_perm_counts(const struct fw_perm *p, uint64_t *undecided, bool *undecided_allowed,
+		    uint64_t *refused);
 
 #endif

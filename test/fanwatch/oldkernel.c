@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+/*
+ * LD_PRELOAD shim injecting faults that are no kernel's (older kernels are
+ * simulated by test/kernel: kpersona, oldkernel.sh), for the
+ * permission-mode tests:
+ *   FW_REFUSE_UNSHARE=1  unshare(2) fails with EPERM (no descriptor table of
+ *                        the permission thread's own);
+ *   FW_GUARD_PERM=1      a permission mark on anything but a tmpfs fails with
+ *                        EPERM and "fw-guard: refused" on stderr: a test that
+ *                        checks that fanwatch refuses a system scope by itself
+ *                        can run the old fanwatch without marking the machine.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+int fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd, const char *path);
+
+int unshare(int flags);
+
+int unshare(int flags)
+{
+	int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "unshare");
+
+	if (getenv("FW_REFUSE_UNSHARE")) {
+		errno = EPERM;
+		return -1;
+	}
+	return real(flags);
+}
+
+/* Is the object a permission mark would go on in a tmpfs?  (FW_GUARD_PERM) */
+static int guard_ok(unsigned int flags, uint64_t mask, int dirfd, const char *path)
+{
+	struct statfs sfs;
+	int r;
+
+	if (!getenv("FW_GUARD_PERM") || !(mask & 0x70000ull) || (flags & 0x2))	/* *_PERM, REMOVE */
+		return 1;
+	r = path ? statfs(path[0] == '/' || dirfd == AT_FDCWD ? path : "/", &sfs) : fstatfs(dirfd, &sfs);
+	if (r == 0 && (unsigned long)sfs.f_type == TMPFS_MAGIC)
+		return 1;
+	fprintf(stderr, "fw-guard: refused a permission mark on %s\n", path ? path : "a descriptor");
+	return 0;
+}
+
+int fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd, const char *path)
+{
+	int (*real)(int, unsigned int, uint64_t, int, const char *) =
+		(int (*)(int, unsigned int, uint64_t, int, const char *))dlsym(RTLD_NEXT, "fanotify_mark");
+
+	if (!guard_ok(flags, mask, dirfd, path)) {
+		errno = EPERM;
+		return -1;
+	}
+	return real(fd, flags, mask, dirfd, path);
+}
