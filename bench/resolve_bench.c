@@ -11,8 +11,22 @@
  * runs, and their ratio.  --rss-names M instead runs one full-resolution
  * pass over M distinct names and prints the reader's RSS as it goes.
  *
+ * The group and its marks (-k): "fs" (the default) is one FILESYSTEM mark
+ * that also reports directory renames (FAN_RENAME | FAN_ONDIR), so the
+ * resolver's paths are kept right by events and never checked; "tree" is
+ * an inode mark with FAN_EVENT_ON_CHILD on the tmpfs root and on each
+ * directory, as fanwatch watches a directory (paths checked once per
+ * directory per batch); "fd" is a group receiving descriptors (fd mode,
+ * FAN_MODIFY | FAN_CLOSE_WRITE on a mount mark, no pidfds).  --moves K
+ * also renames a directory (mv-a <-> mv-b, with a file created in it) every
+ * K iterations, so batches hold directory moves to undo.  --check-cost
+ * instead times what checking a kept directory path costs: the
+ * name_to_handle_at() of DIR/d0 the resolver makes (CPU time, median of
+ * the runs).
+ *
  * Root only (private mount namespace, tmpfs, unlimited queue).  Usage:
- *   resolve_bench [-n N] [-r RUNS] [-d DIRS] [-m raw|full|both] [--rss-names M]
+ *   resolve_bench [-n N] [-r RUNS] [-d DIRS] [-m raw|full|both] [-k fs|tree|fd]
+ *                 [--moves K] [--rss-names M] [--check-cost]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,14 +47,19 @@
 
 #include <fanotify/fanotify.h>
 
-#define MASK (FAN_CREATE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_DELETE)
+#define MASK (FAN_CREATE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_DELETE | FAN_RENAME | FAN_ONDIR)
 #define INIT (FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_PIDFD | FAN_UNLIMITED_QUEUE | \
 	      FAN_NONBLOCK | FAN_CLOEXEC)
+#define FD_MASK (FAN_MODIFY | FAN_CLOSE_WRITE)
+#define FD_INIT (FAN_CLASS_NOTIF | FAN_UNLIMITED_QUEUE | FAN_NONBLOCK | FAN_CLOEXEC)
+
+enum marks { MARKS_FS, MARKS_TREE, MARKS_FD };
 
 struct cfg {
-	long n, rss_names;
+	long n, rss_names, moves;
 	int runs, dirs;
-	bool raw, full;
+	bool raw, full, check_cost;
+	enum marks marks;
 };
 
 struct result {
@@ -78,8 +97,25 @@ static void teardown(void)
 	rmdir(root);
 }
 
+/* Every K iterations: a file in mv-a (or mv-b), then the directory renamed. */
+static void move_dir(long i, long k, int tag)
+{
+	char from[512], to[512], f[600];
+	int fd;
+
+	if (!k || i % k)
+		return;
+	snprintf(from, sizeof(from), "%s/mv-%c", root, (i / k) % 2 ? 'b' : 'a');
+	snprintf(to, sizeof(to), "%s/mv-%c", root, (i / k) % 2 ? 'a' : 'b');
+	snprintf(f, sizeof(f), "%s/r%d-%09ld", from, tag, i);
+	fd = open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0 || rename(from, to) < 0)
+		_exit(3);
+	close(fd);
+}
+
 /* The workload: create, write 512 bytes, close, unlink; every name new. */
-static void workload(long n, int dirs, int tag)
+static void workload(long n, int dirs, long moves, int tag)
 {
 	char path[512], buf[512];
 	long i;
@@ -87,6 +123,7 @@ static void workload(long n, int dirs, int tag)
 
 	memset(buf, 'w', sizeof(buf));
 	for (i = 0; i < n; i++) {
+		move_dir(i, moves, tag);
 		snprintf(path, sizeof(path), "%s/d%d/r%d-file-%09ld", root, (int)(i % dirs), tag, i);
 		fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
@@ -185,6 +222,29 @@ static void batches(const struct fan_group *g, struct result *res)
 		res->batches = st.batches;
 }
 
+static void mark(const struct cfg *c, struct fan_group *g)
+{
+	char path[600];
+	int e = 0, i;
+
+	if (c->marks == MARKS_FS)
+		e = fan_group_add_mark(g, FAN_MARK_FILESYSTEM, MASK, root);
+	else if (c->marks == MARKS_FD)
+		e = fan_group_add_mark(g, FAN_MARK_MOUNT, FD_MASK, root);
+	else
+		e = fan_group_add_mark(g, 0, MASK | FAN_EVENT_ON_CHILD, root);
+	for (i = 0; e == 0 && c->marks == MARKS_TREE && i < c->dirs + 2; i++) {
+		if (i < c->dirs)
+			snprintf(path, sizeof(path), "%s/d%d", root, i);
+		else
+			snprintf(path, sizeof(path), "%s/mv-%c", root, i == c->dirs ? 'a' : 'b');
+		if (access(path, F_OK) == 0)
+			e = fan_group_add_mark(g, 0, MASK | FAN_EVENT_ON_CHILD, path);
+	}
+	if (e < 0)
+		die("fan_group_add_mark", -e);
+}
+
 static struct result run(const struct cfg *c, bool full, long n, long rss_every, int tag)
 {
 	struct fan_resolver *r = NULL;
@@ -194,17 +254,18 @@ static struct result run(const struct cfg *c, bool full, long n, long rss_every,
 	pid_t child;
 	int e;
 
-	e = fan_group_new(INIT, O_RDONLY, &g);
+	if (c->marks == MARKS_FD)
+		e = fan_group_new(FD_INIT, O_RDONLY | O_CLOEXEC, &g);
+	else
+		e = fan_group_new(INIT, O_RDONLY, &g);
 	if (e < 0)
 		die("fan_group_new", -e);
-	e = fan_group_add_mark(g, FAN_MARK_FILESYSTEM, MASK, root);
-	if (e < 0)
-		die("fan_group_add_mark", -e);
+	mark(c, g);
 	if (full && (e = fan_resolver_new(g, NULL, &r)) < 0)
 		die("fan_resolver_new", -e);
 	child = fork();
 	if (child == 0)
-		workload(n, c->dirs, tag);
+		workload(n, c->dirs, c->moves, tag);
 	t0 = cpu_now_ns(&u0);
 	drain(g, r, child, &res, rss_every);
 	res.cpu_ns = (cpu_now_ns(&u1) - t0) / (res.events ? res.events : 1);
@@ -245,7 +306,9 @@ static void cpu_bench(const struct cfg *c)
 	int i;
 
 	printf("workload: %ld iterations (create, write 512 B, close, unlink) over %d dirs, "
-	       "%d runs\n", c->n, c->dirs, c->runs);
+	       "%d runs, marks %s, a directory moved every %ld iterations\n", c->n, c->dirs,
+	       c->runs, c->marks == MARKS_FS ? "fs" : c->marks == MARKS_TREE ? "tree" : "fd",
+	       c->moves);
 	for (i = 0; i < c->runs; i++) {
 		struct result a, b;
 
@@ -271,26 +334,60 @@ static void cpu_bench(const struct cfg *c)
 		       100.0 * (mf - mr) / mr);
 }
 
+/* The resolver's check of a kept path: one name_to_handle_at() of it. */
+static void check_cost(const struct cfg *c)
+{
+	union {
+		struct file_handle fh;
+		unsigned char space[sizeof(struct file_handle) + 128];
+	} u;
+	char path[600];
+	double v[64], t0, user;
+	long i, n = c->n;
+	int run, mnt;
+
+	snprintf(path, sizeof(path), "%s/d0", root);
+	for (run = 0; run < c->runs; run++) {
+		t0 = cpu_now_ns(&user);
+		for (i = 0; i < n; i++) {
+			u.fh.handle_bytes = 128;
+			if (name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt, 0) < 0)
+				die("name_to_handle_at", errno);
+		}
+		v[run] = (cpu_now_ns(&user) - t0) / n;
+		printf("run %d: %.1f ns CPU per check of %s\n", run, v[run], path);
+	}
+	printf("median: %.1f ns CPU per check\n", median(v, c->runs));
+}
+
 static void parse(int argc, char **argv, struct cfg *c)
 {
 	static const struct option lo[] = {
-		{ "rss-names", required_argument, NULL, 'R' }, { NULL, 0, NULL, 0 },
+		{ "rss-names", required_argument, NULL, 'R' },
+		{ "moves", required_argument, NULL, 'M' },
+		{ "check-cost", no_argument, NULL, 'C' }, { NULL, 0, NULL, 0 },
 	};
 	int o;
 
-	while ((o = getopt_long(argc, argv, "n:r:d:m:", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "n:r:d:m:k:", lo, NULL)) != -1) {
 		switch (o) {
 		case 'n': c->n = atol(optarg); break;
 		case 'r': c->runs = atoi(optarg); break;
 		case 'd': c->dirs = atoi(optarg); break;
 		case 'R': c->rss_names = atol(optarg); break;
+		case 'M': c->moves = atol(optarg); break;
+		case 'C': c->check_cost = true; break;
+		case 'k':
+			c->marks = !strcmp(optarg, "tree") ? MARKS_TREE
+				   : !strcmp(optarg, "fd") ? MARKS_FD : MARKS_FS;
+			break;
 		case 'm':
 			c->raw = strcmp(optarg, "full") != 0;
 			c->full = strcmp(optarg, "raw") != 0;
 			break;
 		default:
 			fprintf(stderr, "usage: %s [-n N] [-r RUNS] [-d DIRS] [-m raw|full|both] "
-				"[--rss-names M]\n", argv[0]);
+				"[-k fs|tree|fd] [--moves K] [--rss-names M] [--check-cost]\n", argv[0]);
 			exit(2);
 		}
 	}
@@ -312,7 +409,12 @@ int main(int argc, char **argv)
 		if (mkdir(path, 0755) < 0)
 			die("mkdir", errno);
 	}
-	if (c.rss_names) {
+	snprintf(path, sizeof(path), "%s/mv-a", root);
+	if (c.moves && mkdir(path, 0755) < 0)
+		die("mkdir", errno);
+	if (c.check_cost) {
+		check_cost(&c);
+	} else if (c.rss_names) {
 		printf("reader RSS with full resolution over %ld distinct names:\n", c.rss_names);
 		printf("  start            reader RSS %6ld KiB\n", rss_kib());
 		struct result res = run(&c, true, c.rss_names, c.rss_names / 10 * 4, 99);

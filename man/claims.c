@@ -258,6 +258,58 @@ static void mask_format(void)
 	      "fan_mask_format(NULL, 0) does not return the length");
 }
 
+static void unlink_in_child(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(unlink(path) < 0);
+	T_EQ(th_wait(pid), 0);
+}
+
+/* Events of one batch, by mask; the number of events. */
+static int read_masks(struct fan_group *g, uint64_t *masks, int max)
+{
+	struct fan_event *ev;
+	int n = 0;
+
+	while (fan_group_read(g) > 0)
+		fan_for_each_event(ev, g)
+			if (n < max)
+				masks[n++] = fan_event_mask(ev);
+	return n;
+}
+
+/*
+ * libfanotify(7) "Merged events": a creation and a deletion of one name by
+ * one process, still queued, are one FAN_CREATE|FAN_DELETE event; by two
+ * processes, two events.
+ */
+static void merged_events(void)
+{
+	struct fan_group *g;
+	uint64_t m[8];
+	char path[512];
+	int n;
+
+	if (fan_group_new(FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME, 0, &g) < 0)
+		th_fail("FID group");
+	T_EQ(fan_group_add_mark(g, 0, FAN_CREATE | FAN_DELETE, dir), 0);
+	snprintf(path, sizeof(path), "%s/merged", dir);
+	touch("merged");
+	T_EQ(unlink(path), 0);
+	n = read_masks(g, m, 8);
+	CLAIM("libfanotify.7", n == 1 && m[0] == (FAN_CREATE | FAN_DELETE),
+	      "a create and a delete of one name by one process: %d events, mask 0x%llx", n,
+	      (unsigned long long)m[0]);
+	touch("merged");
+	unlink_in_child(path);
+	n = read_masks(g, m, 8);
+	CLAIM("libfanotify.7", n == 2 && m[0] == FAN_CREATE && m[1] == FAN_DELETE,
+	      "a create and a delete by two processes: %d events", n);
+	fan_group_free(g);
+}
+
 int main(void)
 {
 	th_init(25);
@@ -270,6 +322,7 @@ int main(void)
 	fd_error_values();
 	probe_targets();
 	mask_format();
+	merged_events();
 	if (failures)
 		printf("%d statement(s) of the man pages do not hold\n", failures);
 	return failures ? 1 : 0;

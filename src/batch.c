@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -54,6 +55,45 @@ static void run_add(struct fd_run *run, int fd)
 	run->lo = run->hi = fd;
 }
 
+/*
+ * Which offsets of the batch are events: a bit per byte offset, set when
+ * the batch is scanned, cleared when it is finished.  A call given an event
+ * checks it against this (and the batch's bounds), so an event of another
+ * group, one kept from an earlier batch in another buffer, or a pointer
+ * into the middle of an event is refused, not taken for what lies there.
+ */
+static size_t batch_off(const struct fan_group *g, const struct fan_event *ev)
+{
+	return (size_t)((uintptr_t)ev - (uintptr_t)g->batch);
+}
+
+static void start_set(struct fan_group *g, size_t off, bool on)
+{
+	unsigned char bit = (unsigned char)(1u << (off & 7));
+
+	if (on)
+		g->starts[off >> 3] |= bit;
+	else
+		g->starts[off >> 3] &= (unsigned char)~bit;
+}
+
+/* Room in the bitmap for a batch of up to len bytes. */
+static int starts_reserve(struct fan_group *g, size_t len)
+{
+	size_t need = len / 8 + 1;
+	unsigned char *s;
+
+	if (need <= g->starts_size)
+		return 0;
+	s = realloc(g->starts, need);
+	if (!s)
+		return -ENOMEM;
+	memset(s + g->starts_size, 0, need - g->starts_size);
+	g->starts = s;
+	g->starts_size = need;
+	return 0;
+}
+
 static void finish(struct fan_group *g, struct fan_event *ev, struct fd_run *run)
 {
 	uint8_t st = rd8(ev, MD_RESERVED);
@@ -92,8 +132,10 @@ void lf_batch_release(struct fan_group *g)
 	struct fan_event *ev;
 
 	for (ev = fan_buffer_first(g->batch, g->batch_len); ev;
-	     ev = fan_buffer_next(g->batch, g->batch_len, ev))
+	     ev = fan_buffer_next(g->batch, g->batch_len, ev)) {
 		finish(g, ev, &run);
+		start_set(g, batch_off(g, ev), false);
+	}
 	run_flush(&run);
 	lf_mounts_release(g);
 	g->batch = NULL;
@@ -165,6 +207,7 @@ static int scan(struct fan_group *g, unsigned char *buf, size_t len)
 	int visible = 0;
 
 	while (off < len && lf_parse_event_ok(buf + off, len - off)) {
+		start_set(g, off, true);
 		visible += classify(g, (struct fan_event *)(buf + off));
 		off += rd32(buf + off, MD_EVENT_LEN);
 	}
@@ -221,6 +264,15 @@ static size_t read_len_for_fds(struct fan_group *g, size_t len)
 	return events < floor ? floor : events;
 }
 
+/*
+ * The two halves of the group's buffer take turns, one batch each (see
+ * fan_group_read()).
+ */
+static unsigned char *own_half(const struct fan_group *g)
+{
+	return g->own_buf + (g->own_half ? g->own_stride : 0);
+}
+
 FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 {
 	ssize_t n;
@@ -229,12 +281,16 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 	if (!g || !buf || len < LIBFANOTIFY_MIN_BUF_SIZE || g->fd < 0)
 		return -EINVAL;
 	lf_batch_release(g);
+	if (starts_reserve(g, len) < 0)
+		return -ENOMEM;
 	n = lf_sys_read(g->fd, buf, read_len_for_fds(g, len));
 	if (n < 0)
 		return (int)n;
 	g->batch_seq++;
 	g->stats.batches++;
 	count = scan(g, buf, (size_t)n);
+	if (g->batch_len && g->batch == own_half(g))
+		g->own_half ^= 1u;
 	if (g->batch_len != (size_t)n) {
 		g->stats.malformed++;
 		return -EBADMSG;
@@ -242,11 +298,16 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 	return count;
 }
 
+/*
+ * The two halves of the group's buffer take turns, one batch each: an
+ * event kept from the previous batch then lies outside the current one.
+ * A read that brought no event leaves the turn where it was.
+ */
 FAN_EXPORT int fan_group_read(struct fan_group *g)
 {
-	if (!g)
+	if (!g || !g->own_buf)
 		return -EINVAL;
-	return fan_group_read_buf(g, g->own_buf, g->own_size);
+	return fan_group_read_buf(g, own_half(g), g->own_size);
 }
 
 static struct fan_event *skip_hidden(struct fan_group *g, struct fan_event *ev)
@@ -265,7 +326,7 @@ FAN_EXPORT struct fan_event *fan_group_first_event(struct fan_group *g)
 
 FAN_EXPORT struct fan_event *fan_group_next_event(struct fan_group *g, struct fan_event *ev)
 {
-	if (!g || !ev)
+	if (!g || !ev || !lf_batch_owns(g, ev))
 		return NULL;
 	return skip_hidden(g, fan_buffer_next(g->batch, g->batch_len, ev));
 }

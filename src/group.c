@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "perm.h"
 
 /* Fields the caller's (possibly older, smaller) struct holds, zero beyond. */
 static struct fan_group_opts opts_copy(const struct fan_group_opts *o)
@@ -24,28 +24,52 @@ static bool response_ok(uint32_t r)
 	return r == 0 || r == FAN_ALLOW || r == FAN_DENY;
 }
 
+static bool opts_ok(const struct fan_group_opts *o, size_t size)
+{
+	if (size < LIBFANOTIFY_MIN_BUF_SIZE || size > SIZE_MAX / 4 ||
+	    !response_ok(o->default_response) ||
+	    (o->flags & ~(LIBFANOTIFY_ANSWER_SELF | LIBFANOTIFY_SKIP_SELF)))
+		return false;
+	return !o->perm_deadline_response || lf_deadline_response_ok(o->perm_deadline_response);
+}
+
+/* The read buffer, two halves that take turns (batch.c), and its bitmap. */
+static int buffers_alloc(struct fan_group *g, size_t size)
+{
+	g->own_stride = (size + 7) & ~(size_t)7;
+	g->own_buf = aligned_alloc(8, 2 * g->own_stride);
+	g->starts_size = size / 8 + 1;
+	g->starts = calloc(1, g->starts_size);
+	if (!g->own_buf || !g->starts) {
+		free(g->own_buf);
+		free(g->starts);
+		return -ENOMEM;
+	}
+	g->own_size = size;
+	return 0;
+}
+
 static int group_setup(int fd, const struct fan_group_opts *o, struct fan_group **ret)
 {
 	struct fan_group *g;
 	size_t size = o->buf_size ? o->buf_size : LIBFANOTIFY_DEFAULT_BUF_SIZE;
 
-	if (size < LIBFANOTIFY_MIN_BUF_SIZE || !response_ok(o->default_response) ||
-	    (o->flags & ~(LIBFANOTIFY_ANSWER_SELF | LIBFANOTIFY_SKIP_SELF)))
+	if (!opts_ok(o, size))
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	g->own_buf = aligned_alloc(8, (size + 7) & ~(size_t)7);
-	if (!g->own_buf) {
+	if (buffers_alloc(g, size) < 0) {
 		free(g);
 		return -ENOMEM;
 	}
-	g->own_size = size;
 	g->fd = fd;
 	g->init_flags = o->init_flags;
 	g->event_f_flags = o->event_f_flags;
 	g->default_response = o->default_response ? o->default_response : FAN_ALLOW;
 	g->flags = o->flags;
+	g->deadline_ms = o->perm_deadline_ms;
+	g->deadline_response = o->perm_deadline_response ? o->perm_deadline_response : FAN_ALLOW;
 	if (g->flags & LIBFANOTIFY_SKIP_SELF)
 		g->flags |= LIBFANOTIFY_ANSWER_SELF;
 	g->self = getpid();
@@ -53,6 +77,7 @@ static int group_setup(int fd, const struct fan_group_opts *o, struct fan_group 
 	g->stats.sz = sizeof(g->stats);
 	pthread_rwlock_init(&g->life, NULL);
 	pthread_mutex_init(&g->list_lock, NULL);
+	lf_timer_init(&g->timer);
 	*ret = g;
 	return 0;
 }
@@ -141,6 +166,7 @@ void lf_group_unref(struct fan_group *g)
 		return;
 	pthread_rwlock_destroy(&g->life);
 	pthread_mutex_destroy(&g->list_lock);
+	lf_timer_destroy(&g->timer);
 	free(g);
 }
 
@@ -149,12 +175,15 @@ FAN_EXPORT void fan_group_free(struct fan_group *g)
 	if (!g)
 		return;
 	lf_batch_release(g);
+	lf_timer_stop(g);
 	lf_perms_shutdown(g);
 	lf_marks_free(g);
 	lf_sys_close(g->fd);
 	g->fd = -1;
 	free(g->own_buf);
 	g->own_buf = NULL;
+	free(g->starts);
+	g->starts = NULL;
 	lf_group_unref(g);
 }
 
@@ -175,12 +204,15 @@ FAN_EXPORT unsigned int fan_group_event_f_flags(const struct fan_group *g)
 
 FAN_EXPORT int fan_group_get_stats(const struct fan_group *g, struct fan_group_stats *st)
 {
+	struct fan_group_stats now = g ? g->stats : (struct fan_group_stats){ 0 };
 	size_t n;
 
 	if (!g || !st || st->sz < sizeof(size_t))
 		return -EINVAL;
-	n = st->sz < sizeof(g->stats) ? st->sz : sizeof(g->stats);
-	memcpy((char *)st + sizeof(size_t), (const char *)&g->stats + sizeof(size_t),
+	now.caller_answers = __atomic_load_n(&g->stats.caller_answers, __ATOMIC_RELAXED) +
+			     g->reader_answers;
+	n = st->sz < sizeof(now) ? st->sz : sizeof(now);
+	memcpy((char *)st + sizeof(size_t), (const char *)&now + sizeof(size_t),
 	       n - sizeof(size_t));
 	return 0;
 }

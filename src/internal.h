@@ -140,15 +140,37 @@ ssize_t lf_sys_readlink_fd_at(int fd_dir, int fd, char *buf, size_t size);
 
 /* ---- groups, marks and the filesystems they touch ---- */
 /*
- * A mount of a filesystem events may name: its root, by path and unique
- * mount id.  The descriptor is opened when first needed in a batch and
- * closed when the batch ends, so a watched filesystem can be unmounted.
+ * A way into a filesystem for open_by_handle_at(): a mount's root, by path
+ * and unique mount id.  The descriptor is opened when first needed in a
+ * batch and closed when the batch ends, so a watched filesystem can be
+ * unmounted.
+ */
+struct fan_root {
+	char *path;		/* absolute path of the mount's root; NULL: fd is kept */
+	uint64_t mnt_id;	/* statx mount id of that root */
+	long old_id;		/* its id in mountinfo and name_to_handle_at(); -1 unknown */
+	int fd;			/* -1 when closed */
+	struct fan_fsid fsid;	/* its filesystem's: mount ids are reused before Linux 6.8 */
+};
+
+/*
+ * A filesystem events may name.  Events tell filesystems apart by fsid
+ * alone, so two of them with one fsid (an image and its copy) cannot both
+ * be recorded: dev says which one this is.
  */
 struct fan_mount {
 	struct fan_fsid fsid;
-	char *root;		/* absolute path of the mount's root; NULL: fd is kept */
-	uint64_t mnt_id;	/* statx mount id of that root */
-	int fd;			/* -1 when closed */
+	dev_t dev;
+	struct fan_root at;	/* the mount it was first marked through */
+	/*
+	 * When that mount shows only a directory of the filesystem (a bind
+	 * mount of it: subtree), objects outside that directory have no path
+	 * through it; whole is a mount of the whole filesystem if one was
+	 * found (path NULL and fd -1 if not).
+	 */
+	bool subtree;
+	struct fan_root whole;
+	uint64_t fs_mask;	/* events of its FILESYSTEM marks added through the library */
 };
 
 /* The identity fanotify reports for an object: its filesystem and handle. */
@@ -163,6 +185,23 @@ struct obj_handle {
 struct fan_markrec {
 	struct obj_handle h;
 	char *path;
+	uint64_t seq;		/* order of recording, never reused (records can be forgotten) */
+};
+
+/*
+ * Deadlines of deferred permission events (deadline.c): a heap of the
+ * pending ones by due time, and the thread that answers them when due,
+ * started on first use.  Lives as long as the group's memory (refs).
+ */
+struct lf_timer {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;	/* the thread: an earlier deadline, or stop */
+	pthread_cond_t done;	/* a deadline answer the thread claimed is written */
+	pthread_t thread;
+	pid_t owner;		/* the process that started it: a fork() has no such thread */
+	bool started, stop;
+	struct fan_perm **heap;	/* min-heap by due time */
+	size_t n, cap;
 };
 
 struct fan_group {
@@ -173,14 +212,29 @@ struct fan_group {
 	unsigned int flags;
 	pid_t self;
 
+	/*
+	 * The group's own buffer is two halves of own_size bytes (own_stride
+	 * apart), used in turn by batches: an event kept from the previous
+	 * batch lies outside the current one, so calls refuse it.
+	 */
 	unsigned char *own_buf;
-	size_t own_size;
+	size_t own_size, own_stride;
+	unsigned int own_half;	/* the half the next batch goes to */
 	unsigned char *batch;	/* current batch: its valid prefix */
 	size_t batch_len;
+	/* a bit per byte offset of the batch: an event starts there (batch.c) */
+	unsigned char *starts;
+	size_t starts_size;
 	uint64_t batch_seq;	/* bumped by every read */
 	size_t fd_limit;	/* RLIMIT_NOFILE soft limit, re-read every FD_LIMIT_EVERY reads */
 
 	struct fan_group_stats stats;
+	uint64_t reader_answers;	/* fan_event_respond()'s, reader thread only */
+
+	/* deadlines of deferred permission events (0 ms: none by default) */
+	unsigned int deadline_ms;
+	uint32_t deadline_response;
+	struct lf_timer timer;
 
 	/*
 	 * Deferred permission events.  Answering takes life for reading (many
@@ -196,11 +250,13 @@ struct fan_group {
 	/* filesystems and directory marks recorded by marks.c (reader thread) */
 	struct fan_mount *mounts;
 	size_t nmounts;
-	struct fan_markrec *markrecs;
+	struct fan_markrec *markrecs;	/* by seq */
 	size_t nmarkrecs;
-	struct dcache *markrec_index;	/* handle -> path: is an object recorded? */
-	uint64_t markrec_gen;	/* bumped when markrecs changes */
+	uint64_t markrec_seq;	/* seq of the next record */
+	struct dcache *markrec_index;	/* handle -> seq (8 bytes): is an object recorded? */
+	uint64_t markrec_gen;	/* bumped when a record is added */
 	uint64_t markrec_epoch;	/* bumped when markrecs is emptied */
+	bool renames_ignored;	/* an ignore mask holds rename events: some may go unseen */
 };
 
 void lf_group_unref(struct fan_group *g);
@@ -208,6 +264,17 @@ uint32_t lf_group_default(const struct fan_group *g);
 
 /* batch.c */
 void lf_batch_release(struct fan_group *g);
+/*
+ * Is ev an event of g's current batch: within its bounds, where an event
+ * starts?  Inline: it guards every call that acts on an event.
+ */
+static inline bool lf_batch_owns(const struct fan_group *g, const struct fan_event *ev)
+{
+	size_t off = (size_t)((uintptr_t)ev - (uintptr_t)g->batch);
+
+	/* unsigned: an ev before the batch wraps around past batch_len */
+	return off < g->batch_len && (g->starts[off >> 3] >> (off & 7) & 1);
+}
 void lf_event_finish(struct fan_group *g, struct fan_event *ev);
 
 /* respond.c */
@@ -215,10 +282,22 @@ int lf_respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_ru
 void lf_perms_shutdown(struct fan_group *g);
 
 /* marks.c */
-void lf_marks_record(struct fan_group *g, unsigned int flags, int dirfd, const char *path);
 void lf_marks_free(struct fan_group *g);
 /* Close the mount descriptors opened during the batch (keep the kept ones). */
 void lf_mounts_release(struct fan_group *g);
+/* The filesystem recorded for fsid, or NULL. */
+struct fan_mount *lf_mount_find(const struct fan_group *g, const struct fan_fsid *fsid);
+/* A descriptor on root (opened for the batch), or -errno. */
+int lf_root_fd(struct fan_root *root);
+/*
+ * Does the group see every rename of a directory on this filesystem (a
+ * FILESYSTEM mark with FAN_ONDIR and rename events, none of them ignored)?
+ */
+bool lf_fs_renames_seen(const struct fan_group *g, const struct fan_fsid *fsid);
+/* The record with this key has no mark any more (its object was deleted). */
+void lf_markrec_forget(struct fan_group *g, const void *key, size_t klen);
+/* Index of the first record of seq >= seq. */
+size_t lf_markrec_from(const struct fan_group *g, uint64_t seq);
 bool lf_fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b);
 /* The handle fanotify reports for the object fd refers to (O_PATH is fine). */
 int lf_object_handle(int fd, struct obj_handle *h);

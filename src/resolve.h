@@ -15,8 +15,44 @@ void lf_pcache_free(struct pcache *c);
 enum {
 	SRC_NONE = 0,
 	SRC_PINNED,	/* a directory mark, kept in event order */
-	SRC_READ,	/* the cache or a handle: the path at read time */
+	SRC_READ,	/* the cache or a handle: read at read time, then the batch's later moves undone */
+	SRC_BATCH,	/* an earlier event of the batch that placed the directory (TARGET_FID) */
 };
+
+/*
+ * One lookup of a path at the moment of an event: what it found on the
+ * way.  readtime: only sources read from the kernel now (the batch's move
+ * list is being computed, ahead of the event order the marks follow).
+ */
+struct look {
+	const struct fan_event *ev;
+	unsigned int flags;	/* LIBFANOTIFY_PATH_DELETED, _UNVERIFIED found on the way */
+	int why;		/* with _UNVERIFIED: the reason */
+	unsigned int src;	/* SRC_* of the directory's path */
+	bool readtime;
+};
+
+/*
+ * Stamps of cached and directory-mark paths: when the path was last
+ * checked against the filesystem (resolve_path.c).
+ */
+#define STAMP_SUSPECT UINT64_MAX	/* after a queue overflow: check before any use */
+#define STAMP_OK 1u
+#define STAMP_BAD 2u
+static inline uint64_t stamp_make(uint64_t seq, unsigned int state, int err)
+{
+	return seq << 16 | (uint64_t)((unsigned int)-err & 0xff) << 8 | state;
+}
+
+/* Keys of directory-mark paths whose object was deleted, kept until the entry's DELETE. */
+#define GONE_MAX 256
+struct gone_ring {
+	unsigned char (*keys)[LF_KEY_MAX];
+	uint8_t *klen;
+	size_t head, n;
+};
+
+struct bctx;	/* resolve_batch.c */
 
 /* A MOVED_FROM of a directory waiting for its MOVED_TO (event order). */
 struct pending_move {
@@ -32,7 +68,14 @@ struct fan_resolver {
 	struct dcache *pinned;		/* the group's directory marks, renamed in event order */
 	uint64_t pinned_gen;
 	uint64_t pinned_epoch;
-	size_t pinned_seen;
+	uint64_t pinned_next;		/* seq of the next mark record to bring in */
+	struct gone_ring gone;
+	uint64_t overflows;		/* the group's overflow count when last looked */
+	uint64_t distrusted;		/* batch_seq of the last distrust for that count */
+	struct bctx *bc;		/* the current batch's moves and names (resolve_batch.c) */
+	const unsigned char *quiet;	/* a batch found to move no directory, and its seq */
+	uint64_t quiet_seq;
+	unsigned int depth;		/* nesting of lookups (a chain of new directories) */
 	int handle_err;			/* open_by_handle_at() refused for privilege: not retried */
 	unsigned int src[2];		/* SRC_* of the last path / new_path directory */
 	struct pending_move pending;
@@ -50,6 +93,18 @@ int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct f
 
 /* resolve_path.c: the cache key of a record (0: none) */
 size_t lf_rec_key(unsigned char *key, const struct fan_info *rec);
+/* The path of the directory fid names, at lk->ev's moment (the one place it is looked up). */
+int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
+		struct sbuf *out);
+/* A directory entry's full path (directory + name) at lk->ev's moment; 0 only if whole. */
+int lf_entry_path(struct fan_resolver *r, struct look *lk, const struct fan_info *rec,
+		  struct sbuf *out);
+/* Is name something a directory entry can be called ("." for the directory itself)? */
+bool lf_name_ok(const char *name, size_t len);
+/* Does path lead to the object of key now (name_to_handle_at(), no privilege needed)? */
+bool lf_leads_to(const struct fan_group *g, const void *key, size_t klen, const char *path);
+/* Is prefix path, or a directory above it? */
+bool lf_path_under(const char *path, size_t len, const char *prefix, size_t plen);
 /* Bring in directory marks the group recorded since the last call. */
 void lf_sync_pinned(struct fan_resolver *r);
 
@@ -64,10 +119,42 @@ int lf_mount_point(struct fan_resolver *r, uint64_t mnt_id, struct sbuf *out);
 /* Remember the mount point of every mount of the namespace (best effort). */
 void lf_mounts_seed(struct fan_resolver *r);
 
+/* resolve_batch.c: the batch an event lies in, as an index of its directory moves and names */
+void lf_batch_free(struct fan_resolver *r);
+/* Does the batch move a directory after ev?  At all? */
+bool lf_batch_moves_after(struct fan_resolver *r, const struct fan_event *ev);
+bool lf_batch_has_moves(struct fan_resolver *r, const struct fan_event *ev);
+/* Known already to move no directory (the common case: nothing to undo)? */
+static inline bool lf_batch_quiet(const struct fan_resolver *r)
+{
+	return r->quiet && r->quiet == r->g->batch && r->quiet_seq == r->g->batch_seq;
+}
+/*
+ * A path read now, turned into the path at lk->ev's moment: the batch's
+ * later directory moves undone.  A move that cannot be undone leaves the
+ * path as read and flags lk UNVERIFIED.
+ */
+void lf_batch_undo(struct fan_resolver *r, struct look *lk, struct sbuf *path);
+/* The other way, for a path of ev's moment: where it leads after the batch.  0, or -errno. */
+int lf_batch_redo(struct fan_resolver *r, const struct fan_event *ev, struct sbuf *path);
+/*
+ * The entry of the batch that names the object of key around ev (FAN_REPORT_TARGET_FID):
+ * the last event before ev that placed it, else the first after ev that removed it
+ * (*gone).  NULL if none.
+ */
+const struct fan_info *lf_batch_where(struct fan_resolver *r, const struct fan_event *ev,
+				      const unsigned char *key, size_t klen, bool *gone);
+
 /* resolve_track.c: could this event move or delete a directory? */
 bool lf_may_move_dirs(uint64_t mask);
 /* Keep directory paths right after ev, whose resolved paths are path and new_path. */
 void lf_maintain(struct fan_resolver *r, const struct fan_event *ev,
 	      const struct fan_path *path, const struct fan_path *new_path);
+/* Check a directory-mark path (ev's moment) against the filesystem: true if it leads there. */
+bool lf_pinned_verify(struct fan_resolver *r, const struct fan_event *ev, const void *key,
+		      size_t klen, const char *path, size_t plen);
+void lf_gone_free(struct fan_resolver *r);
+/* Forget a half-seen move (after a queue overflow). */
+void lf_track_reset(struct fan_resolver *r);
 
 #endif

@@ -15,6 +15,7 @@ struct dentry_ {
 	struct dentry_ *hnext;
 	struct dentry_ *prev, *next;	/* LRU: head most recent */
 	uint64_t hash;
+	uint64_t stamp;			/* the user's: when the path was last checked */
 	uint32_t klen, plen;
 	unsigned char data[];		/* key, then path and its NUL */
 };
@@ -154,7 +155,8 @@ static struct dentry_ *find(struct dcache *c, const void *key, size_t klen, uint
 	return NULL;
 }
 
-const char *lf_dcache_get(struct dcache *c, const void *key, size_t klen, size_t *plen)
+const char *lf_dcache_get_stamp(struct dcache *c, const void *key, size_t klen, size_t *plen,
+				uint64_t **stamp)
 {
 	struct dentry_ *e = find(c, key, klen, hash_bytes(key, klen));
 
@@ -165,10 +167,33 @@ const char *lf_dcache_get(struct dcache *c, const void *key, size_t klen, size_t
 		lru_push(c, e);
 	}
 	*plen = e->plen;
+	if (stamp)
+		*stamp = &e->stamp;
 	return (const char *)e->data + e->klen;
 }
 
+const char *lf_dcache_peek(const struct dcache *c, const void *key, size_t klen, size_t *plen)
+{
+	struct dentry_ *e = find((struct dcache *)(uintptr_t)c, key, klen, hash_bytes(key, klen));
+
+	if (!e)
+		return NULL;
+	*plen = e->plen;
+	return (const char *)e->data + e->klen;
+}
+
+const char *lf_dcache_get(struct dcache *c, const void *key, size_t klen, size_t *plen)
+{
+	return lf_dcache_get_stamp(c, key, klen, plen, NULL);
+}
+
 int lf_dcache_put(struct dcache *c, const void *key, size_t klen, const char *path, size_t plen)
+{
+	return lf_dcache_put_stamp(c, key, klen, path, plen, 0);
+}
+
+int lf_dcache_put_stamp(struct dcache *c, const void *key, size_t klen, const char *path,
+			size_t plen, uint64_t stamp)
 {
 	uint64_t h = hash_bytes(key, klen);
 	size_t cost = entry_cost(klen, plen);
@@ -187,6 +212,7 @@ int lf_dcache_put(struct dcache *c, const void *key, size_t klen, const char *pa
 	if (!e)
 		return -ENOMEM;
 	e->hash = h;
+	e->stamp = stamp;
 	e->klen = (uint32_t)klen;
 	e->plen = (uint32_t)plen;
 	memcpy(e->data, key, klen);
@@ -268,6 +294,14 @@ void lf_dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
 	}
 	lf_sbuf_free(&b);
 	lf_sbuf_free(&k);
+}
+
+void lf_dcache_stamp_all(struct dcache *c, uint64_t stamp)
+{
+	struct dentry_ *e;
+
+	for (e = c->head; e; e = e->next)
+		e->stamp = stamp;
 }
 
 void lf_dcache_clear(struct dcache *c)

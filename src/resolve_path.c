@@ -1,41 +1,49 @@
 // SPDX-License-Identifier: MIT
 /*
  * Paths for events.  fd mode: the event fd's link in /proc.  FID mode: the
- * directory handle's path (from the bounded cache, open_by_handle_at(), or
- * the group's directory marks) plus the name the kernel reported.
+ * directory handle's path (lf_dir_path(), the one place a directory is
+ * looked up) plus the name the kernel reported.
+ *
+ * The rule: a path is right at the moment it is read (for an event of the
+ * group's current batch: at the event's moment), or it is flagged PARTIAL
+ * (the name alone) or UNVERIFIED (the last path known), with the reason.
  *
  * Two kinds of directory paths, never mixed in one rewrite:
  *
- * - Read-time paths: the cache holds paths read from /proc at read time
- *   (open_by_handle_at() + readlink), which can be newer than the event
- *   being processed.  They are therefore never rewritten by a rename event,
- *   only emptied under the old path, so they can be late but are never
- *   wrong for long.  They are looked up first.
+ * - Read-time paths: the cache holds paths read from /proc (an
+ *   open_by_handle_at() + readlink), which can be newer than the event
+ *   being processed.  They are never rewritten by a rename event, only
+ *   emptied under the old path.  Read now (or checked now), the batch's
+ *   later directory moves are undone on them (resolve_batch.c), which
+ *   gives the path at the event's moment.  They are looked up first.
  *
  * - Event-order paths: directory marks ("pinned") were taken at mark time,
  *   before any event, and follow rename events in order (FAN_RENAME, or a
  *   MOVED_FROM directly followed by its MOVED_TO), which keeps them right
  *   where open_by_handle_at() is not allowed (no CAP_DAC_READ_SEARCH) or
  *   fails (a directory already removed).  A rename is applied to them only
- *   when both its paths were themselves built from pinned paths; any other
- *   change under a pinned path (a move seen only in part, a deletion, a
- *   MOVE_SELF) checks each pinned path against its handle with
+ *   when both its paths were themselves built from confirmed pinned paths;
+ *   any other change under a pinned path (a move seen only in part, a
+ *   deletion, a MOVE_SELF) checks each pinned path against its handle with
  *   name_to_handle_at(), which needs no privilege, and drops those that no
  *   longer lead to their directory.
  *
- * Paths stay right only while the events that move or delete directories
- * (FAN_RENAME or FAN_MOVED_FROM|FAN_MOVED_TO, FAN_DELETE, with FAN_ONDIR;
- * FAN_MOVE_SELF, FAN_DELETE_SELF) reach fan_resolve_path() or
- * fan_resolver_observe(), in order.
+ * Events keep both right only where the group sees every rename that could
+ * change them: a FILESYSTEM mark reporting directory renames.  Elsewhere a
+ * kept path is checked against the filesystem once per batch before it is
+ * returned (stamps: resolve.h), and read anew or flagged.  A queue overflow
+ * (the event, or the group's count moving) drops the cache and has every
+ * pinned path checked before its next use.
  *
  * FS_ERROR: the object's handle is never opened (that would raise another
  * error on a corrupted inode); a superblock-wide error gives the mount
  * point of the filesystem.
  *
- * The other parts: resolve_fd.c (paths of open descriptors, beyond
- * PATH_MAX too), resolve_mount.c (mount points), resolve_track.c (keeping
- * directory paths right as directories move), resolve_cache.c (the
- * bounded map), resolve_proc.c (processes).
+ * The other parts: resolve_batch.c (the batch: its moves, its entries by
+ * handle), resolve_fd.c (paths of open descriptors, beyond PATH_MAX too),
+ * resolve_mount.c (mount points), resolve_track.c (keeping directory paths
+ * right as directories move), resolve_cache.c (the bounded map),
+ * resolve_proc.c (processes).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -72,6 +80,7 @@ FAN_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_o
 	r->mounts = lf_dcache_new(256u << 10);
 	r->procs = lf_pcache_new(o.proc_cache_entries ? o.proc_cache_entries : 1024);
 	r->pinned_gen = (uint64_t)-1;
+	r->overflows = g->stats.overflows;
 	lf_fd_dir_init(r);
 	if (!r->cache || !r->pinned || !r->mounts || !r->procs) {
 		fan_resolver_free(r);
@@ -100,6 +109,8 @@ FAN_EXPORT void fan_resolver_free(struct fan_resolver *r)
 	lf_sbuf_free(&r->tail);
 	lf_sbuf_free(&r->moved);
 	lf_sbuf_free(&r->pending.old);
+	lf_batch_free(r);
+	lf_gone_free(r);
 	free(r);
 }
 
@@ -138,18 +149,74 @@ void lf_sync_pinned(struct fan_resolver *r)
 		return;
 	if (g->markrec_epoch != r->pinned_epoch) {
 		lf_dcache_clear(r->pinned);
-		r->pinned_seen = 0;
+		r->pinned_next = 0;
 		r->pinned_epoch = g->markrec_epoch;
 	}
-	for (i = r->pinned_seen; i < g->nmarkrecs; i++) {
+	for (i = lf_markrec_from(g, r->pinned_next); i < g->nmarkrecs; i++) {
 		const struct fan_markrec *d = &g->markrecs[i];
 
 		klen = lf_handle_key(key, &d->h.fsid, d->h.type, d->h.data, d->h.bytes);
 		if (klen)
 			lf_dcache_put(r->pinned, key, klen, d->path, strlen(d->path));
 	}
-	r->pinned_seen = g->nmarkrecs;
+	r->pinned_next = g->markrec_seq;
 	r->pinned_gen = g->markrec_gen;
+}
+
+/* ---- names and checks ---- */
+
+bool lf_name_ok(const char *name, size_t len)
+{
+	/* what the kernel reports: one entry's name, or "." for the directory itself */
+	return len && !memchr(name, '/', len) && !(len == 2 && name[0] == '.' && name[1] == '.');
+}
+
+#ifndef AT_HANDLE_FID
+#define AT_HANDLE_FID 0x200	/* Linux 6.5 */
+#endif
+#define MAX_HANDLE_SZ_ 128	/* the kernel's MAX_HANDLE_SZ: more is EINVAL */
+
+bool lf_leads_to(const struct fan_group *g, const void *key, size_t klen, const char *path)
+{
+	union {
+		struct file_handle fh;
+		unsigned char space[sizeof(struct file_handle) + MAX_HANDLE_SZ_];
+	} u = { .fh.handle_bytes = MAX_HANDLE_SZ_ };
+	const unsigned char *k = key;
+	const struct fan_mount *m;
+	struct fan_fsid fsid;
+	struct statfs st;
+	int32_t type;
+	int mnt, res;
+
+	if (klen < 12)
+		return false;
+	/* the last component is not followed: a symlink put there is not the directory */
+	res = lf_sys_name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt, 0);
+	if (res == -EOPNOTSUPP) {
+		u.fh.handle_bytes = MAX_HANDLE_SZ_;
+		res = lf_sys_name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt, AT_HANDLE_FID);
+	}
+	memcpy(&type, k + 8, 4);
+	if (res < 0 || u.fh.handle_type != type || u.fh.handle_bytes != klen - 12 ||
+	    memcmp(u.fh.f_handle, k + 12, klen - 12))
+		return false;
+	/* the handle, on the filesystem of the key: through a mount recorded for it, or by fsid */
+	memcpy(fsid.val, k, 8);
+	m = lf_mount_find(g, &fsid);
+	if (m && (mnt == m->at.old_id || mnt == m->whole.old_id))
+		return true;
+	return statfs(path, &st) == 0 && !memcmp(&st.f_fsid, k, 8);
+}
+
+static bool stamp_is(uint64_t st, uint64_t seq, unsigned int state)
+{
+	return st != STAMP_SUSPECT && st >> 16 == seq && (st & 0xff) == state;
+}
+
+static int stamp_err(uint64_t st)
+{
+	return -(int)((st >> 8) & 0xff);
 }
 
 /* ---- paths from handles ---- */
@@ -159,14 +226,14 @@ static bool privilege_error(int err)
 	return err == -EPERM;	/* no CAP_DAC_READ_SEARCH: the same for every handle */
 }
 
-/* Open a reported handle; -ENOENT when no mark on its filesystem went through us. */
-static int handle_open(struct fan_resolver *r, const struct fan_fid *fid)
+/* Open a reported handle through a recorded mount root. */
+static int handle_open(struct fan_resolver *r, const struct fan_fid *fid, struct fan_root *via)
 {
 	int mfd, fd;
 
 	if (r->handle_err)
 		return r->handle_err;	/* no privilege: one refusal is enough */
-	mfd = fan_group_mount_fd(r->g, &fid->fsid);
+	mfd = lf_root_fd(via);
 	if (mfd < 0)
 		return -ENOENT;
 	fd = lf_sys_open_by_handle_at(mfd, fid->handle, O_PATH | O_CLOEXEC);
@@ -175,82 +242,306 @@ static int handle_open(struct fan_resolver *r, const struct fan_fid *fid)
 	return fd;
 }
 
-static int handle_path(struct fan_resolver *r, const struct fan_fid *fid, bool dir,
-		       struct sbuf *out, unsigned int *flags)
+/*
+ * Through a bind mount of a directory, a handle of an object outside that
+ * directory opens, but the object has no path there (/proc shows a path
+ * that leads elsewhere): is out really where fd is?
+ */
+static bool reachable(int fd, const struct sbuf *out, unsigned int flags, const char *root)
 {
-	int fd = handle_open(r, fid), res;
+	struct stat a, b;
+
+	if (flags & LIBFANOTIFY_PATH_DELETED)	/* no name left to look at */
+		return root && lf_path_under(out->s, out->len, root, strlen(root));
+	return fstat(fd, &a) == 0 && lstat(out->s, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static int path_via(struct fan_resolver *r, const struct fan_fid *fid, struct fan_root *via,
+		    bool check, struct sbuf *out, unsigned int *flags)
+{
+	unsigned int f = 0;
+	int fd = handle_open(r, fid, via), res;
 
 	if (fd < 0)
 		return fd;
-	res = lf_fd_path(r, fd, out, flags);
+	res = lf_fd_path(r, fd, out, &f);
+	if (res == 0 && check && !reachable(fd, out, f, via->path))
+		res = -EXDEV;
 	lf_sys_close(fd);
+	if (res == 0)
+		*flags |= f;
+	return res;
+}
+
+/*
+ * Read now, through the mount recorded for the filesystem, or a mount of
+ * all of it when the object lies outside the directory a bind mount shows
+ * (-EXDEV when there is none).
+ */
+static int handle_path(struct fan_resolver *r, const struct fan_fid *fid, bool dir,
+		       struct sbuf *out, unsigned int *flags)
+{
+	struct fan_mount *m = lf_mount_find(r->g, &fid->fsid);
+	int res;
+
+	if (!m)
+		return -ENOENT;		/* no mark on its filesystem went through us */
+	res = path_via(r, fid, &m->at, m->subtree, out, flags);
+	if (res == -EXDEV && (m->whole.path || m->whole.fd >= 0))
+		res = path_via(r, fid, &m->whole, false, out, flags);
 	/* a non-directory found without its dentry prints as "/" (disconnected) */
 	if (res == 0 && !dir && out->len == 1)
 		res = -ESTALE;
 	return res;
 }
 
-/* The path recorded when the object was marked (kept in event order), if any. */
-static bool pinned_path(struct fan_resolver *r, const unsigned char *key, size_t klen,
-			struct sbuf *out)
+/*
+ * The read-time cache.  A path there was right when it was read; it stays
+ * right while the group sees every rename of a directory on its filesystem
+ * (lf_fs_renames_seen()).  Otherwise, and when the batch moves a directory
+ * after the event (the path may predate or follow the move), it is checked
+ * against the filesystem once per batch.  0: found, at ev's moment; 1: not
+ * there; 2: there but it does not lead to the directory (*bad: already
+ * known for this batch, the handle failed with *hres).
+ */
+static int from_cache(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
+		      const unsigned char *key, size_t klen, struct sbuf *out, bool *bad, int *hres)
 {
+	uint64_t *st, seq = r->g->batch_seq;
 	size_t plen;
-	const char *p;
+	const char *p = lf_dcache_get_stamp(r->cache, key, klen, &plen, &st);
 
-	lf_sync_pinned(r);
-	p = lf_dcache_get(r->pinned, key, klen, &plen);
-	return p && lf_sbuf_set(out, p, plen) == 0;
+	if (!p)
+		return 1;
+	if (lf_sbuf_set(out, p, plen) < 0)
+		return -ENOMEM;
+	lk->src = SRC_READ;
+	if (stamp_is(*st, seq, STAMP_OK))
+		goto ok;
+	if (stamp_is(*st, seq, STAMP_BAD)) {
+		*bad = true;
+		*hres = stamp_err(*st);
+		return 2;
+	}
+	/*
+	 * Kept right by events, up to the event being resolved: one read
+	 * before a later move of the batch needs a check, and so does any
+	 * looked up at a later move's moment (the events between are not
+	 * applied yet).
+	 */
+	if (!lk->readtime && lf_fs_renames_seen(r->g, &fid->fsid)) {
+		if (!lf_batch_has_moves(r, lk->ev)) {
+			*st = stamp_make(seq, STAMP_OK, 0);	/* nothing to check in this batch */
+			return 0;
+		}
+		if (!lf_batch_moves_after(r, lk->ev))
+			return 0;
+	}
+	if (!lf_leads_to(r->g, key, klen, out->s))
+		return 2;
+	*st = stamp_make(seq, STAMP_OK, 0);
+ok:
+	if (!lf_batch_quiet(r))
+		lf_batch_undo(r, lk, out);
+	return 0;
+}
+
+/* Remember that a cached path failed its check in this batch. */
+static void cache_mark_bad(struct fan_resolver *r, const unsigned char *key, size_t klen,
+			   int why)
+{
+	uint64_t *st;
+	size_t plen;
+
+	if (lf_dcache_get_stamp(r->cache, key, klen, &plen, &st))
+		*st = stamp_make(r->g->batch_seq, STAMP_BAD, why);
 }
 
 /*
- * A directory: the cache (read time), its handle (read time, then cached),
- * or its mark record (event order).  *src says which.
+ * The path recorded when the object was marked, kept in event order.
+ * Checked once per batch unless the group sees every rename on its
+ * filesystem; a path that fails is still given, flagged UNVERIFIED with
+ * why (what reading it anew failed with).  After a queue overflow
+ * (STAMP_SUSPECT) a path that fails is dropped instead.
  */
-static int dir_path(struct fan_resolver *r, const struct fan_fid *fid, struct sbuf *out,
-		    unsigned int *flags, unsigned int *src)
+static int from_pinned(struct fan_resolver *r, struct look *lk, const struct fan_fsid *fsid,
+		       const unsigned char *key, size_t klen, struct sbuf *out, int why)
 {
-	unsigned char key[LF_KEY_MAX];
-	size_t klen = fid_key(key, fid), plen;
-	unsigned int hflags = 0;
+	uint64_t *st, stamp, seq = r->g->batch_seq;
 	const char *p;
+	size_t plen;
+	bool ok;
+
+	lf_sync_pinned(r);
+	p = lf_dcache_get_stamp(r->pinned, key, klen, &plen, &st);
+	if (!p || lf_sbuf_set(out, p, plen) < 0)
+		return -ENOENT;
+	lk->src = SRC_PINNED;
+	stamp = *st;
+	if (stamp_is(stamp, seq, STAMP_OK) ||
+	    (stamp != STAMP_SUSPECT && lf_fs_renames_seen(r->g, fsid)))
+		return 0;
+	if (stamp_is(stamp, seq, STAMP_BAD)) {
+		lk->flags |= LIBFANOTIFY_PATH_UNVERIFIED;
+		lk->why = stamp_err(stamp);
+		return 0;
+	}
+	ok = lf_pinned_verify(r, lk->ev, key, klen, out->s, out->len);
+	if (!ok && stamp == STAMP_SUSPECT) {
+		lf_dcache_del(r->pinned, key, klen);
+		return -ENOENT;
+	}
+	if (lf_dcache_get_stamp(r->pinned, key, klen, &plen, &st))
+		*st = stamp_make(seq, ok ? STAMP_OK : STAMP_BAD, why);
+	if (!ok) {
+		lk->flags |= LIBFANOTIFY_PATH_UNVERIFIED;
+		lk->why = why;
+	}
+	return 0;
+}
+
+/* Where the batch's own entry events put the object (FAN_REPORT_TARGET_FID). */
+static int from_batch(struct fan_resolver *r, struct look *lk, const unsigned char *key,
+		      size_t klen, struct sbuf *out)
+{
+	const struct fan_info *rec;
+	bool gone;
 	int res;
 
-	if (!klen)
-		return -EINVAL;
-	*src = SRC_READ;
-	p = lf_dcache_get(r->cache, key, klen, &plen);
-	if (p)
-		return lf_sbuf_set(out, p, plen);
-	res = handle_path(r, fid, true, out, &hflags);
-	if (res == 0 && !(hflags & LIBFANOTIFY_PATH_DELETED)) {
-		lf_dcache_put(r->cache, key, klen, out->s, out->len);
-		return 0;
-	}
-	if (pinned_path(r, key, klen, out)) {
-		*src = SRC_PINNED;
-		return 0;
-	}
-	*flags |= hflags;
+	if (r->depth >= 32)
+		return -ELOOP;
+	rec = lf_batch_where(r, lk->ev, key, klen, &gone);
+	if (!rec)
+		return -ENOENT;
+	r->depth++;
+	res = lf_entry_path(r, lk, rec, out);
+	r->depth--;
+	if (res == 0)
+		lk->src = SRC_BATCH;
 	return res;
 }
 
 /*
- * A file by its own handle (read time), or, when that fails (no privilege,
- * the file is gone: its DELETE_SELF), the path recorded when it was marked.
+ * A directory's path at the moment of lk->ev: from the read-time cache or
+ * its handle (read now, the batch's later moves undone), else from the
+ * batch's own events that placed it, else from the group's directory
+ * marks (event order).  A cached path that no longer leads to the
+ * directory and cannot be read anew is given last, flagged UNVERIFIED.
  */
-static int file_path(struct fan_resolver *r, const struct fan_fid *fid, struct sbuf *out,
-		     unsigned int *flags, unsigned int *src)
+int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
+		struct sbuf *out)
+{
+	unsigned char key[LF_KEY_MAX];
+	size_t klen = fid_key(key, fid);
+	struct sbuf cand = { 0 };
+	unsigned int hflags = 0;
+	bool bad = false, deleted = false;
+	int res, hres = -ENOENT;
+
+	if (!klen)
+		return -EINVAL;
+	/*
+	 * A directory tracker that knows the path of its directories at each
+	 * event's moment (issue 10's subtree) answers here, before the caches.
+	 */
+	res = from_cache(r, lk, fid, key, klen, out, &bad, &hres);
+	if (res <= 0)
+		return res;
+	if (res == 2 && lf_sbuf_set(&cand, out->s, out->len) < 0)
+		return -ENOMEM;
+	if (!bad) {
+		res = handle_path(r, fid, true, out, &hflags);
+		if (res == 0 && !(hflags & LIBFANOTIFY_PATH_DELETED)) {
+			lf_dcache_put_stamp(r->cache, key, klen, out->s, out->len,
+					    stamp_make(r->g->batch_seq, STAMP_OK, 0));
+			if (!lf_batch_quiet(r))
+				lf_batch_undo(r, lk, out);
+			lk->src = SRC_READ;
+			goto done;
+		}
+		hres = res < 0 ? res : -ESTALE;
+		if (cand.s)
+			cache_mark_bad(r, key, klen, hres);
+		if (res == 0)	/* gone but still open somewhere: its last path */
+			deleted = lf_sbuf_set(&cand, out->s, out->len) == 0;
+	}
+	res = from_batch(r, lk, key, klen, out);
+	if (res == 0)
+		goto done;
+	if (!lk->readtime && from_pinned(r, lk, &fid->fsid, key, klen, out, hres) == 0) {
+		res = 0;
+		goto done;
+	}
+	res = hres;
+	if (cand.s) {
+		res = lf_sbuf_set(out, cand.s, cand.len);
+		lk->src = SRC_READ;
+		lk->flags |= deleted ? LIBFANOTIFY_PATH_DELETED : LIBFANOTIFY_PATH_UNVERIFIED;
+		if (!deleted)
+			lk->why = hres;
+	}
+done:
+	if (cand.s)
+		lf_sbuf_free(&cand);
+	return res;
+}
+
+/* out (a directory) += "/" + name; "." is the directory itself. */
+static int join_name(struct sbuf *out, const struct fan_fid *fid)
+{
+	bool root = out->len == 1 && out->s[0] == '/';
+
+	if (fid->name_len == 1 && fid->name[0] == '.')
+		return 0;
+	if (lf_sbuf_reserve(out, out->len + fid->name_len + 2) < 0)
+		return -ENOMEM;
+	if (!root)
+		out->s[out->len++] = '/';
+	memcpy(out->s + out->len, fid->name, fid->name_len);
+	out->len += fid->name_len;
+	out->s[out->len] = '\0';
+	return 0;
+}
+
+int lf_entry_path(struct fan_resolver *r, struct look *lk, const struct fan_info *rec,
+		  struct sbuf *out)
+{
+	struct fan_fid fid;
+	int res;
+
+	if (fan_info_fid(rec, &fid) < 0 || !fid.name)
+		return -EINVAL;
+	if (!lf_name_ok(fid.name, fid.name_len))
+		return -EBADMSG;
+	res = lf_dir_path(r, lk, &fid, out);
+	return res < 0 ? res : join_name(out, &fid);
+}
+
+/*
+ * A file by its own handle (read now), or, gone (its DELETE_SELF), where
+ * the batch's entry events put it, or the path recorded when it was marked.
+ */
+static int file_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
+		     struct sbuf *out)
 {
 	unsigned char key[LF_KEY_MAX];
 	size_t klen;
 	int res;
 
-	*src = SRC_READ;
-	res = handle_path(r, fid, false, out, flags);
-	if (res == 0 || !(klen = fid_key(key, fid)) || !pinned_path(r, key, klen, out))
+	res = handle_path(r, fid, false, out, &lk->flags);
+	if (res == 0) {
+		if (!lf_batch_quiet(r))
+			lf_batch_undo(r, lk, out);
+		lk->src = SRC_READ;
+		return 0;
+	}
+	if (!(klen = fid_key(key, fid)))
 		return res;
-	*src = SRC_PINNED;
-	return 0;
+	if (from_batch(r, lk, key, klen, out) == 0 ||
+	    (!lk->readtime && from_pinned(r, lk, &fid->fsid, key, klen, out, res) == 0))
+		return 0;
+	return res;
 }
 
 /*
@@ -290,54 +581,45 @@ static int fs_root_path(struct fan_resolver *r, const struct fan_fid *fid, struc
 
 /*
  * The object of an FS_ERROR is likely the corrupted inode: opening its
- * handle fails and raises one more FS_ERROR, event after event.  Only what
- * is known already (cache, directory marks) names it.
+ * handle, or looking its path up, fails and raises one more FS_ERROR,
+ * event after event.  Only what is known already (cache, marks) names it,
+ * unchecked: UNVERIFIED (-EIO) unless the group sees every rename there.
  */
-static int error_object_path(struct fan_resolver *r, const struct fan_fid *fid,
-			     struct sbuf *out, unsigned int *src)
+static int error_object_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
+			     struct sbuf *out)
 {
 	unsigned char key[LF_KEY_MAX];
 	size_t klen = fid_key(key, fid), plen;
 	const char *p = klen ? lf_dcache_get(r->cache, key, klen, &plen) : NULL;
 
-	*src = SRC_READ;
-	if (p)
-		return lf_sbuf_set(out, p, plen);
-	*src = SRC_PINNED;
-	return klen && pinned_path(r, key, klen, out) ? 0 : -ENOENT;
+	lk->src = SRC_READ;
+	if (!p && klen) {
+		lf_sync_pinned(r);
+		p = lf_dcache_get(r->pinned, key, klen, &plen);
+		lk->src = SRC_PINNED;
+	}
+	if (!p)
+		return -ENOENT;
+	if (!lf_fs_renames_seen(r->g, &fid->fsid)) {
+		lk->flags |= LIBFANOTIFY_PATH_UNVERIFIED;
+		lk->why = -EIO;
+	}
+	return lf_sbuf_set(out, p, plen);
 }
 
 /* A nameless record: a directory (cached) or any object by its handle. */
-static int object_path(struct fan_resolver *r, const struct fan_event *ev,
-		       const struct fan_info *rec, const struct fan_fid *fid, struct sbuf *out,
-		       unsigned int *flags, unsigned int *src)
+static int object_path(struct fan_resolver *r, struct look *lk, const struct fan_info *rec,
+		       const struct fan_fid *fid, struct sbuf *out)
 {
 	if (fid->handle_type == FILEID_INVALID_ && fid->handle_bytes == 0)
-		return fs_root_path(r, fid, out, flags);
-	if (fan_event_mask(ev) & FAN_FS_ERROR)
-		return error_object_path(r, fid, out, src);
-	if (nameless_is_dir(r, ev, rec))
-		return dir_path(r, fid, out, flags, src);
-	if (fan_event_mask(ev) & FAN_DELETE_SELF)
-		*flags |= LIBFANOTIFY_PATH_DELETED;
-	return file_path(r, fid, out, flags, src);
-}
-
-/* out (a directory) += "/" + name; "." is the directory itself. */
-static int join_name(struct sbuf *out, const struct fan_fid *fid)
-{
-	bool root = out->len == 1 && out->s[0] == '/';
-
-	if (fid->name_len == 1 && fid->name[0] == '.')
-		return 0;
-	if (lf_sbuf_reserve(out, out->len + fid->name_len + 2) < 0)
-		return -ENOMEM;
-	if (!root)
-		out->s[out->len++] = '/';
-	memcpy(out->s + out->len, fid->name, fid->name_len);
-	out->len += fid->name_len;
-	out->s[out->len] = '\0';
-	return 0;
+		return fs_root_path(r, fid, out, &lk->flags);
+	if (fan_event_mask(lk->ev) & FAN_FS_ERROR)
+		return error_object_path(r, lk, fid, out);
+	if (nameless_is_dir(r, lk->ev, rec))
+		return lf_dir_path(r, lk, fid, out);
+	if (fan_event_mask(lk->ev) & FAN_DELETE_SELF)
+		lk->flags |= LIBFANOTIFY_PATH_DELETED;
+	return file_path(r, lk, fid, out);
 }
 
 static void path_set(struct fan_path *pp, const struct sbuf *out, int error)
@@ -358,12 +640,12 @@ static int partial_name(struct fan_path *pp, struct sbuf *out, const struct fan_
 	return 0;
 }
 
-/* A record's full path: its directory plus its name, or its object. */
+/* A record's full path at its event's moment: its directory plus its name, or its object. */
 static int record_path(struct fan_resolver *r, const struct fan_event *ev,
 		       const struct fan_info *rec, struct fan_path *pp, struct sbuf *out,
 		       unsigned int *src)
 {
-	unsigned int flags = 0;
+	struct look lk = { .ev = ev };
 	struct fan_fid fid;
 	int res;
 
@@ -371,18 +653,21 @@ static int record_path(struct fan_resolver *r, const struct fan_event *ev,
 	if (fan_info_fid(rec, &fid) < 0)
 		return pp->error = -EINVAL;
 	if (!fid.name) {
-		res = object_path(r, ev, rec, &fid, out, &flags, src);
+		res = object_path(r, &lk, rec, &fid, out);
+	} else if (!lf_name_ok(fid.name, fid.name_len)) {
+		return pp->error = -EBADMSG;	/* never joined: it could name anything */
 	} else {
-		res = dir_path(r, &fid, out, &flags, src);
+		res = lf_dir_path(r, &lk, &fid, out);
 		if (res < 0 && strcmp(fid.name, "."))
 			return partial_name(pp, out, &fid, res);
 		if (res == 0)
 			res = join_name(out, &fid);
 	}
-	pp->flags |= flags;
+	*src = lk.src;
+	pp->flags |= lk.flags;
 	if (res < 0)
 		return pp->error = res;
-	path_set(pp, out, 0);
+	path_set(pp, out, (lk.flags & LIBFANOTIFY_PATH_UNVERIFIED) ? lk.why : 0);
 	return 0;
 }
 
@@ -473,6 +758,37 @@ static int resolve(struct fan_resolver *r, const struct fan_event *ev, struct fa
 	return res < 0 ? res : 0;
 }
 
+/*
+ * After a queue overflow, renames may have gone unseen: cached paths are
+ * dropped and directory-mark paths are checked before they are used again.
+ * Noticed from the overflow event itself, or from the group's overflow
+ * count having moved (a batch read after one, whose overflow event the
+ * caller did not pass on).
+ */
+static void distrust(struct fan_resolver *r)
+{
+	lf_dcache_clear(r->cache);
+	lf_sync_pinned(r);
+	lf_dcache_stamp_all(r->pinned, STAMP_SUSPECT);
+	lf_track_reset(r);
+}
+
+static inline void notice_overflow(struct fan_resolver *r, const struct fan_event *ev)
+{
+	const struct fan_group *g = r->g;
+	const unsigned char *p = (const unsigned char *)ev;
+
+	if (g->stats.overflows != r->overflows) {
+		r->overflows = g->stats.overflows;
+		r->distrusted = g->batch_seq;
+		distrust(r);
+	} else if (fan_event_is_overflow(ev) &&
+		   !(g->batch && p >= g->batch && p < g->batch + g->batch_len &&
+		     r->distrusted == g->batch_seq)) {
+		distrust(r);	/* from a buffer the group did not count */
+	}
+}
+
 FAN_EXPORT int fan_resolve_path(struct fan_resolver *r, const struct fan_event *ev,
 				struct fan_path *path, struct fan_path *new_path)
 {
@@ -487,6 +803,7 @@ FAN_EXPORT int fan_resolve_path(struct fan_resolver *r, const struct fan_event *
 		new_path = &nscratch;	/* maintenance needs the new path of a rename */
 	path_reset(path);
 	path_reset(new_path);
+	notice_overflow(r, ev);
 	res = resolve(r, ev, path, new_path);
 	lf_maintain(r, ev, path, new_path);
 	return res;
@@ -498,6 +815,7 @@ FAN_EXPORT void fan_resolver_observe(struct fan_resolver *r, const struct fan_ev
 
 	if (!r || !ev)
 		return;
+	notice_overflow(r, ev);
 	/* Only directory changes matter (and a move waiting for its other half). */
 	if (!r->pending.old.len && !lf_may_move_dirs(fan_event_mask(ev)))
 		return;

@@ -5,11 +5,21 @@
  * read-time paths are dropped under an old name, never rewritten;
  * directory-mark paths are rewritten by a rename seen whole (FAN_RENAME,
  * or a MOVED_FROM directly followed by its MOVED_TO) and otherwise checked
- * against their handle with name_to_handle_at(), which needs no privilege.
+ * against their handle with name_to_handle_at(), which needs no privilege
+ * (where the path leads after the batch's later moves: the check is made
+ * now, the path is of the event's moment).
+ *
+ * A deleted directory keeps its paths until the entry event that names it
+ * in its parent (FAN_DELETE): its FAN_DELETE_SELF can come early, merged by
+ * the kernel into an earlier event of it (its FAN_OPEN by rm -rf), before
+ * its children's deletions.  Directory-mark paths of deleted objects wait
+ * for that in a bounded ring (GONE_MAX); the group's record of the mark is
+ * forgotten at once (the kernel dropped the mark with the object).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -17,9 +27,16 @@
 
 #define DIR_GONE_EVENTS (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME)
 
-static bool whole(const struct fan_path *p)
+/* A full path: enough to drop or check what lies under it. */
+static bool known(const struct fan_path *p)
 {
 	return p && p->path && !(p->flags & LIBFANOTIFY_PATH_PARTIAL);
+}
+
+/* A full path that was confirmed: enough to rewrite directory-mark paths with. */
+static bool whole(const struct fan_path *p)
+{
+	return known(p) && !(p->flags & LIBFANOTIFY_PATH_UNVERIFIED);
 }
 
 /* Key of the directory at path now (read time); 0 if there is none. */
@@ -36,24 +53,77 @@ static size_t key_at(const char *path, unsigned char *key)
 	return res < 0 ? 0 : lf_handle_key(key, &h.fsid, h.type, h.data, h.bytes);
 }
 
-/* Does path (still) lead to the directory whose key this is?  Read time. */
-static bool leads_to(const void *key, size_t klen, const char *path)
+bool lf_pinned_verify(struct fan_resolver *r, const struct fan_event *ev, const void *key,
+		      size_t klen, const char *path, size_t plen)
 {
-	unsigned char now[LF_KEY_MAX];
+	struct sbuf after = { 0 };
+	bool ok;
 
-	return key_at(path, now) == klen && !memcmp(now, key, klen);
+	if (lf_leads_to(r->g, key, klen, path))
+		return true;
+	if (!lf_batch_moves_after(r, ev) || lf_sbuf_set(&after, path, plen) < 0)
+		return false;
+	/* moved later in the batch: where it leads after those moves */
+	lf_batch_redo(r, ev, &after);
+	ok = (after.len != plen || memcmp(after.s, path, plen)) && lf_leads_to(r->g, key, klen, after.s);
+	lf_sbuf_free(&after);
+	return ok;
 }
+
+struct stale_arg {
+	struct fan_resolver *r;
+	const struct fan_event *ev;
+};
 
 static bool pin_stale(const void *key, size_t klen, const char *path, void *arg)
 {
-	(void)arg;
-	return !leads_to(key, klen, path);
+	const struct stale_arg *a = arg;
+
+	return !lf_pinned_verify(a->r, a->ev, key, klen, path, strlen(path));
 }
 
 /* Drop the pinned paths at or under prefix that no longer lead to their directory. */
-static void pinned_check_under(struct fan_resolver *r, const char *prefix, size_t len)
+static void pinned_check_under(struct fan_resolver *r, const struct fan_event *ev,
+			       const char *prefix, size_t len)
 {
-	lf_dcache_drop_under_if(r->pinned, prefix, len, pin_stale, NULL);
+	struct stale_arg a = { r, ev };
+
+	lf_dcache_drop_under_if(r->pinned, prefix, len, pin_stale, &a);
+}
+
+/* ---- deleted objects' directory-mark paths, until their entry goes ---- */
+
+static void gone_note(struct fan_resolver *r, const unsigned char *key, size_t klen)
+{
+	struct gone_ring *g = &r->gone;
+	size_t i, plen;
+
+	if (!lf_dcache_peek(r->pinned, key, klen, &plen))
+		return;
+	if (!g->keys) {
+		g->keys = calloc(GONE_MAX, sizeof(*g->keys));
+		g->klen = calloc(GONE_MAX, sizeof(*g->klen));
+		if (!g->keys || !g->klen) {
+			lf_gone_free(r);
+			lf_dcache_del(r->pinned, key, klen);
+			return;
+		}
+	}
+	if (g->n == GONE_MAX) {		/* the oldest waited long enough */
+		lf_dcache_del(r->pinned, g->keys[g->head], g->klen[g->head]);
+		g->head = (g->head + 1) % GONE_MAX;
+		g->n--;
+	}
+	i = (g->head + g->n++) % GONE_MAX;
+	memcpy(g->keys[i], key, klen);
+	g->klen[i] = (uint8_t)klen;
+}
+
+void lf_gone_free(struct fan_resolver *r)
+{
+	free(r->gone.keys);
+	free(r->gone.klen);
+	r->gone = (struct gone_ring){ 0 };
 }
 
 /* A move applied in event order: rewrite, and expect the mover's MOVE_SELF. */
@@ -106,8 +176,24 @@ static void cache_forget_key(struct fan_resolver *r, const unsigned char *key, s
 		lf_dcache_drop_under(r->cache, r->scratch.s, r->scratch.len);
 }
 
-/* FAN_DELETE_SELF / FAN_MOVE_SELF of a directory. */
-static void on_self(struct fan_resolver *r, const struct fan_event *ev, uint64_t mask)
+/*
+ * FAN_DELETE_SELF of anything: its mark is gone.  Its paths stay until the
+ * entry event that names it in its parent (which drops them), or until the
+ * ring of deleted ones pushes them out.
+ */
+static void on_deleted(struct fan_resolver *r, const struct fan_event *ev)
+{
+	unsigned char key[LF_KEY_MAX];
+	size_t klen = self_key(ev, key);
+
+	if (!klen)
+		return;
+	lf_markrec_forget(r->g, key, klen);
+	gone_note(r, key, klen);
+}
+
+/* FAN_MOVE_SELF of a directory. */
+static void on_moved_self(struct fan_resolver *r, const struct fan_event *ev)
 {
 	unsigned char key[LF_KEY_MAX];
 	size_t klen = self_key(ev, key);
@@ -115,16 +201,12 @@ static void on_self(struct fan_resolver *r, const struct fan_event *ev, uint64_t
 	if (!klen)
 		return;
 	cache_forget_key(r, key, klen);
-	if (mask & FAN_DELETE_SELF) {
-		lf_dcache_del(r->pinned, key, klen);
-		return;
-	}
 	if (!lookup_copy(r->pinned, key, klen, &r->scratch))
 		return;
 	if (r->moved.len == r->scratch.len && !memcmp(r->moved.s, r->scratch.s, r->moved.len))
 		r->moved.len = 0;	/* the rename we applied already */
 	else
-		pinned_check_under(r, r->scratch.s, r->scratch.len);
+		pinned_check_under(r, ev, r->scratch.s, r->scratch.len);
 }
 
 /* A rename, move or deletion whose directory is not named: be careful. */
@@ -136,26 +218,26 @@ static void unknown_child(struct fan_resolver *r, const struct fan_event *ev,
 
 	if (klen && lookup_copy(r->cache, key, klen, &r->scratch))
 		lf_dcache_drop_under(r->cache, r->scratch.s, r->scratch.len);
-	else if (whole(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
+	else if (known(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
 		lf_dcache_drop_under(r->cache, parent->path, parent->len);
 	else
 		lf_dcache_clear(r->cache);
 	if (klen && lookup_copy(r->pinned, key, klen, &r->scratch))
-		pinned_check_under(r, r->scratch.s, r->scratch.len);
-	else if (whole(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
-		pinned_check_under(r, parent->path, parent->len);
+		pinned_check_under(r, ev, r->scratch.s, r->scratch.len);
+	else if (known(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
+		pinned_check_under(r, ev, parent->path, parent->len);
 	else
-		pinned_check_under(r, "/", 1);
+		pinned_check_under(r, ev, "/", 1);
 }
 
-static void on_rename(struct fan_resolver *r, const struct fan_path *old,
-		      const struct fan_path *nw)
+static void on_rename(struct fan_resolver *r, const struct fan_event *ev,
+		      const struct fan_path *old, const struct fan_path *nw)
 {
 	lf_dcache_drop_under(r->cache, old->path, old->len);
-	if (whole(nw) && r->src[0] == SRC_PINNED && r->src[1] == SRC_PINNED)
+	if (whole(old) && whole(nw) && r->src[0] == SRC_PINNED && r->src[1] == SRC_PINNED)
 		pinned_rename(r, old->path, old->len, nw->path, nw->len);
 	else
-		pinned_check_under(r, old->path, old->len);
+		pinned_check_under(r, ev, old->path, old->len);
 }
 
 static void pending_clear(struct fan_resolver *r)
@@ -164,13 +246,20 @@ static void pending_clear(struct fan_resolver *r)
 	r->pending.klen = 0;
 }
 
+void lf_track_reset(struct fan_resolver *r)
+{
+	pending_clear(r);
+	r->moved.len = 0;
+}
+
 /* The old name of a directory moved in event order: wait for its MOVED_TO. */
 static void on_moved_from(struct fan_resolver *r, const struct fan_event *ev,
 			  const struct fan_path *old)
 {
 	lf_dcache_drop_under(r->cache, old->path, old->len);
-	if (r->src[0] != SRC_PINNED || lf_sbuf_set(&r->pending.old, old->path, old->len) < 0) {
-		pinned_check_under(r, old->path, old->len);
+	if (r->src[0] != SRC_PINNED || !whole(old) ||
+	    lf_sbuf_set(&r->pending.old, old->path, old->len) < 0) {
+		pinned_check_under(r, ev, old->path, old->len);
 		return;
 	}
 	r->pending.pid = fan_event_pid(ev);
@@ -191,7 +280,7 @@ static void on_moved_to(struct fan_resolver *r, const struct fan_event *ev,
 	if (lookup_copy(r->cache, key, klen, &r->scratch) &&
 	    (r->scratch.len != nw->len || memcmp(r->scratch.s, nw->path, nw->len)))
 		lf_dcache_drop_under(r->cache, r->scratch.s, r->scratch.len);
-	if (r->src[0] == SRC_PINNED && lookup_copy(r->pinned, key, klen, &r->scratch) &&
+	if (r->src[0] == SRC_PINNED && whole(nw) && lookup_copy(r->pinned, key, klen, &r->scratch) &&
 	    (r->scratch.len != nw->len || memcmp(r->scratch.s, nw->path, nw->len)))
 		pinned_rename(r, r->scratch.s, r->scratch.len, nw->path, nw->len);
 }
@@ -221,7 +310,7 @@ static bool settle_pending(struct fan_resolver *r, const struct fan_event *ev,
 	if (done)
 		pinned_rename(r, r->pending.old.s, r->pending.old.len, path->path, path->len);
 	else
-		pinned_check_under(r, r->pending.old.s, r->pending.old.len);
+		pinned_check_under(r, ev, r->pending.old.s, r->pending.old.len);
 	pending_clear(r);
 	return done;
 }
@@ -235,7 +324,7 @@ static void on_dir_gone(struct fan_resolver *r, const struct fan_event *ev,
 	size_t klen;
 
 	if (mask & FAN_RENAME) {
-		on_rename(r, old, nw);
+		on_rename(r, ev, old, nw);
 	} else if (mask & FAN_MOVED_FROM) {
 		on_moved_from(r, ev, old);
 	} else if (mask & FAN_MOVED_TO) {
@@ -244,7 +333,7 @@ static void on_dir_gone(struct fan_resolver *r, const struct fan_event *ev,
 		lf_dcache_drop_under(r->cache, old->path, old->len);
 		klen = child_key(r, ev, key);
 		if (!klen || lf_dcache_del(r->pinned, key, klen) < 0)
-			pinned_check_under(r, old->path, old->len);
+			pinned_check_under(r, ev, old->path, old->len);
 	}
 }
 
@@ -259,10 +348,11 @@ static bool names_child(const struct fan_event *ev)
 	return false;
 }
 
-/* Events that can change directory paths. */
+/* Events that can change directory paths, or end a mark. */
 bool lf_may_move_dirs(uint64_t mask)
 {
-	return (mask & FAN_ONDIR) && (mask & (DIR_GONE_EVENTS | FAN_DELETE_SELF | FAN_MOVE_SELF));
+	return ((mask & FAN_ONDIR) && (mask & (DIR_GONE_EVENTS | FAN_MOVE_SELF))) ||
+	       (mask & FAN_DELETE_SELF);
 }
 
 /*
@@ -279,11 +369,13 @@ void lf_maintain(struct fan_resolver *r, const struct fan_event *ev,
 	lf_sync_pinned(r);
 	if (r->pending.old.len && settle_pending(r, ev, path))
 		return;
-	if ((mask & (FAN_DELETE_SELF | FAN_MOVE_SELF)) && (mask & FAN_ONDIR))
-		on_self(r, ev, mask);
+	if (mask & FAN_DELETE_SELF)
+		on_deleted(r, ev);
+	if ((mask & FAN_MOVE_SELF) && (mask & FAN_ONDIR))
+		on_moved_self(r, ev);
 	if (!(mask & FAN_ONDIR) || !(mask & DIR_GONE_EVENTS))
 		return;
-	if (names_child(ev) && whole(path))
+	if (names_child(ev) && known(path))
 		on_dir_gone(r, ev, path, new_path);
 	else
 		unknown_child(r, ev, names_child(ev) ? NULL : path);

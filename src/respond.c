@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * Permission answers: written whole or reported, exactly once per event,
- * from any thread for deferred events.
+ * from any thread for deferred events (see perm.h for who answers when a
+ * deadline races the owner).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "perm.h"
 
-struct fan_perm {
-	struct fan_group *g;
-	struct fan_perm *prev, *next;	/* in g->perms, under g->list_lock */
-	size_t len;
-	unsigned char ev[];		/* copy of the event; owns its fd and pidfd */
-};
+static void stat_add(uint64_t *counter)
+{
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
 
 int lf_respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule)
 {
@@ -61,16 +60,18 @@ FAN_EXPORT int fan_event_respond(struct fan_group *g, struct fan_event *ev,
 {
 	int r;
 
-	if (!g || !ev)
+	if (!g || !ev || !lf_batch_owns(g, ev))
 		return -EINVAL;
 	r = check_answerable(ev);
 	if (r < 0)
 		return r;
 	r = lf_respond_raw(g->fd, fan_event_fd(ev), response, rule);
-	if (r == 0)
+	if (r == 0) {
 		wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
-	else
-		__atomic_add_fetch(&g->stats.answer_errors, 1, __ATOMIC_RELAXED);
+		g->reader_answers++;
+	} else {
+		stat_add(&g->stats.answer_errors);
+	}
 	return r;
 }
 
@@ -104,7 +105,7 @@ FAN_EXPORT int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct
 	size_t len;
 	int r;
 
-	if (!g || !ev || !ret)
+	if (!g || !ev || !ret || !lf_batch_owns(g, ev))
 		return -EINVAL;
 	r = check_answerable(ev);
 	if (r < 0)
@@ -117,6 +118,14 @@ FAN_EXPORT int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct
 	memcpy(p->ev, ev, len);
 	p->len = len;
 	p->g = g;
+	p->state = PERM_PENDING;
+	if (g->deadline_ms) {
+		r = lf_timer_add(g, p, g->deadline_ms, g->deadline_response);
+		if (r < 0) {
+			free(p);
+			return r;	/* still the batch's: the default answers it */
+		}
+	}
 	wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_DEFERRED | ST_ANSWERED | ST_FD_TAKEN);
 	rec = (unsigned char *)lf_event_find_pidfd_rec(ev);
 	if (rec)
@@ -136,8 +145,28 @@ static void perm_destroy(struct fan_perm *p)
 {
 	struct fan_group *g = p->g;
 
+	free(p->path);
 	free(p);
 	lf_group_unref(g);
+}
+
+bool lf_perm_claim(struct fan_perm *p)
+{
+	if (p->timed)
+		lf_timer_cancel(p);
+	return lf_perm_cas(p);
+}
+
+/*
+ * The answer is someone else's (a deadline): wait until it is written,
+ * then let the copy know, so finishing it only closes.
+ */
+static void answered_elsewhere(struct fan_perm *p)
+{
+	struct fan_event *ev = (struct fan_event *)p->ev;
+
+	lf_perm_wait_done(p);
+	wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
 }
 
 FAN_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
@@ -153,12 +182,21 @@ FAN_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
 	ev = (struct fan_event *)p->ev;
 	pthread_rwlock_rdlock(&g->life);
 	if (!g->closed) {
-		r = lf_respond_raw(g->fd, fan_event_fd(ev), response, rule);
-		if (r == 0)
-			wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
-		else
-			__atomic_add_fetch(&g->stats.answer_errors, 1, __ATOMIC_RELAXED);
-		lf_event_finish(g, ev);	/* default verdict if refused, then close */
+		if (lf_perm_claim(p)) {
+			r = lf_respond_raw(g->fd, fan_event_fd(ev), response, rule);
+			if (r == 0) {
+				wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
+				stat_add(&g->stats.caller_answers);
+			} else {
+				stat_add(&g->stats.answer_errors);
+			}
+			lf_event_finish(g, ev);	/* default verdict if refused, then close */
+			__atomic_store_n(&p->state, PERM_DONE, __ATOMIC_RELEASE);
+		} else {
+			answered_elsewhere(p);
+			lf_event_finish(g, ev);
+			r = -EALREADY;
+		}
 		list_del(g, p);
 	}
 	pthread_rwlock_unlock(&g->life);
@@ -175,23 +213,42 @@ FAN_EXPORT void fan_perm_free(struct fan_perm *p)
 	g = p->g;
 	pthread_rwlock_rdlock(&g->life);
 	if (!g->closed) {
+		if (!lf_perm_claim(p))
+			answered_elsewhere(p);
 		lf_event_finish(g, (struct fan_event *)p->ev);
+		__atomic_store_n(&p->state, PERM_DONE, __ATOMIC_RELEASE);
 		list_del(g, p);
 	}
 	pthread_rwlock_unlock(&g->life);
 	perm_destroy(p);
 }
 
-/* fan_group_free(): answer and close what deferred events still hold. */
+FAN_EXPORT int fan_perm_answered(const struct fan_perm *p)
+{
+	if (!p)
+		return -EINVAL;
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != PERM_PENDING;
+}
+
+/*
+ * fan_group_free(), the deadline thread stopped: answer and close what
+ * deferred events still hold.  Under the write lock no owner is between
+ * its claim and its answer, so a claimed handle is a written one.
+ */
 void lf_perms_shutdown(struct fan_group *g)
 {
 	struct fan_perm *p, *next;
+	struct fan_event *ev;
 
 	pthread_rwlock_wrlock(&g->life);
 	g->closed = true;
 	for (p = g->perms; p; p = next) {
 		next = p->next;
-		lf_event_finish(g, (struct fan_event *)p->ev);
+		ev = (struct fan_event *)p->ev;
+		if (!lf_perm_cas(p))
+			wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
+		lf_event_finish(g, ev);
+		__atomic_store_n(&p->state, PERM_DONE, __ATOMIC_RELEASE);
 		p->prev = p->next = NULL;
 	}
 	g->perms = NULL;

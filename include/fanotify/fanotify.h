@@ -12,9 +12,14 @@
  *
  * Conventions: calls that can fail return int, >= 0 on success and -errno
  * on failure.  Kernel errors pass through unchanged; errors of the library's
- * own are -EINVAL (misuse), -ENOMEM, -EBADMSG (malformed event buffer),
- * -EALREADY (answered twice), -ECANCELED (group already freed).  The
- * library never prints and never aborts.
+ * own are -EINVAL (misuse, including an event that is not of the group's
+ * current batch), -ENOMEM, -EBADMSG (malformed event buffer), -EALREADY
+ * (answered twice, or a deadline answered first), -ECANCELED (group
+ * already freed), -EBADF (a descriptor to take that is not there, or a
+ * negative descriptor argument), -ENOENT (nothing known: no recorded
+ * mount, no path), -EXDEV (a filesystem whose events could not be told
+ * from another's) and -ETIMEDOUT (fan_group_wait_read(): no event in
+ * time).  The library never prints and never aborts.
  *
  * Kernel flags (FAN_*) are the kernel's own, taken from <linux/fanotify.h>
  * with the newer ones supplied by <fanotify/compat.h>.
@@ -83,6 +88,12 @@ struct fan_group_opts {
 	uint32_t default_response;	/* verdict for unanswered permission events: FAN_ALLOW
 					   or FAN_DENY; 0: FAN_ALLOW */
 	unsigned int flags;		/* LIBFANOTIFY_ANSWER_SELF, LIBFANOTIFY_SKIP_SELF */
+	/* since 1.1.0: */
+	unsigned int perm_deadline_ms;	/* deferred permission events still unanswered this
+					   long after fan_event_defer() get perm_deadline_response
+					   (see fan_perm_set_deadline()); 0: no deadline */
+	uint32_t perm_deadline_response; /* FAN_ALLOW, FAN_DENY (| FAN_AUDIT), FAN_DENY_ERRNO(e);
+					   0: FAN_ALLOW */
 };
 
 /*
@@ -121,7 +132,7 @@ void fan_group_free(struct fan_group *g);
  * Threads: a group is read, marked and resolved from one thread at a time
  * (in groups reporting file handles, marks record what the resolver
  * reads); permission answers (fan_group_respond_fd(), fan_perm_*) may come
- * from any thread.
+ * from any thread, and so may the path of a deferred event (fan_perm_path()).
  */
 int fan_group_fd(const struct fan_group *g);
 unsigned int fan_group_init_flags(const struct fan_group *g);
@@ -136,6 +147,10 @@ struct fan_group_stats {
 	uint64_t self_answers;		/* own permission events answered at read time */
 	uint64_t answer_errors;		/* responses the kernel refused */
 	uint64_t malformed;		/* batches that failed validation */
+	/* since 1.1.0: */
+	uint64_t caller_answers;	/* answers of the caller the kernel accepted
+					   (fan_event_respond(), fan_perm_respond()) */
+	uint64_t deadline_answers;	/* deferred events answered by their deadline */
 };
 
 /* Copy counters into *st (st->sz set by the caller).  -EINVAL on bad args. */
@@ -154,7 +169,9 @@ int fan_group_get_stats(const struct fan_group *g, struct fan_group_stats *st);
  * In groups that report file handles (FAN_REPORT_FID, FAN_REPORT_DIR_FID)
  * a successful FAN_MARK_ADD also records the marked object's filesystem
  * (for open_by_handle_at()) and, for directories, its handle and path, so
- * the resolver can turn events into paths without extra privilege.
+ * the resolver can turn events into paths without extra privilege.  There
+ * a mark on a filesystem with the fsid of another one recorded and still
+ * mounted (an image and its copy) is refused: -EXDEV, no mark placed.
  */
 int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
 		   int dirfd, const char *path);
@@ -169,6 +186,9 @@ int fan_group_add_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask
 /* Remove mask bits from a mark on path. */
 int fan_group_remove_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
 			  const char *path);
+
+/* Remove mask bits from a mark on the object fd refers to (-EBADF if fd < 0). */
+int fan_group_remove_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask, int fd);
 
 /*
  * Remove every mark of one type: FAN_MARK_INODE, FAN_MARK_MOUNT,
@@ -213,7 +233,10 @@ int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid);
 /*
  * An event, as it lies in the read buffer (zero-copy, not necessarily
  * aligned: read it only through the accessors).  Valid until the next
- * read, fan_group_release() or fan_group_free().
+ * read, fan_group_release() or fan_group_free().  Calls that take a group
+ * and an event refuse (-EINVAL) an event that is not one of the group's
+ * current batch: another group's, the previous batch's (fan_group_read()
+ * alternates two buffer halves), a pointer into the middle of an event.
  */
 struct fan_event;
 /* An info record inside an event. */
@@ -234,8 +257,24 @@ struct fan_info;
  */
 int fan_group_read(struct fan_group *g);
 
-/* As fan_group_read(), into the caller's buffer (at least LIBFANOTIFY_MIN_BUF_SIZE). */
+/*
+ * As fan_group_read(), into the caller's buffer (at least
+ * LIBFANOTIFY_MIN_BUF_SIZE).  With the same buffer for every read, an
+ * event kept from an earlier batch that lies where an event of the current
+ * one starts cannot be told from it: alternate two buffers.
+ */
 int fan_group_read_buf(struct fan_group *g, void *buf, size_t len);
+
+/*
+ * The read loop in one call: finish the current batch, wait up to
+ * timeout_ms (-1: forever, 0: not at all) for events, read them.  Returns
+ * the number of events the caller will see, 0 when a signal interrupted
+ * the wait or every event read was hidden, -ETIMEDOUT when none came in
+ * time, or -errno as fan_group_read() (never -EAGAIN or -EINTR; a
+ * malformed buffer gives its well-formed events, counted in the stats'
+ * malformed).
+ */
+int fan_group_wait_read(struct fan_group *g, int timeout_ms);
 
 /* Finish the current batch now (answers, closes).  Idempotent. */
 void fan_group_release(struct fan_group *g);
@@ -381,7 +420,8 @@ int fan_group_respond_fd(struct fan_group *g, int fd, uint32_t response,
 
 /*
  * Answer a permission event of the current batch.  -EINVAL if it is not a
- * permission event, -EALREADY if answered or deferred before.  On a
+ * permission event or not of g's current batch, -EALREADY if answered or
+ * deferred before.  On a
  * kernel error the event stays unanswered (and will get the default).
  * Reader thread only: hand events to other threads with fan_event_defer().
  */
@@ -392,9 +432,11 @@ int fan_event_respond(struct fan_group *g, struct fan_event *ev, uint32_t respon
 struct fan_perm;
 
 /*
- * Move a permission event out of the batch: its bytes are copied and its
- * fd and pidfd now belong to *ret.  Answer it with fan_perm_respond() or
- * fan_perm_free(); fan_group_free() answers what is still pending.
+ * Move a permission event of g's current batch out of it: its bytes are
+ * copied and its fd and pidfd now belong to *ret.  Answer it with
+ * fan_perm_respond() or fan_perm_free(); fan_group_free() answers what is
+ * still pending.  With a group deadline (perm_deadline_ms) its clock
+ * starts here.
  */
 int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct fan_perm **ret);
 
@@ -404,13 +446,40 @@ const struct fan_event *fan_perm_event(const struct fan_perm *p);
 /*
  * Answer and free p (always freed).  If the kernel refuses the response,
  * the default verdict is sent instead and the kernel's -errno returned.
- * -ECANCELED if the group was freed first (it answered already).
+ * -EALREADY if its deadline answered first, -ECANCELED if the group was
+ * freed first (it answered already).
  */
 int fan_perm_respond(struct fan_perm *p, uint32_t response,
 		     const struct fan_audit_rule *rule);
 
 /* Answer with the default verdict if unanswered, close, free.  NULL ok. */
 void fan_perm_free(struct fan_perm *p);
+
+/*
+ * Give p a deadline: unless answered within ms milliseconds (0: now), the
+ * library answers it with response (FAN_ALLOW or FAN_DENY, optionally |
+ * FAN_AUDIT, or FAN_DENY_ERRNO(e)), from a thread of its own (started on
+ * first use), and counts it in the stats' deadline_answers; the default
+ * verdict if the kernel refuses that.  Replaces an earlier deadline.  The
+ * event's fd stays open, for the owner to read, until fan_perm_respond()
+ * (then -EALREADY) or fan_perm_free().  -EALREADY if already answered,
+ * -ECANCELED after fan_group_free(), -EAGAIN if the thread cannot start.
+ */
+int fan_perm_set_deadline(struct fan_perm *p, unsigned int ms, uint32_t response);
+
+/* 1 if p's answer was given (by its deadline, or by fan_group_free()), else 0. */
+int fan_perm_answered(const struct fan_perm *p);
+
+/*
+ * The path of a deferred event's file from its descriptor, safe from any
+ * thread (not the resolver's: that one belongs to the reader thread).  As
+ * fan_resolve_path() in fd mode: an unlinked file is its name with
+ * LIBFANOTIFY_PATH_DELETED, LIBFANOTIFY_PATH_DIR for a directory,
+ * -ENAMETOOLONG beyond a page.  The string is p's, valid until the next
+ * fan_perm_path() on p or until p is answered or freed.  0 or -errno.
+ */
+struct fan_path;
+int fan_perm_path(struct fan_perm *p, struct fan_path *path);
 
 /* ------------------------------------------------------------------------
  * Resolution: events to paths and processes
@@ -436,12 +505,14 @@ void fan_resolver_free(struct fan_resolver *r);
 #define LIBFANOTIFY_PATH_DELETED	0x1u	/* the object was unlinked (fd still open, or handle stale) */
 #define LIBFANOTIFY_PATH_PARTIAL	0x2u	/* only the name is known, its directory is not */
 #define LIBFANOTIFY_PATH_DIR		0x4u	/* the object is a directory (FAN_ONDIR) */
+/* the path could not be confirmed: the last one known, which no longer leads there (see error) */
+#define LIBFANOTIFY_PATH_UNVERIFIED	0x8u
 
 struct fan_path {
 	const char *path;	/* NUL-terminated bytes as the kernel gave them; NULL if unknown */
 	size_t len;
 	unsigned int flags;	/* LIBFANOTIFY_PATH_* */
-	int error;		/* 0, or -errno why the path is missing or partial */
+	int error;		/* 0, or -errno why the path is missing, partial or unverified */
 };
 
 /*
@@ -449,14 +520,21 @@ struct fan_path {
  * FAN_RENAME the new path into *new_path (may be NULL).  fd mode: the
  * event fd's path (-ENAMETOOLONG for a non-directory deeper than a page);
  * FID mode: directory handle plus name, or the object's own handle, or,
- * where that fails (no privilege, object gone), the path recorded when
- * the object was marked.  FS_ERROR objects are never opened (that would
- * raise another error): only known paths name them, and a filesystem-wide
- * error gives the mount point.  MNT records give the mount point
- * (statmount(), Linux 6.8), also for a detached mount the resolver saw.
- * Strings are valid until the next fan_resolve_path() or
+ * where that fails (no privilege, object gone), the batch's own entry
+ * events (FAN_REPORT_TARGET_FID) or the path recorded when the object was
+ * marked.  For an event of the group's current batch the path is the one
+ * at the event's moment: the batch's later directory moves are undone.
+ * A path is right, or flagged PARTIAL or UNVERIFIED with the reason in
+ * error.  Names the kernel cannot write ("", "..", with '/') are refused:
+ * -EBADMSG.  FS_ERROR objects are never opened (that would raise another
+ * error): only known paths name them, and a filesystem-wide error gives
+ * the mount point.  MNT records give the mount point (statmount(), Linux
+ * 6.8), also for a detached mount the resolver saw.  A queue overflow (the
+ * event, or the group's overflow count) makes the resolver drop and check
+ * what it kept.  Strings are valid until the next fan_resolve_path() or
  * fan_resolver_observe() on r (fan_resolve_process() leaves them alone).
- * Returns 0 if path is known (possibly PARTIAL), -errno if not.
+ * Returns 0 if path is known (possibly PARTIAL or UNVERIFIED), -errno if
+ * not.
  *
  * The resolver keeps a few /proc descriptors open (at most 32) and a
  * descriptor per recorded filesystem is held by the group.
@@ -471,7 +549,7 @@ int fan_resolve_path(struct fan_resolver *r, const struct fan_event *ev,
  */
 void fan_resolver_observe(struct fan_resolver *r, const struct fan_event *ev);
 
-/* Drop every cached directory path. */
+/* Drop every cached directory path (a queue overflow needs no call). */
 void fan_resolver_flush(struct fan_resolver *r);
 
 /* fan_process.flags */
@@ -547,6 +625,28 @@ const char *fan_init_flag_since(unsigned int flag);
 const char *fan_mark_flag_name(unsigned int flag);
 const char *fan_mark_flag_since(unsigned int flag);
 const char *fan_info_type_name(unsigned int type);
+
+/* fan_path_quote() flags */
+#define LIBFANOTIFY_QUOTE_ALWAYS	0x1u	/* quote even a path that could stay bare */
+#define LIBFANOTIFY_QUOTE_BARE		0x2u	/* escape, never quote (for a message line) */
+
+/*
+ * Write path[0..len) into buf so that a terminal or a log shows it safely
+ * and unambiguously: as it is when every byte is printable ASCII other than
+ * space, '"' and '\\' or valid UTF-8 of a visible character; otherwise in
+ * double quotes with C escapes (\" \\ \n \t \r, \xHH for other control
+ * bytes, invalid UTF-8, and every byte of a code point that is a control,
+ * a line or paragraph separator, a space other than ' ', a format
+ * character, a bidirectional control or default-ignorable).  Quoted
+ * output never reads as a bare token, and the escapes give the exact bytes
+ * back.  LIBFANOTIFY_QUOTE_BARE escapes only what a terminal must not see
+ * (no quotes, no escaping of '"', '\\' and spaces).  snprintf semantics:
+ * returns the length needed (without the NUL), NUL-terminates if
+ * size > 0.  -EINVAL for a NULL path (with len > 0) or buf (with size > 0)
+ * or unknown flags, -EOVERFLOW if the result would not fit an int.
+ */
+int fan_path_quote(const char *path, size_t len, unsigned int flags, char *buf,
+		   size_t size);
 
 /*
  * Write the names of mask's bits, joined by sep (NULL: ","), into buf

@@ -7,7 +7,8 @@
 #
 # usage: run-example.sh NAME PROGRAM
 #   NAME: notify, permission, tree-logger, tree-logger-unpriv,
-#         exec-allowlist, mount-watch
+#         exec-allowlist, mount-watch, scanner, epoll-loop, lazy-fill
+#         (lazy-fill on a loop-mounted ext4 image inside the tmpfs)
 # exit 0 pass, 1 fail, 77 skip (one-line reason)
 set -u
 
@@ -42,11 +43,13 @@ mkdir "$work"
 out=$work/out err=$work/err
 pid=
 runas=
+ext4=
 export LC_ALL=C
 
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
 	cd /
+	[ -n "$ext4" ] && umount "$ext4" 2>/dev/null
 	umount -l "$T" 2>/dev/null
 }
 trap cleanup EXIT
@@ -90,6 +93,23 @@ expect_prefix() {
 reject() {
 	grep -qF -- "$1" "$out" && fail "unexpected output: $1"
 	return 0
+}
+
+# wait_line LINE: the example prints it within 10 s (it may print after
+# the workload's system call returned).
+wait_line() {
+	i=0
+	until grep -qxF -- "$1" "$out"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "expected the line: $1"
+		sleep 0.1
+	done
+}
+
+# stop: SIGTERM, then it must exit 0.
+stop() {
+	kill -TERM "$pid" || fail "$name is gone"
+	finish
 }
 
 case $name in
@@ -192,6 +212,102 @@ mount-watch)
 	a=$(grep "^attach .* $T/m\$" "$out" | awk '{ print $2 }')
 	d=$(grep "^detach .* $T/m\$" "$out" | awk '{ print $2 }')
 	[ "$a" = "$d" ] || fail "attach id $a, detach id $d"
+	;;
+scanner)
+	mkdir "$T/s"
+	printf 'hello\n' >"$T/s/clean.txt"
+	printf 'header EVIL-SIGNATURE trailer\n' >"$T/s/bad.txt"
+	printf 'fine\n' >"$T/s/$(printf 'new\nline')"
+	start --workers 4 --deadline 5000 "$T/s" EVIL-SIGNATURE
+	[ "$(cat "$T/s/clean.txt")" = hello ] || fail "reading clean.txt was not allowed"
+	cat "$T/s/bad.txt" >"$work/cat" 2>&1 && fail "reading bad.txt was allowed"
+	grep -q "Operation not permitted" "$work/cat" || fail "the opener did not see EPERM: $(cat "$work/cat")"
+	cat "$T/s/$(printf 'new\nline')" >/dev/null || fail "reading new<LF>line was not allowed"
+	wait_line "allow $T/s/clean.txt"
+	wait_line "deny $T/s/bad.txt"
+	wait_line "allow \"$T/s/new\\nline\""
+	stop
+	# a file too big for the deadline (1 GiB, sparse: a second or more of
+	# reading for the worker, one page of memory): allowed at the deadline
+	# (the worker says so as it notices), the signature found late, the
+	# worker reading on through the event's descriptor
+	truncate -s 1G "$T/s/big.bin"
+	printf 'EVIL-SIGNATURE' >>"$T/s/big.bin"
+	: >"$out"
+	start --workers 2 --deadline 1 "$T/s" EVIL-SIGNATURE
+	head -c 1 "$T/s/big.bin" >/dev/null || fail "opening big.bin was not allowed at the deadline"
+	wait_line "timeout $T/s/big.bin"
+	i=0
+	until grep -qxF "late $T/s/big.bin: signature found" "$out"; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && fail "no late find in big.bin within 60 s"
+		sleep 0.1
+	done
+	stop
+	;;
+epoll-loop)
+	mkdir "$T/e"
+	start --every 0.2 "$T/e"
+	echo one >"$T/e/one"
+	echo two >"$T/e/$(printf 'tab\there')"
+	echo three >"$T/e/$(printf 'bidi\342\200\256evil')"
+	echo outside >"$T/outside"
+	i=0
+	until [ "$(grep -c '^close_write ' "$out")" -ge 3 ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && fail "three close_write lines expected"
+		sleep 0.1
+	done
+	wait_line "tick: 3 files so far"
+	stop
+	grep -q "^close_write $T/e/one pid [0-9]*\$" "$out" || fail "no close_write of one"
+	grep -qF "close_write \"$T/e/tab\\there\" pid " "$out" || fail "no quoted close_write of tab<TAB>there"
+	grep -qF "close_write \"$T/e/bidi\\xe2\\x80\\xae""evil\" pid " "$out" ||
+		fail "no quoted close_write of the bidi name"
+	expect "stopped by a signal after 3 files"
+	reject "outside"
+	;;
+lazy-fill)
+	command -v mkfs.ext4 >/dev/null 2>&1 || skip "mkfs.ext4 not installed (e2fsprogs)"
+	truncate -s 64M "$work/ext4.img" || fail "truncate"
+	mkfs.ext4 -q -F "$work/ext4.img" >/dev/null 2>&1 || fail "mkfs.ext4"
+	mkdir "$T/mnt" "$T/backing"
+	mount -o loop "$work/ext4.img" "$T/mnt" 2>/dev/null || skip "cannot loop-mount an ext4 image"
+	ext4=$T/mnt
+	seq 1 300000 | head -c 1048576 >"$T/backing/big"	# 16 chunks of 64 KiB
+	printf 'eighteen bytes...\n' >"$T/backing/small"	# 18 bytes, shorter than any range
+	head -c 200000 /dev/urandom >"$T/backing/mid"		# 4 chunks, the last partial
+	start --timeout 60 "$T/backing" "$T/mnt"
+	for f in big small mid; do
+		expect "stub $f $(stat -c %s "$T/backing/$f")"
+		[ "$(stat -c %s "$T/mnt/$f")" = "$(stat -c %s "$T/backing/$f")" ] || fail "stub $f has the wrong size"
+	done
+	# dd at an offset: the chunk that holds it, nothing more
+	dd if="$T/mnt/big" of="$work/dd.out" bs=4096 skip=100 count=1 2>/dev/null || fail "dd of the stub"
+	dd if="$T/backing/big" of="$work/dd.want" bs=4096 skip=100 count=1 2>/dev/null
+	cmp -s "$work/dd.out" "$work/dd.want" || fail "dd read the wrong bytes at offset 409600"
+	expect "fill big 393216 65536"
+	[ "$(grep -c '^fill big ' "$out")" = 1 ] || fail "dd filled more than its chunk"
+	# a file shorter than the range (an 18-byte file read with a 128 KiB buffer)
+	[ "$(cat "$T/mnt/small")" = "eighteen bytes..." ] || fail "small read wrong: $(cat "$T/mnt/small")"
+	expect "fill small 0 18"
+	wait_line "complete small"
+	# cat: the rest of big, every chunk once
+	cmp -s "$T/mnt/big" "$T/backing/big" || fail "big read wrong"
+	[ "$(grep -c '^fill big ' "$out")" = 16 ] || fail "big: $(grep -c '^fill big ' "$out") fills, expected 16"
+	wait_line "complete big"
+	cmp -s "$T/mnt/mid" "$T/backing/mid" || fail "mid read wrong"
+	expect "fill mid 196608 3392"
+	wait_line "complete mid"
+	# complete files raise no more events: no new line for these reads
+	lines=$(wc -l <"$out")
+	cat "$T/mnt/big" "$T/mnt/small" "$T/mnt/mid" >/dev/null
+	dd if="$T/mnt/big" of=/dev/null bs=4096 skip=10 count=1 2>/dev/null
+	sleep 0.3
+	[ "$(wc -l <"$out")" = "$lines" ] || fail "events after completion: $(tail -n +$((lines + 1)) "$out")"
+	stop
+	# the data is really in the stubs now: there without the filler
+	cmp -s "$T/mnt/big" "$T/backing/big" || fail "big lost its data"
 	;;
 *)
 	echo "unknown example: $name"
