@@ -108,6 +108,9 @@ hostile_names() {
 fw_start() {
 	local name=$1 i tries=$((${FW_START_WAIT:-10} * 40))
 	shift
+	# emptied first: a startup line left by an earlier run of that name is no start
+	: >"$LOG/$name.out"
+	: >"$LOG/$name.err"
 	"${FW_CMD[@]}" "$@" >"$LOG/$name.out" 2>"$LOG/$name.err" &
 	FWPID=$!
 	STARTED+=("$FWPID")
