@@ -159,17 +159,22 @@ static bool path_leads_to(const char *path, uint64_t mnt)
 	return (st.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) && st.stx_mnt_id == mnt;
 }
 
-/* Is the recorded mount still at its path (its filesystem too: ids are reused before 6.8)? */
+/*
+ * Is the recorded mount still at its path?  Before 6.8 mount ids are
+ * reused: its filesystem (device and fsid) is compared too.
+ */
 static bool mount_alive(const struct fan_mount *m)
 {
 	struct fan_fsid fsid;
-	struct statfs st;
+	struct statfs sfs;
+	struct stat st;
 
 	if (!m->at.path)
 		return true;	/* a held descriptor always is */
-	if (!path_leads_to(m->at.path, m->at.mnt_id) || statfs(m->at.path, &st) < 0)
+	if (!path_leads_to(m->at.path, m->at.mnt_id) || stat(m->at.path, &st) < 0 ||
+	    st.st_dev != m->dev || statfs(m->at.path, &sfs) < 0)
 		return false;
-	memcpy(fsid.val, &st.f_fsid, sizeof(fsid.val));
+	memcpy(fsid.val, &sfs.f_fsid, sizeof(fsid.val));
 	return lf_fsid_equal(&fsid, &m->fsid);
 }
 

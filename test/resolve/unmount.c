@@ -69,19 +69,56 @@ static void check_stale(struct fan_group *g, const struct fan_fsid *fsid, bool s
 	printf("mount id reused (before Linux 6.8): the same filesystem passes for the old mount\n");
 }
 
+static char loops[2][64];	/* loop devices of the image, detached at exit */
+
+static void detach_loops(void)
+{
+	char cmd[128];
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (loops[i][0]) {
+			snprintf(cmd, sizeof(cmd), "losetup -d %s 2>/dev/null", loops[i]);
+			(void)!system(cmd);
+		}
+}
+
+/*
+ * The image on a new loop device, the earlier one kept attached: mounted
+ * again, the filesystem is on another device (as with other loop users, or
+ * after a reboot), which a recorded mount must not be taken for even where
+ * the mount id is reused.
+ */
+static void mount_image(const char *where)
+{
+	static int n;
+	char cmd[512];
+	FILE *f;
+
+	if (n >= 2)
+		th_fail("mounted the image too often");
+	snprintf(cmd, sizeof(cmd), "losetup -f --show %s", image);
+	f = popen(cmd, "r");
+	if (!f || !fgets(loops[n], sizeof(loops[n]), f))
+		th_skip("losetup cannot attach the image");
+	pclose(f);
+	loops[n][strcspn(loops[n], "\n")] = '\0';
+	if (n == 0)
+		atexit(detach_loops);
+	if (mount(loops[n], where, "ext4", 0, NULL) < 0)
+		th_fail("mount %s on %s: %s", loops[n], where, strerror(errno));
+	n++;
+}
+
 /* A fresh tmpfs, or the ext4 image again. */
 static void mount_fs(const char *where)
 {
-	char cmd[1024];
-
 	if (!image[0]) {
 		if (mount("unmount-test", where, "tmpfs", 0, "size=4m") < 0)
 			th_fail("mount tmpfs on %s: %s", where, strerror(errno));
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "mount -o loop %s %s", image, where);
-	if (system(cmd) != 0)
-		th_fail("%s failed", cmd);
+	mount_image(where);
 }
 
 int main(int argc, char **argv)
