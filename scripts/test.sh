@@ -19,7 +19,9 @@
 # which the plain run has as well).  One suite under one personality:
 #   meson test -C build-ci --setup linux_5_15 --suite fanwatch
 #
-# The suites include 'stress' (test/stress: a million events through the
+# The suites include 'python' (python/tests: the binding's pytest files,
+# through Debian's python3; in the sanitized build with the ASan runtime
+# preloaded into the interpreter, leak checking on) and 'stress' (test/stress: a million events through the
 # library and fanwatch, permission load, killed listeners, output faults,
 # bad input): about 3 minutes in each build.  Longer runs of it:
 #   STRESS_EVENTS=10000000 STRESS_SECONDS=60 STRESS_KILLS=500 STRESS_CYCLES=20 \
@@ -43,7 +45,8 @@ setup() {	# setup DIR [meson options...]
 }
 
 step "build (gcc) and run every suite"
-setup build-ci
+# -Dpython=enabled: a missing python3-dev or pytest is an error here, not a skip.
+setup build-ci -Dpython=enabled
 ninja -C build-ci
 meson test -C build-ci --print-errorlogs
 
@@ -55,9 +58,10 @@ for k in "${KERNELS[@]}"; do
 done
 
 step "the same suites under ASan + UBSan"
-setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
+	-Dpython=enabled
 ninja -C build-asan
-# verify_asan_link_order=0: kernel personalities preload a shim (LD_PRELOAD)
+# verify_asan_link_order=0: kernel personalities and two fanwatch tests preload shims (LD_PRELOAD)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:verify_asan_link_order=0 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --timeout-multiplier 3

@@ -64,6 +64,21 @@ check deny "$(cap 2 19)" "$(cap 2 19)" --deny '*.key' "$W"
 check filesystem "$(cap 2 19)" - --filesystem "$W"
 check command "$(cap 2 5 19)" - "$W" -- "$WL" wait "$W/go" create "$W/after-command"
 
+# Leaving uid 0 can fail (no CAP_SETUID in the bounding set, as in a unit
+# that forgot it): the capabilities are dropped all the same, and it says so.
+FW_CMD=(setpriv --bounding-set -setuid,-setgid "$FW")
+fw_start nosetuid --deny '*.key' "$W"
+for t in /proc/"$FWPID"/task/*; do
+	for c in CapEff CapPrm; do
+		[[ $(capof "$t/status" $c) == "$(cap 2 19)" ]] ||
+			fail "no CAP_SETUID: ${t##*/} $c $(capof "$t/status" $c), expected $(cap 2 19)"
+	done
+done
+fw_stop
+grep -q 'could not leave uid 0' "$LOG/nosetuid.err" || fail "no CAP_SETUID: nothing said: $(cat "$LOG/nosetuid.err")"
+FW_CMD=("$FW")
+note "without CAP_SETUID: uid 0 kept, capabilities dropped, said on stderr"
+
 # new directories are still marked without CAP_SYS_ADMIN and uid 0
 fw_start newdir --json "$W"
 mkdir "$W/late"

@@ -13,7 +13,10 @@ grep -q 'path_raw' <<<"$h" || fail "--help: the JSON recovery rule"
 grep -q 'Exit status: 0 success, 1 runtime error, 2 usage error' <<<"$h" || fail "--help: exit statuses"
 opts=$(grep -oE -- '--[a-z][a-z-]+' <<<"$h" | sort -u)
 v=$("$FW" --version) || fail "--version exit $?"
-[[ $v =~ ^fanwatch\ [0-9]+\.[0-9]+\.[0-9]+\ \(libfanotify\ [0-9]+\.[0-9]+\.[0-9]+\)$ ]] || fail "--version: $v"
+[[ $(head -1 <<<"$v") =~ ^fanwatch\ [0-9]+\.[0-9]+\.[0-9]+\ \(libfanotify\ [0-9]+\.[0-9]+\.[0-9]+\)$ ]] || fail "--version: $v"
+# whether this build has --journal (libsystemd is optional)
+[[ $(sed -n 2p <<<"$v") =~ ^journald\ output\ \(--journal\):\ (yes\ \(libsystemd\)|no\ \(built\ without\ libsystemd\))$ ]] ||
+	fail "--version, second line: $v"
 echo "# --help and --version: ok"
 
 man=${FWT_MANPAGE:?}

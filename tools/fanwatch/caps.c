@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fanwatch.h"
@@ -106,8 +107,13 @@ int fw_caps_limit(uint64_t keep, const struct fw_ids *to)
 	drop_bounding(keep);
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	prm = ((uint64_t)d[1].permitted << 32 | d[0].permitted) & keep;
+	/*
+	 * Leaving uid 0 can fail (no CAP_SETUID in the bounding set): the
+	 * capabilities are dropped all the same, never kept because of it.
+	 */
 	if (to && to->change && (r = leave_root(to)) < 0)
-		return r;
+		fw_warn("could not leave uid 0 for uid %u: %s; it keeps uid 0 with only the "
+			"capabilities fanwatch(1) lists", (unsigned int)to->uid, strerror(-r));
 	d[0].permitted = d[0].effective = (uint32_t)prm;
 	d[1].permitted = d[1].effective = (uint32_t)(prm >> 32);
 	d[0].inheritable = d[1].inheritable = 0;

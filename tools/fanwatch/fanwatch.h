@@ -87,6 +87,10 @@ struct fw_opts {
 	struct fw_strv comms, includes, excludes, denies, paths;
 	int deny_errno;			/* 0: plain FAN_DENY (EPERM) */
 	char **command;			/* argv after "--", NULL if none */
+	/* service: record sinks, the -o file's mode, options files (i16) */
+	bool journal, syslog, append;
+	int syslog_facility;		/* LOG_DAEMON unless --syslog=FACILITY */
+	struct fw_strv optfiles;	/* --options-from contents (values point into them) */
 	/* permission mode, least privilege (i11) */
 	bool unsafe_system_scope;	/* --unsafe-system-scope */
 	bool undecidable_allow;		/* --undecidable allow */
@@ -148,10 +152,20 @@ struct fw_out {
 	uint64_t stamp;			/* bumped by every fw_out_stamp*(): a batch */
 	uint64_t flushes;		/* buffer writes so far */
 	uint64_t written;		/* records formatted */
+	/* record sinks (journald, syslog): NULL for a file or standard output */
+	struct fw_sink *sink;
+	bool grow;			/* a scratch buffer: grows, never flushes */
 };
 
 int fw_out_open(struct fw_out *out, const struct fw_opts *o);
 void fw_out_close(struct fw_out *out);
+/*
+ * SIGHUP: write out what is buffered, then open the -o file again by its
+ * name, appending (log rotation); a record sink reconnects.  On failure
+ * the old file is kept and a warning says why.  Does nothing for standard
+ * output.  0 or -errno.
+ */
+int fw_out_reopen(struct fw_out *out, const struct fw_opts *o);
 /* Read the clock once and prepare both time strings. */
 void fw_out_stamp(struct fw_out *out);
 /* Prepare the time strings for a given time. */
@@ -207,6 +221,63 @@ size_t fw_text_escape_line(char *dst, const char *s, size_t len);
 void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len);
 /* Free what the JSON writer keeps between records. */
 void fw_json_free(void);
+
+/* ---- record sinks: journald, syslog (output_sink.c, output_journal.c, output_syslog.c) ---- */
+
+/*
+ * A record sink formats each record as one frame in the output buffer and
+ * delivers the frames when the buffer is written out (fw_out_flush), so
+ * formatting happens where records are made and delivery wherever the
+ * buffer goes; a frame is never split across two deliveries.  A frame is
+ * a native-endian uint32_t length, then the sink's bytes.
+ */
+struct fw_sink {
+	const char *option;		/* "--journal": for messages */
+	void (*record)(struct fw_out *out, const struct fw_record *rec);
+	/* Deliver every frame of buf (whole frames). */
+	void (*deliver)(struct fw_sink *s, const char *buf, size_t len);
+	void (*reopen)(struct fw_sink *s);	/* SIGHUP; may be NULL */
+	void (*close)(struct fw_sink *s);	/* frees s */
+	uint64_t sent, lost;		/* entries delivered; entries that could not be */
+	int error;			/* the last delivery error, -errno; 0 once one works again */
+};
+
+/* The journal sink; exits with a message when journald cannot be reached. */
+struct fw_sink *fw_journal_open(const struct fw_opts *o);
+/* Built with libsystemd (else fw_journal_open() exits naming the build option). */
+bool fw_journal_available(void);
+struct fw_sink *fw_syslog_open(const struct fw_opts *o);
+/* "daemon", "local0", ...: the syslog facility (LOG_*), -1 if unknown. */
+int fw_syslog_facility(const char *name);
+
+/*
+ * For sinks: the record as a text line without its time (or, with json,
+ * the JSON object), no newline.  Valid until the next call.
+ */
+const char *fw_sink_line(const struct fw_out *out, const struct fw_record *rec, bool json,
+			 size_t *len);
+/* Reserve a frame of n bytes (after its length) in out; returns where they go. */
+char *fw_sink_frame(struct fw_out *out, size_t n);
+/* Walk the frames of buf: fn(s, frame, len) for each. */
+void fw_sink_frames(struct fw_sink *s, const char *buf, size_t len,
+		    void (*fn)(struct fw_sink *s, const char *frame, size_t len));
+/* Count a delivery; say so on stderr when deliveries start or stop failing. */
+void fw_sink_result(struct fw_sink *s, int err);
+/* The summary of the sink's losses, if any, on stderr; then free s. */
+void fw_sink_close_common(struct fw_sink *s);
+
+/* ---- options files (optfile.c) ---- */
+
+/*
+ * Read an options file: for each option line, fn(ctx, where, name, value)
+ * with where "FILE:LINE", name without leading dashes ("json", or "o" for
+ * a short option) and value NULL when the line has none.  Syntax errors
+ * exit 2 naming the file and line.  Returns the buffer the names and values
+ * point into (the caller frees it).
+ */
+typedef void (*fw_optfile_fn)(void *ctx, const char *where, const char *name, char *value,
+			      bool is_short);
+char *fw_optfile_read(const char *path, fw_optfile_fn fn, void *ctx);
 
 /* ---- --count (count.c) ---- */
 struct fw_count;

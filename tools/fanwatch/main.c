@@ -105,6 +105,7 @@ static int signals_setup(const struct fw_opts *o)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);	/* -o reopened (log rotation): read_signals() */
 	add_job_control(&set, o);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -255,6 +256,8 @@ static void read_signals(struct loop *l)
 	while (read(l->fds[PFD_SIG].fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
 			fw_command_reap(l->st);
+		else if (si.ssi_signo == SIGHUP && (l->st->o->output || l->st->out.sink))
+			fw_out_reopen(&l->st->out, l->st->o);	/* nothing is lost: see output.c */
 		else if (job_control_signal((int)si.ssi_signo))
 			job_control_refused((int)si.ssi_signo);
 		else
@@ -319,7 +322,10 @@ static int until_deadline(const struct loop *l)
 
 static int poll_timeout(const struct loop *l)
 {
-	int t = until_deadline(l);
+	int t = until_deadline(l), n = fw_notify_timeout();
+
+	if (n >= 0 && (t < 0 || n < t))
+		t = n;	/* the service manager's watchdog and status */
 
 	/* a walk put off (fw_watch_remark): do it within a second */
 	if (l->st->remark && (t < 0 || t > 1000))
@@ -405,6 +411,7 @@ static void loop_once(struct loop *l)
 		st->stop = true;	/* everything it did is queued by now */
 	if (st->remark)
 		fw_watch_remark(st);
+	fw_notify_tick(st);
 	if (got && busy(l) && !st->stop)
 		pause_for_batch();
 }
@@ -469,6 +476,7 @@ int main(int argc, char **argv)
 	int sigfd, status;
 
 	fw_opts_parse(&o, argc, argv);
+	fw_notify_init();
 	raise_nofile();
 	sigfd = signals_setup(&o);
 	setup(&st);
@@ -476,9 +484,11 @@ int main(int argc, char **argv)
 		fw_command_start(&st, &orig_nofile);
 	drop_privileges(&st);
 	print_startup(&st);
+	fw_notify_ready(&st);
 	loop_init(&l, &st, sigfd);
 	while (!st.stop)
 		loop_once(&l);
+	fw_notify_stopping();
 	drain_all(&l);
 	status = finish(&st);
 	close(sigfd);

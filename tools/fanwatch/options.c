@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "fanwatch.h"
 
@@ -24,6 +25,8 @@
 enum {
 	OPT_COMM = 0x100, OPT_INCLUDE, OPT_EXCLUDE, OPT_MOUNT, OPT_FILESYSTEM, OPT_ALL,
 	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW,
+	/* service (i16) */
+	OPT_JOURNAL = 0x200, OPT_SYSLOG, OPT_APPEND, OPT_OPTIONS_FROM,
 	/* permission mode, least privilege (i11) */
 	OPT_UNSAFE_SYSTEM_SCOPE, OPT_UNDECIDABLE,
 };
@@ -48,6 +51,11 @@ static const struct option long_opts[] = {
 	{ "deny-errno", required_argument, NULL, OPT_DENY_ERRNO },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "follow-output-symlink", no_argument, NULL, OPT_FOLLOW },
+	/* service (i16) */
+	{ "journal", no_argument, NULL, OPT_JOURNAL },
+	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
+	{ "append", no_argument, NULL, OPT_APPEND },
+	{ "options-from", required_argument, NULL, OPT_OPTIONS_FROM },
 	/* permission mode, least privilege (i11) */
 	{ "unsafe-system-scope", no_argument, NULL, OPT_UNSAFE_SYSTEM_SCOPE },
 	{ "undecidable", required_argument, NULL, OPT_UNDECIDABLE },
@@ -62,14 +70,21 @@ static const struct { const char *name; int err; } deny_errnos[] = {
 	{ "EAGAIN", EAGAIN }, { "ENOSPC", ENOSPC }, { "EDQUOT", EDQUOT },
 };
 
+/* "FILE:LINE" while an options file is applied (--options-from), else NULL. */
+static const char *opt_where;
+
 static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *f = NULL;
 
 	va_start(ap, fmt);
+	if (opt_where && asprintf(&f, "%s: %s", opt_where, fmt) > 0)
+		fmt = f;
 	fw_vmessage(fmt, ap, "Try 'fanwatch --help' for more information.\n");
 	va_end(ap);
+	free(f);
 	exit(FW_EXIT_USAGE);
 }
 
@@ -122,8 +137,12 @@ static void print_help(void)
 	       "      --follow-output-symlink  follow symbolic links to FILE\n"
 	       "  -c, --count            print a summary when done instead of a stream\n"
 	       "      --top N            paths and processes in the summary (default 10)\n"
+	       "      --append           append to the -o FILE instead of truncating it\n"
+	       "      --journal          one journal entry per event, with fields (journald)\n"
+	       "      --syslog[=FACILITY]  one syslog message per event (default: daemon)\n"
 	       "  -t, --timeout SECONDS  stop after SECONDS (fractions allowed)\n"
 	       "  -n, --max-events N     stop after N events\n"
+	       "      --options-from FILE  options from FILE, one per line (# comments)\n"
 	       "  -h, --help             this help\n"
 	       "  -V, --version          fanwatch and libfanotify versions\n"
 	       "\n"
@@ -148,6 +167,8 @@ static void print_help(void)
 static void print_version(void)
 {
 	printf("fanwatch %s (libfanotify %s)\n", FANWATCH_VERSION, fan_version());
+	printf("journald output (--journal): %s\n", fw_journal_available() ? "yes (libsystemd)" :
+	       "no (built without libsystemd)");
 }
 
 static void strv_push(struct fw_strv *sv, char *s)
@@ -183,7 +204,8 @@ static uint64_t parse_events(const char *list)
 	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
 		bit = fw_event_from_name(tok);
 		if (!bit) {
-			fw_warn("--events: unknown event '%s'", tok);
+			fw_warn("%s%s--events: unknown event '%s'", opt_where ? opt_where : "",
+				opt_where ? ": " : "", tok);
 			list_valid_events();
 			free(copy);
 			exit(FW_EXIT_USAGE);
@@ -261,6 +283,91 @@ static void set_scope(struct fw_opts *o, struct parse_state *ps, enum fw_scope s
 	ps->scope_given = true;
 }
 
+/* ---- service options (i16): sinks, --append, --options-from ---- */
+
+static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *arg);
+
+struct optfile_ctx {
+	struct fw_opts *o;
+	struct parse_state *ps;
+};
+
+static const struct option *find_option(const char *name, bool is_short)
+{
+	const struct option *opt;
+
+	for (opt = long_opts; opt->name; opt++)
+		if (is_short ? (opt->val == name[0] && !name[1]) : !strcmp(opt->name, name))
+			return opt;
+	return NULL;
+}
+
+/* One line of an options file, as if it were given on the command line. */
+static void apply_line(void *vctx, const char *where, const char *name, char *value,
+		       bool is_short)
+{
+	struct optfile_ctx *ctx = vctx;
+	const struct option *opt;
+
+	opt_where = where;
+	if (!strcmp(name, "path")) {
+		if (!value || !*value)
+			usage_error("'path' needs a PATH");
+		parse_one(ctx->o, ctx->ps, 1, value);
+		opt_where = NULL;
+		return;
+	}
+	opt = find_option(name, is_short);
+	if (!opt)
+		usage_error("unknown option '%s%s'", is_short ? "-" : "", name);
+	if (opt->val == OPT_OPTIONS_FROM)
+		usage_error("options-from in an options file: files do not nest");
+	if (opt->has_arg == no_argument && value)
+		usage_error("option '%s' takes no value", opt->name);
+	if (opt->has_arg == required_argument && !value)
+		usage_error("option '%s' needs a value", opt->name);
+	parse_one(ctx->o, ctx->ps, opt->val, value);
+	opt_where = NULL;
+}
+
+static void parse_service(struct fw_opts *o, struct parse_state *ps, int c, char *arg)
+{
+	struct optfile_ctx ctx = { o, ps };
+
+	switch (c) {
+	case OPT_JOURNAL: o->journal = true; break;
+	case OPT_SYSLOG:
+		o->syslog = true;
+		o->syslog_facility = arg ? fw_syslog_facility(arg) : LOG_DAEMON;
+		if (o->syslog_facility < 0)
+			usage_error("--syslog: unknown facility '%s' (auth, authpriv, cron, daemon, "
+				    "ftp, lpr, mail, news, syslog, user, uucp, local0 to local7)", arg);
+		break;
+	case OPT_APPEND: o->append = true; break;
+	case OPT_OPTIONS_FROM:
+		strv_push(&o->optfiles, fw_optfile_read(arg, apply_line, &ctx));
+		break;
+	}
+}
+
+/* Where records go: one place, and each option where it means something. */
+static void validate_service(const struct fw_opts *o)
+{
+	const char *sink = o->journal ? "--journal" : o->syslog ? "--syslog" : NULL;
+
+	if (o->journal && o->syslog)
+		usage_error("--journal and --syslog exclude each other");
+	if (sink && o->output)
+		usage_error("%s and -o exclude each other: records go to one place", sink);
+	if (sink && o->count)
+		usage_error("%s and --count exclude each other: --count prints one summary", sink);
+	if (o->journal && o->json)
+		usage_error("--journal and --json exclude each other: journal entries have fields "
+			    "of their own (fanwatch(1), JOURNAL FIELDS)");
+	if (o->append && !o->output)
+		usage_error("--append needs -o FILE");
+}
+
 /* One option (or PATH, as option 1). */
 static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *arg)
 {
@@ -289,6 +396,9 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 	case OPT_DENY_ERRNO: o->deny_errno = parse_deny_errno(arg); break;
 	case OPT_TOP: o->top = (unsigned int)parse_count("--top", arg, 1000000); break;
 	case OPT_FOLLOW: o->follow_output_symlink = true; break;
+	case OPT_JOURNAL: case OPT_SYSLOG: case OPT_APPEND: case OPT_OPTIONS_FROM:
+		parse_service(o, ps, c, arg);
+		break;
 	/* permission mode, least privilege (i11) */
 	case OPT_UNSAFE_SYSTEM_SCOPE: o->unsafe_system_scope = true; break;
 	case OPT_UNDECIDABLE:
@@ -340,6 +450,7 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 	}
 	if (!o->top)
 		o->top = 10;
+	validate_service(o);
 }
 
 void fw_opts_parse(struct fw_opts *o, int argc, char **argv)
@@ -376,5 +487,8 @@ void fw_opts_free(struct fw_opts *o)
 	free(o->denies.v);
 	free(o->paths.v);
 	free(o->pids);
+	while (o->optfiles.n)
+		free(o->optfiles.v[--o->optfiles.n]);
+	free(o->optfiles.v);
 	fw_rules_free(o->deny_rules);
 }

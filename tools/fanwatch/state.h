@@ -116,6 +116,17 @@ uint64_t fw_procs_id(const struct fan_process *p);
 void fw_mounts_setup(struct fw_state *st);
 void fw_mark_all_filesystems(struct fw_state *st, uint64_t mask);
 
+/* notify.c: the service manager's notification socket (sd_notify protocol) */
+/* Read NOTIFY_SOCKET and WATCHDOG_USEC (and unset them: a COMMAND must not inherit them). */
+void fw_notify_init(void);
+/* The marks are in place: READY=1 and a STATUS= with what is watched. */
+void fw_notify_ready(const struct fw_state *st);
+/* Milliseconds until fw_notify_tick() has something to send, -1 if never. */
+int fw_notify_timeout(void);
+/* WATCHDOG=1 when due, and STATUS= with the counts when they changed. */
+void fw_notify_tick(const struct fw_state *st);
+void fw_notify_stopping(void);
+
 /* perm.c: --deny */
 int fw_perm_new(struct fw_state *st, struct fw_perm **ret);
 /* Mark the object fd refers to (a directory gets FAN_EVENT_ON_CHILD). */
