@@ -257,6 +257,8 @@ struct fan_group {
 	uint64_t markrec_gen;	/* bumped when a record is added */
 	uint64_t markrec_epoch;	/* bumped when markrecs is emptied */
 	bool renames_ignored;	/* an ignore mask holds rename events: some may go unseen */
+
+	struct fan_subtree *subtree;	/* its tracker (subtree.c): names tracked directories */
 };
 
 void lf_group_unref(struct fan_group *g);
@@ -305,6 +307,10 @@ int lf_object_handle(int fd, struct obj_handle *h);
 #define LF_KEY_MAX (8 + 4 + 128)
 size_t lf_handle_key(unsigned char *key, const struct fan_fsid *fsid, int32_t type,
 		     const void *data, size_t bytes);
+
+/* subtree.c: a tracked directory's path as of the event handled (0), else -ENOENT */
+struct sbuf;
+int lf_subtree_dir_path(struct fan_subtree *t, const void *key, size_t klen, struct sbuf *out);
 
 /* parse.c: one event checked whole (metadata and every record) within room bytes */
 bool lf_parse_event_ok(const void *event, size_t room);

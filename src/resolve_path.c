@@ -441,10 +441,11 @@ int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *f
 
 	if (!klen)
 		return -EINVAL;
-	/*
-	 * A directory tracker that knows the path of its directories at each
-	 * event's moment (issue 10's subtree) answers here, before the caches.
-	 */
+	/* a directory the group's subtree tracker follows: its path at the event's moment */
+	if (r->g->subtree && lf_subtree_dir_path(r->g->subtree, key, klen, out) == 0) {
+		lk->src = SRC_READ;
+		return 0;
+	}
 	res = from_cache(r, lk, fid, key, klen, out, &bad, &hres);
 	if (res <= 0)
 		return res;

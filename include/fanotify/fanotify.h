@@ -585,6 +585,133 @@ int fan_resolve_process(struct fan_resolver *r, const struct fan_event *ev,
 			struct fan_process *out);
 
 /* ------------------------------------------------------------------------
+ * Subtrees: a directory and everything below it, followed by identity
+ * ------------------------------------------------------------------------ */
+
+/*
+ * A tracker of directory trees on a group reporting directory handles and
+ * names (FAN_REPORT_DFID_NAME; with FAN_REPORT_FID | FAN_REPORT_TARGET_FID,
+ * Linux 5.17, a new directory is found by its own handle wherever it went).
+ * It marks every directory of each root, follows creations, moves and
+ * deletions from the events it is handed, keeps the marks of other groups
+ * (a permission group) in step, and names tracked directories for the
+ * group's resolvers, as of the event being handled.  Directories are only
+ * ever opened by handle, or beneath a root without following symbolic
+ * links or crossing mounts, and checked by handle before their marks are
+ * touched.  One tracker per group; it must not outlive its groups.
+ */
+struct fan_subtree;
+
+/* fan_subtree_entry.flags */
+#define LIBFANOTIFY_SUBTREE_DIR		0x1u	/* the entry is a directory */
+#define LIBFANOTIFY_SUBTREE_FOUND	0x2u	/* found by reading a directory that appeared */
+#define LIBFANOTIFY_SUBTREE_UNWATCHED	0x4u	/* a directory that could not be marked (error) */
+
+/* What a tracker found, or could not watch. */
+struct fan_subtree_entry {
+	const char *path;	/* absolute, NUL-terminated; valid during the callback */
+	size_t len;
+	unsigned int flags;	/* LIBFANOTIFY_SUBTREE_* */
+	int error;		/* with LIBFANOTIFY_SUBTREE_UNWATCHED: -errno */
+	int root;		/* index of the root it lies under */
+	const struct fan_event *trigger; /* the event that revealed it; NULL: a root added, a rescan */
+};
+
+/* Called from fan_subtree_handle(), _add_root() and _rescan(); must not call the tracker. */
+typedef void fan_subtree_found_fn(void *arg, const struct fan_subtree_entry *entry);
+
+/* fan_subtree_opts.flags */
+/* One filesystem mark per root's filesystem instead of a mark per directory (CAP_SYS_ADMIN) */
+#define LIBFANOTIFY_SUBTREE_FILESYSTEM	0x1u
+
+struct fan_subtree_opts {
+	size_t sz;
+	uint64_t mask;		/* events wanted in the tree; the tracker adds what it needs */
+	unsigned int flags;	/* LIBFANOTIFY_SUBTREE_* */
+	fan_subtree_found_fn *found;	/* may be NULL */
+	void *arg;		/* passed to found */
+	unsigned int rescan_gap_ms;	/* least time between two rescans; 0: 1000 */
+};
+
+/*
+ * A tracker on group g (FAN_REPORT_DIR_FID | FAN_REPORT_NAME at least).
+ * Directory marks ask for opts->mask | FAN_CREATE | FAN_DELETE | FAN_RENAME
+ * (FAN_MOVED_FROM | FAN_MOVED_TO before Linux 5.17) | FAN_DELETE_SELF |
+ * FAN_ONDIR | FAN_EVENT_ON_CHILD.  -EINVAL for a group without names,
+ * -EBUSY if g has a tracker already.
+ */
+int fan_subtree_new(struct fan_group *g, const struct fan_subtree_opts *opts,
+		    struct fan_subtree **ret);
+/* Remove every mark the tracker added, free it.  NULL is a no-op. */
+void fan_subtree_free(struct fan_subtree *t);
+
+/*
+ * Keep g's marks in step too: every tracked directory gets mask |
+ * FAN_EVENT_ON_CHILD in g.  Add groups before roots.  A permission group
+ * that asks for events on directories (FAN_ONDIR) must be answered by
+ * another thread: the tracker opens new directories to read them.
+ */
+int fan_subtree_add_group(struct fan_subtree *t, struct fan_group *g, uint64_t mask);
+
+/*
+ * Track the directory at dirfd/path (as in openat(2), symbolic links
+ * followed) and everything below it on its mount.  Returns the root's
+ * index (>= 0), or -errno: the root itself could not be opened or marked.
+ * Directories below that cannot be marked are reported through found
+ * (LIBFANOTIFY_SUBTREE_UNWATCHED) and counted.
+ */
+int fan_subtree_add_root(struct fan_subtree *t, int dirfd, const char *path);
+/* Stop tracking a root: its marks are removed.  -EINVAL for an unknown index. */
+int fan_subtree_remove_root(struct fan_subtree *t, int root);
+
+/*
+ * Hand every event of the group to the tracker, in order: new directories
+ * are marked and read (their entries reported through found, after the
+ * event), directories moved out are unmarked, deleted ones forgotten;
+ * after an overflow the roots are read again (at most once a second, see
+ * fan_subtree_timeout()).  Look at an event (fan_subtree_in_scope(),
+ * resolve it) either before handing it over or after, but before the
+ * next one.  0 or -errno (-ENOMEM).
+ */
+int fan_subtree_handle(struct fan_subtree *t, const struct fan_event *ev);
+
+/*
+ * The index of the root the event lies under, as of the event; -1 if
+ * none.  Call it before resolving the event: tracked directories are
+ * named from the tracker as of the event.
+ */
+int fan_subtree_in_scope(struct fan_subtree *t, const struct fan_event *ev);
+
+/*
+ * Milliseconds until a rescan put off after an overflow is due (0: now,
+ * then call fan_subtree_rescan()), -1 if none is waiting.  Overflows
+ * closer together than fan_subtree_opts.rescan_gap_ms put it off.
+ */
+int fan_subtree_timeout(const struct fan_subtree *t);
+/* Read every root again now, marking what is not marked; 0 or -errno. */
+int fan_subtree_rescan(struct fan_subtree *t);
+
+struct fan_subtree_stats {
+	size_t sz;
+	uint64_t dirs;		/* directories tracked now */
+	uint64_t marked;	/* directories marked, in total */
+	uint64_t unmarked;	/* directories unmarked (moved out, roots removed) */
+	uint64_t mark_errors;	/* directories some group could not mark */
+	uint64_t enospc;	/* of which for too many marks (max_user_marks) */
+	uint64_t emfile;	/* of which for too many open files */
+	uint64_t eacces;	/* of which for no permission */
+	uint64_t scanned;	/* directories read */
+	uint64_t found;		/* entries reported as found */
+	uint64_t moved_in, moved_out, moved_within;
+	uint64_t unreachable;	/* directories that could not be opened by identity */
+	uint64_t dropped;	/* directories forgotten with marks left behind (unreachable) */
+	uint64_t rescans;	/* roots read again after an overflow */
+};
+
+/* Copy counters into *st (st->sz set by the caller).  -EINVAL on bad args. */
+int fan_subtree_get_stats(const struct fan_subtree *t, struct fan_subtree_stats *st);
+
+/* ------------------------------------------------------------------------
  * Runtime probes: does this kernel accept it?  Tried once, cached,
  * thread-safe.
  * ------------------------------------------------------------------------ */

@@ -7,8 +7,8 @@
 #
 # usage: run-example.sh NAME PROGRAM
 #   NAME: notify, permission, tree-logger, tree-logger-unpriv,
-#         exec-allowlist, mount-watch, scanner, epoll-loop, lazy-fill
-#         (lazy-fill on a loop-mounted ext4 image inside the tmpfs)
+#         exec-allowlist, mount-watch, scanner, epoll-loop, lazy-fill,
+#         subtree-watch (lazy-fill on a loop-mounted ext4 image inside the tmpfs)
 # exit 0 pass, 1 fail, 77 skip (one-line reason)
 set -u
 
@@ -186,6 +186,35 @@ tree-logger-unpriv)
 	expect "rename $T/tree/f -> $T/tree/g"
 	expect "delete $T/tree/g"
 	reject "deep"	# not DIR's own entry: an inode mark does not reach it
+	;;
+subtree-watch)
+	# as nobody: no privilege needed (inode marks, directories opened by path)
+	command -v setpriv >/dev/null 2>&1 || skip "setpriv(1) not installed"
+	chmod 0755 "$work"
+	mkdir -m 0777 "$T/tree" "$T/out"
+	runas="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+	start --timeout 4 "$T/tree"
+	$runas sh -c "mkdir -p '$T/tree/a/b/c' && echo x >'$T/tree/a/b/c/f'"
+	sleep 0.5
+	$runas sh -c "echo y >'$T/tree/a/b/c/g' && mkdir -p '$T/out/m/n' && echo z >'$T/out/m/n/old' &&
+		mv '$T/out/m' '$T/tree/m'"
+	sleep 0.5
+	$runas sh -c "echo w >'$T/tree/m/n/new' && mv '$T/tree/a' '$T/out/a'"
+	sleep 0.5
+	$runas sh -c "echo v >'$T/out/a/b/c/h'"
+	finish
+	# every level of mkdir -p, as an event or found when its directory was first read
+	for p in a/ a/b/ a/b/c/ a/b/c/f; do
+		grep -qxE "([a-z_,]*create[a-z_,]*|found) $T/tree/$p" "$out" || fail "no $T/tree/$p"
+	done
+	# the kernel may merge a file's events into one line
+	grep -qxE "[a-z_,]*close_write[a-z_,]* $T/tree/a/b/c/g" "$out" || fail "no close_write of g"
+	expect "rename ? -> $T/tree/m/"
+	expect "found $T/tree/m/n/"
+	expect "found $T/tree/m/n/old"
+	grep -qxE "[a-z_,]*create[a-z_,]* $T/tree/m/n/new" "$out" || fail "no event in the moved-in tree"
+	expect "rename $T/tree/a/ -> ?"
+	reject "/h"	# moved out: no longer watched
 	;;
 exec-allowlist)
 	mkdir "$T/ok" "$T/other"

@@ -11,11 +11,16 @@ Command-line arguments are bytes too (os.fsencode), so hostile names pass.
   fwjson.py count FILE [filters]       print how many records match
   fwjson.py paths FILE [filters]       print matching paths, one per line (bytes)
   fwjson.py summary FILE               print the --count summary object's fields
+  fwjson.py sameset FILE --expect LIST [--prefix OLD NEW] [filters]
+                                       the set of paths of matching records
+                                       equals LIST (NUL-separated paths, e.g.
+                                       find -print0; OLD replaced by NEW);
+                                       prints what is missing and extra
 
 filters: --event NAME (in "events"), --path P, --new-path P, --pid N,
---under DIR (path inside DIR), --synthetic, --dir, --decision D, --comm C,
---reason R (permission mode: why denied), --partial,
---no-pid (pid null)
+--under DIR (path inside DIR), --at-or-under DIR, --synthetic, --real (not
+synthetic), --dir, --decision D, --comm C, --reason R (permission mode: why
+denied), --partial, --no-pid (pid null)
 """
 import argparse
 import base64
@@ -30,10 +35,14 @@ EVENTS = {"access", "modify", "attrib", "open", "open_exec", "close_write",
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$")
 
 
-def load(path):
+def load(path, needle=None):
+    """Every record; with needle, only lines holding it (a plain ASCII path prefix
+    is written as it is in JSON, so no matching record is skipped)."""
     recs = []
     with open(path, "rb") as f:
         for n, raw in enumerate(f, 1):
+            if needle is not None and needle not in raw:
+                continue
             try:
                 text = raw.decode("utf-8", "strict")
             except UnicodeDecodeError as e:
@@ -92,11 +101,20 @@ def matches(rec, a):
         u = os.fsencode(a.under).rstrip(b"/") + b"/"
         if not p.startswith(u):
             return False
+    if a.at_or_under is not None:
+        p = raw_bytes(rec, "path") or b""
+        u = os.fsencode(a.at_or_under).rstrip(b"/")
+        if p != u and not p.startswith(u + b"/"):
+            return False
     if a.pid is not None and rec.get("pid") != a.pid:
         return False
     if a.no_pid and rec.get("pid") is not None:
         return False
     if a.synthetic and not rec.get("synthetic"):
+        return False
+    if a.real and rec.get("synthetic"):
+        return False
+    if a.partial and not rec.get("partial"):
         return False
     if a.dir and not rec.get("dir"):
         return False
@@ -106,14 +124,48 @@ def matches(rec, a):
         return False
     if a.reason is not None and rec.get("reason") != a.reason:
         return False
-    if a.partial and not rec.get("partial"):
-        return False
     return True
+
+
+def prefilter(a):
+    """A substring every matching line holds, when one is known and safe to use."""
+    if a.cmd in ("valid", "summary"):
+        return None
+    d = a.under if a.under is not None else a.at_or_under
+    if d is None:
+        return None
+    b = os.fsencode(d).rstrip(b"/")
+    if not b or any(c < 0x20 or c > 0x7e or c in b'"\\' for c in b):
+        return None
+    return b
+
+
+def sameset(hits, a):
+    """The paths of hits, as a set, against the expected list."""
+    with open(a.expect, "rb") as f:
+        want = {p for p in f.read().split(b"\0") if p}
+    if a.prefix:
+        old, new = os.fsencode(a.prefix[0]), os.fsencode(a.prefix[1])
+        want = {new + p[len(old):] if p.startswith(old) else p for p in want}
+    got = {raw_bytes(r, "path") for r in hits}
+    missing, extra = sorted(want - got), sorted(p for p in got - want if p is not None)
+    if None in got:
+        extra.insert(0, b"(null)")
+    if not missing and not extra:
+        print(len(got))
+        return 0
+    sys.stderr.write(f"{len(got)} paths reported, {len(want)} expected: "
+                     f"{len(missing)} missing, {len(extra)} extra\n")
+    for p in missing[:15]:
+        sys.stderr.write(f"  missing {p!r}\n")
+    for p in extra[:15]:
+        sys.stderr.write(f"  extra   {p!r}\n")
+    return 1
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["valid", "find", "count", "paths", "summary"])
+    ap.add_argument("cmd", choices=["valid", "find", "count", "paths", "summary", "sameset"])
     ap.add_argument("file")
     ap.add_argument("--event")
     ap.add_argument("--path")
@@ -125,10 +177,14 @@ def main():
     ap.add_argument("--dir", action="store_true")
     ap.add_argument("--decision")
     ap.add_argument("--comm")
-    ap.add_argument("--reason")
+    ap.add_argument("--real", action="store_true")
+    ap.add_argument("--at-or-under")
     ap.add_argument("--partial", action="store_true")
+    ap.add_argument("--expect")
+    ap.add_argument("--prefix", nargs=2)
+    ap.add_argument("--reason")
     a = ap.parse_args()
-    recs = load(a.file)
+    recs = load(a.file, prefilter(a))
     if a.cmd == "valid":
         for n, r in enumerate(recs, 1):
             check_schema(r, n)
@@ -148,6 +204,8 @@ def main():
         for r in hits:
             sys.stdout.buffer.write(raw_bytes(r, "path") + b"\n")
         return 0
+    if a.cmd == "sameset":
+        return sameset(hits, a)
     if hits:
         return 0
     sys.stderr.write(f"no record matches {vars(a)}; records:\n")

@@ -199,3 +199,74 @@ private_ext4() {
 		skip "cannot loop-mount an ext4 image"
 	EXTRA_MOUNTS+=("$1")
 }
+
+# gen_tree DIR N: about N entries under DIR (made here), directories three
+# levels deep, files in each, some named with hostile_names; the same tree
+# for the same N.
+gen_tree() {
+	local names
+	hostile_names 60
+	printf '%s\0' "${names[@]}" >"$LOG/hostile.lst"
+	python3 - "$1" "$2" "$LOG/hostile.lst" <<'PY'
+import os, sys
+top, n = os.fsencode(sys.argv[1]), int(sys.argv[2])
+hostile = [h for h in open(sys.argv[3], "rb").read().split(b"\0") if h]
+made = 0
+def name(i, kind):
+    return hostile[i % len(hostile)] + b"-%s%d" % (kind, i) if i % 7 == 0 else b"%s%d" % (kind, i)
+os.makedirs(top)
+i = 0
+while made < n:
+    d1 = os.path.join(top, name(i, b"d"))
+    os.mkdir(d1); made += 1
+    for j in range(4):
+        d2 = os.path.join(d1, name(j + i, b"s"))
+        os.mkdir(d2); made += 1
+        for k in range(3):
+            d3 = os.path.join(d2, name(k, b"t"))
+            os.mkdir(d3); made += 1
+            for m in range(4):
+                with open(os.path.join(d3, name(m + k, b"f")), "wb") as f:
+                    f.write(b"x")
+                made += 1
+    i += 1
+PY
+}
+
+# fdinfo_marks PID: "INODE DEV" (decimal, the kernel's dev_t) of every inode mark
+# of PID's fanotify groups.
+fdinfo_marks() {
+	local f
+	for f in /proc/"$1"/fdinfo/*; do
+		sed -n 's/^fanotify ino:\([0-9a-f]*\) sdev:\([0-9a-f]*\) .*/\1 \2/p' "$f" 2>/dev/null
+	done | while read -r i d; do echo "$((16#$i)) $((16#$d))"; done | sort -u
+}
+
+# marked PID PATH: is PATH's inode marked by a group of PID?
+marked() {
+	local maj min
+	read -r maj min < <(stat -c '%Hd %Ld' "$2")
+	fdinfo_marks "$1" | grep -qx "$(stat -c %i "$2") $(((maj << 20) | min))"
+}
+
+# settle NAME: fanwatch (FWNAME, --json) has reported everything done so far
+# (in SETTLE_DIR, default $W, a watched directory):
+# a file made now shows up in its output (60 s at most: a loaded machine).
+settle() {
+	local f=${SETTLE_DIR:-$W}/.settle-$1 i
+	"$WL" create "$f" >/dev/null
+	for ((i = 0; i < 2400; i++)); do
+		grep -qF -- "\"$f\"" "$LOG/$FWNAME.out" 2>/dev/null && return 0
+		sleep 0.025
+	done
+	fail "fanwatch did not report $f within 60 s: $(tail -3 "$LOG/$FWNAME.err")"
+}
+
+# expect_set FILE LIST OLD NEW [filters]: the paths of the records matching
+# the filters are exactly LIST's (NUL-separated, OLD prefix turned into NEW).
+expect_set() {
+	local f=$1 lst=$2 old=$3 new=$4
+	shift 4
+	$FWJ sameset "$f" --expect "$lst" --prefix "$old" "$new" "$@" >/dev/null ||
+		fail "not the expected set of paths: $* (see above)"
+}

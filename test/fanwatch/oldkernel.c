@@ -45,7 +45,11 @@ static int guard_ok(unsigned int flags, uint64_t mask, int dirfd, const char *pa
 
 	if (!getenv("FW_GUARD_PERM") || !(mask & 0x70000ull) || (flags & 0x2))	/* *_PERM, REMOVE */
 		return 1;
-	r = path ? statfs(path[0] == '/' || dirfd == AT_FDCWD ? path : "/", &sfs) : fstatfs(dirfd, &sfs);
+	/* a path relative to a descriptor (the subtree tracker marks "." of one) is on its filesystem */
+	if (path && (path[0] == '/' || dirfd == AT_FDCWD))
+		r = statfs(path, &sfs);
+	else
+		r = fstatfs(dirfd, &sfs);
 	if (r == 0 && (unsigned long)sfs.f_type == TMPFS_MAGIC)
 		return 1;
 	fprintf(stderr, "fw-guard: refused a permission mark on %s\n", path ? path : "a descriptor");

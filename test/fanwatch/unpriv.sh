@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Without privilege (uid nobody, no capabilities): watching a directory
 # still works with unprivileged FID inode marks (pids of others hidden:
-# null); modes that need a capability say which one and exit 1.
+# null), new directories too (opened by path beneath the PATH, checked by
+# handle); a directory it may not read is said by name on stderr and
+# counted in the summary, with the reason; modes that need a capability say
+# which one and exit 1.
 . "${FWT_DIR:?}/lib.sh"
 
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
@@ -11,11 +14,13 @@ NB=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --boundin
 "${NB[@]}" true || skip "setpriv cannot drop to nobody here"
 FW_REAL=$FW
 FW_CMD=("${NB[@]}" "$FW_REAL")	# fw_start runs it as nobody
+mkdir -m 700 "$W/closed-early"	# root's, not readable by nobody
 fw_start up --json "$W"
 grep -q 'unprivileged' "$LOG/up.err" || fail "startup line does not say unprivileged: $(cat "$LOG/up.err")"
 "${NB[@]}" "$WL" create "$W/by-nobody" >/dev/null
 "$WL" create "$W/by-root" >/dev/null
 "${NB[@]}" mkdir "$W/sub"
+mkdir -m 700 "$W/closed-late"
 sleep 0.3
 "${NB[@]}" "$WL" create "$W/sub/later" >/dev/null
 fw_stop
@@ -23,7 +28,13 @@ O=$LOG/up.out
 expect_json "$O" --event create --path "$W/by-nobody" --no-pid
 expect_json "$O" --event create --path "$W/by-root" --no-pid
 expect_json "$O" --event create --path "$W/sub/later" --no-pid
-note "unprivileged directory watch: ok"
+for d in closed-early closed-late; do
+	grep -q "^fanwatch: cannot watch $W/$d: Permission denied\$" "$LOG/up.err" ||
+		fail "no word of $W/$d: $(cat "$LOG/up.err")"
+done
+grep -q '^fanwatch: 2 directories could not be watched: 0 too many marks (max_user_marks), 2 no permission' \
+	"$LOG/up.err" || fail "summary: $(cat "$LOG/up.err")"
+note "unprivileged directory watch: ok; directories it may not read said and counted"
 
 e() { expect_status 1 "$@"; }
 mkdir -m 700 "$TMP/private"

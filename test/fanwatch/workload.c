@@ -10,6 +10,7 @@
  * read P         open, read, close: open, access, close_nowrite
  * chmod P        chmod 0600: attrib
  * rename A B     rename(2)
+ * exchange A B   renameat2(RENAME_EXCHANGE): A and B swap places
  * unlink P | mkdir P | rmdir P
  * tryopen P      open O_RDONLY; prints "tryopen P ok" or "tryopen P ERRNO-NAME"
  * loop DIR N     N times: create DIR/fN, write 512 bytes, close, unlink
@@ -171,6 +172,12 @@ static int run_op(int argc, char **argv)
 		NEED(2);
 		if (rename(argv[1], argv[2]) < 0)
 			die("rename", argv[1]);
+		return 3;
+	}
+	if (!strcmp(op, "exchange")) {
+		NEED(2);
+		if (renameat2(AT_FDCWD, argv[1], AT_FDCWD, argv[2], RENAME_EXCHANGE) < 0)
+			die("renameat2 exchange", argv[1]);
 		return 3;
 	}
 	if (!strcmp(op, "unlink")) {

@@ -10,8 +10,11 @@
 . "${FWT_DIR:?}/lib.sh"
 . "${SVC_DIR:?}/svc.sh"
 
-N=20000
+# the creations come in C chunks of N/C with a pause between them, so the
+# stream lasts long enough for several rotations on an idle machine too
+N=20000 C=10
 mkdir "$W/d" "$LOG/out"
+for ((j = 0; j < C; j++)); do mkdir "$W/d/$j"; done
 O=$LOG/out/r.jsonl
 # after setup a root fanwatch runs as nobody (fanwatch(1), PRIVILEGES): it
 # makes the new file as nobody, in a directory nobody may write
@@ -20,7 +23,9 @@ chown "$NOBODY" "$LOG/out"
 
 # ---- rotations under load ----
 fw_start rot --json -e create -o "$O" "$W"
-"$WL" files "$W/d" "$N" >"$LOG/files.out" &
+ops=()
+for ((j = 0; j < C; j++)); do ops+=(files "$W/d/$j" $((N / C)) sleep 50); done
+"$WL" "${ops[@]}" >"$LOG/files.out" &
 wl=$!
 STARTED+=("$wl")
 rot=0
@@ -46,7 +51,9 @@ for f in "$O".* "$O"; do
 done
 cat "$O".* "$O" >"$LOG/all.jsonl"
 $FWJ paths "$LOG/all.jsonl" --event create --under "$W/d" --pid "$fpid" | sort >"$LOG/got"
-for ((i = 0; i < N; i++)); do echo "$W/d/k$i"; done | sort >"$LOG/want"
+for ((j = 0; j < C; j++)); do
+	for ((i = 0; i < N / C; i++)); do echo "$W/d/$j/k$i"; done
+done | sort >"$LOG/want"
 cmp -s "$LOG/got" "$LOG/want" ||
 	fail "creations across the rotated files: $(comm -3 "$LOG/got" "$LOG/want" | head -5) ($(wc -l <"$LOG/got") lines, $N expected)"
 expect_json "$O" --event create --path "$W/final"

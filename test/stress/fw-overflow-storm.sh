@@ -24,8 +24,9 @@ storm() {	# storm json|text
 	for ((i = 0; i < CYCLES; i++)); do
 		sleep 0.3
 		freeze "$FWPID"
-		# past max_queued_events (16384): the workload makes tens of thousands a second
-		sleep $((max / 20000 + 1))
+		# past max_queued_events (16384): the workload makes tens of thousands of
+		# events a second, fewer on a loaded machine (one per file once merged)
+		sleep $((max / 6000 + 1))
 		[[ $i == 1 ]] && mkdir "$W/during-$out"
 		kill -CONT "$FWPID"
 		sleep 0.7
@@ -50,9 +51,9 @@ storm() {	# storm json|text
 		expect_json "$LOG/storm-json.some" --event create --path "$W/during-json/inside" --pid "$WLPID"
 	else
 		n_stream=$(grep -c ' overflow .*events were lost' "$LOG/storm-text.out" || true)
-		grep -Eq " create +$WLPID .*$W/d/after-text\$" "$LOG/storm-text.out" ||
+		grep -Eq " create(,[a-z_]+)* +$WLPID .*$W/d/after-text\$" "$LOG/storm-text.out" ||
 			fail "text: no event after the storm"
-		grep -Eq " create +$WLPID .*$W/during-text/inside\$" "$LOG/storm-text.out" ||
+		grep -Eq " create(,[a-z_]+)* +$WLPID .*$W/during-text/inside\$" "$LOG/storm-text.out" ||
 			fail "text: the directory made during the storm is not watched"
 	fi
 	note "$out: $CYCLES stops: $n_stream overflow records, $n_warn warnings, summary: $(tail -1 "$LOG/storm-$out.err")"

@@ -78,6 +78,7 @@ struct fw_opts {
 	uint64_t events;		/* user-visible event bits */
 	enum fw_scope scope;
 	bool json, count, follow_output_symlink;
+	bool tree_fs;			/* --tree-marks filesystem */
 	const char *output;		/* NULL: stdout */
 	double timeout;			/* seconds; < 0: none */
 	uint64_t max_events;		/* 0: unlimited */
@@ -138,11 +139,19 @@ struct fw_record {
 
 /* ---- output sink (output.c) ---- */
 
+struct fw_writer;
+
+/*
+ * Records are formatted into buf (whole records only), then handed to a
+ * writer thread through a bounded queue: a reader that does not keep up
+ * never stops the main loop (new directories marked, permission marks in
+ * step); records that find the queue full are dropped and counted.
+ */
 struct fw_out {
 	int fd;
 	char *buf;
 	size_t len, cap;
-	int error;			/* first write error, -errno */
+	int error;			/* first write error, -errno (from the writer) */
 	bool json, color;
 	struct timespec now;		/* one clock read per batch */
 	char text_time[24];		/* HH:MM:SS.uuuuuu */
@@ -152,13 +161,26 @@ struct fw_out {
 	uint64_t stamp;			/* bumped by every fw_out_stamp*(): a batch */
 	uint64_t flushes;		/* buffer writes so far */
 	uint64_t written;		/* records formatted */
+	uint64_t staged;		/* records in buf */
+	uint64_t dropped;		/* records dropped: the reader did not keep up */
+	struct fw_writer *w;		/* NULL: writes in the caller's thread (before start) */
 	/* record sinks (journald, syslog): NULL for a file or standard output */
 	struct fw_sink *sink;
 	bool grow;			/* a scratch buffer: grows, never flushes */
 };
 
 int fw_out_open(struct fw_out *out, const struct fw_opts *o);
+struct fw_ids;
+/* Write from a thread of its own from now on; it keeps no capability and becomes ids. */
+void fw_out_start(struct fw_out *out, const struct fw_ids *ids);
+/*
+ * Hand everything over and wait for it to be written, as long as the
+ * writer makes progress (what it cannot write within seconds is counted
+ * as dropped), then close.
+ */
 void fw_out_close(struct fw_out *out);
+/* Readable when a write failed (poll it, then fw_out_flush() says which error); -1 before start. */
+int fw_out_notify_fd(const struct fw_out *out);
 /*
  * SIGHUP: write out what is buffered, then open the -o file again by its
  * name, appending (log rotation); a record sink reconnects.  On failure
@@ -171,9 +193,12 @@ void fw_out_stamp(struct fw_out *out);
 /* Prepare the time strings for a given time. */
 void fw_out_stamp_at(struct fw_out *out, const struct timespec *ts);
 void fw_out_record(struct fw_out *out, const struct fw_record *rec);
-/* Write the buffer out; -errno on a write error (remembered in out->error). */
+/*
+ * Hand the buffer to the writer (or drop and count its records if the
+ * queue is full); -errno once a write failed (remembered in out->error).
+ */
 int fw_out_flush(struct fw_out *out);
-/* fw_out_reserve() when the buffer is full: flush, grow for one huge record. */
+/* fw_out_reserve() when the buffer is full: grow it (a record is never split). */
 char *fw_out_reserve_slow(struct fw_out *out, size_t n);
 
 /*

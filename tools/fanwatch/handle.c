@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * One batch of the reporting group, event by event, cheapest test first:
- * events the user did not ask for only keep the resolver's directory cache
- * right; the pid filter runs before any path is resolved; the process is
- * looked up only for events that will be shown.  Directory creations and
- * moves into the tree are acted on whatever the filters say (they extend
- * the marks), moves out of it remove marks.
+ * events the user did not ask for only keep the resolver's directory
+ * cache right; the scope is the subtree tracker's (by identity, as of the
+ * event, never a path); the pid filter runs before any path is resolved;
+ * the process is looked up only for events that will be shown.  A path
+ * that can only be partly known is shown flagged, never dropped.  Then
+ * the event goes to the tracker (tree scope), which marks the directories
+ * it created or moved in and reports what they hold, after the event,
+ * and unmarks those it moved out, before the next event is looked at.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,78 +23,7 @@ struct ectx {
 	uint64_t mask, user;
 	struct fan_path p, np;
 	const struct fan_process *proc;	/* NULL: not looked up yet */
-	int trigger;		/* -1 unknown, else whether pid and comm filters pass */
 };
-
-void fw_emit(struct fw_state *st, const struct fw_record *rec)
-{
-	if (st->limit_hit)
-		return;
-	if (st->count)
-		fw_count_add(st->count, rec);
-	else
-		fw_out_record(&st->out, rec);
-	st->reported++;
-	if (st->o->max_events && st->reported >= st->o->max_events) {
-		st->limit_hit = true;
-		st->stop = true;
-	}
-}
-
-bool fw_filter_pid(struct fw_state *st, pid_t pid)
-{
-	const struct fw_opts *o = st->o;
-	size_t i;
-
-	if (o->npids) {
-		for (i = 0; i < o->npids && o->pids[i] != pid; i++)
-			;
-		if (i == o->npids)
-			return false;
-	}
-	return !st->tree || fw_proctree_contains(st->tree, pid);
-}
-
-static bool comm_pass(const struct fw_opts *o, const struct fan_process *p)
-{
-	size_t i;
-
-	if (!o->comms.n)
-		return true;
-	if (!p || !p->comm)
-		return false;
-	for (i = 0; i < o->comms.n; i++)
-		if (!strcmp(o->comms.v[i], p->comm))
-			return true;
-	return false;
-}
-
-static bool glob_pass(const struct fw_opts *o, const char *s, size_t len)
-{
-	if (!s)
-		return !o->includes.n;
-	if (o->includes.n && !fw_globs_match(&o->includes, s, len))
-		return false;
-	return !fw_globs_match(&o->excludes, s, len);
-}
-
-static bool paths_pass(const struct fw_opts *o, const struct fw_record *rec)
-{
-	return glob_pass(o, rec->path.s, rec->path.len) ||
-	       (rec->new_path.s && glob_pass(o, rec->new_path.s, rec->new_path.len));
-}
-
-bool fw_filter_paths(const struct fw_state *st, const struct fw_record *rec)
-{
-	return paths_pass(st->o, rec);
-}
-
-bool fw_filter_record(struct fw_state *st, const struct fw_record *rec)
-{
-	if ((st->o->npids || st->tree) && !fw_filter_pid(st, rec->pid))
-		return false;
-	return comm_pass(st->o, rec->proc) && paths_pass(st->o, rec);
-}
 
 static const struct fan_process *process(struct ectx *c)
 {
@@ -101,16 +32,7 @@ static const struct fan_process *process(struct ectx *c)
 	return c->proc;
 }
 
-/* Would an event of this process pass the pid and comm filters? */
-static bool trigger_ok(struct ectx *c)
-{
-	if (c->trigger < 0)
-		c->trigger = fw_filter_pid(c->st, fan_event_pid(c->ev)) &&
-			     comm_pass(c->st->o, c->st->o->comms.n ? process(c) : NULL);
-	return c->trigger;
-}
-
-static void on_overflow(struct fw_state *st)
+static void on_overflow(struct fw_state *st, struct fan_event *ev)
 {
 	struct fw_record rec = { .events = FAN_Q_OVERFLOW, .flags = FW_REC_OVERFLOW };
 
@@ -120,79 +42,25 @@ static void on_overflow(struct fw_state *st)
 	fw_emit(st, &rec);
 	/* renames may have gone unseen: cached directory paths cannot be trusted */
 	fan_resolver_flush(st->res);
-	st->remark = true;	/* after this batch: a walk must not run inside one */
+	/* the tracker reads the trees again (at most once a second), reporting what is new */
+	if (st->subtree)
+		(void)fan_subtree_handle(st->subtree, ev);
 }
 
-static bool full(const struct fan_path *p)
+/* A watched file or directory itself was deleted or moved away: say so. */
+static void on_root_self(struct fw_state *st, const struct fw_root *r, uint64_t mask)
 {
-	return p->path && !(p->flags & LIBFANOTIFY_PATH_PARTIAL);
+	if (mask & FAN_DELETE_SELF)
+		fw_warn("watched %s %s was deleted", r->is_dir ? "directory" : "file",
+			fw_qpath(r->path));
+	else
+		fw_warn("watched %s %s was moved: paths under it are reported by its old "
+			"name", r->is_dir ? "directory" : "file", fw_qpath(r->path));
 }
 
-static bool in_scope(const struct fw_state *st, const struct fan_path *p)
+static bool has_info(const struct fan_event *ev, unsigned int type)
 {
-	return full(p) && fw_watch_in_scope(st, p->path, p->len);
-}
-
-/*
- * An event from a directory that is no longer in the tree (moved out
- * before its marks were removed): remove them now, once.
- */
-static void unmark_outside(struct fw_state *st, const struct fan_path *p)
-{
-	static char last[PATH_MAX];
-	const char *slash;
-	size_t len;
-
-	if (st->o->scope != FW_SCOPE_TREE || !full(p))
-		return;
-	slash = (p->flags & LIBFANOTIFY_PATH_DIR) ? p->path + p->len : memrchr(p->path, '/', p->len);
-	len = slash ? (size_t)(slash - p->path) : 0;
-	if (!len || len >= sizeof(last) || (!strncmp(last, p->path, len) && !last[len]))
-		return;
-	memcpy(last, p->path, len);
-	last[len] = '\0';
-	fw_watch_gone_dir(st, last);
-}
-
-/* A directory was created in, moved into, or moved out of the tree. */
-static void on_dirchange(struct ectx *c)
-{
-	struct fw_state *st = c->st;
-
-	if (c->mask & FAN_RENAME) {
-		bool old_in = in_scope(st, &c->p), new_in = in_scope(st, &c->np);
-
-		if (new_in && !old_in)
-			fw_watch_new_dir(st, c->np.path, c->np.len, true, trigger_ok(c));
-		else if (old_in && !new_in && full(&c->np))
-			fw_watch_gone_dir(st, c->np.path);
-		return;
-	}
-	/* moves inside the tree keep their marks: only creations are new */
-	if ((c->mask & FAN_CREATE) && !(c->mask & FAN_DELETE) && in_scope(st, &c->p))
-		fw_watch_new_dir(st, c->p.path, c->p.len, true, trigger_ok(c));
-	/* before 5.17: moved in, or within (marks added again); contents not reported */
-	else if ((c->mask & FAN_MOVED_TO) && in_scope(st, &c->p))
-		fw_watch_new_dir(st, c->p.path, c->p.len, false, false);
-}
-
-/* A watched directory itself was deleted or moved away. */
-static void on_root_self(struct ectx *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->st->nroots; i++) {
-		const struct fw_root *r = &c->st->roots[i];
-
-		if (!c->p.path || c->p.len != r->len || memcmp(c->p.path, r->path, r->len))
-			continue;
-		if (c->mask & FAN_DELETE_SELF)
-			fw_warn("watched %s %s was deleted", r->is_dir ? "directory" : "file",
-				fw_qpath(r->path));
-		else
-			fw_warn("watched %s %s was moved: paths under it are reported by its old "
-				"name", r->is_dir ? "directory" : "file", fw_qpath(r->path));
-	}
+	return fan_event_find_info(ev, type) != NULL;
 }
 
 static void fill_record(struct ectx *c, struct fw_record *rec)
@@ -201,7 +69,13 @@ static void fill_record(struct ectx *c, struct fw_record *rec)
 	struct fan_fs_error fe;
 
 	*rec = (struct fw_record){ .events = c->user, .pid = fan_event_pid(c->ev) };
-	if (c->p.path)
+	/*
+	 * The kernel names only the watched side of a rename: without an old
+	 * directory record the old path is unknown (the object's own handle
+	 * would give where it is now, its new path).
+	 */
+	if (c->p.path && (!(c->mask & FAN_RENAME) ||
+			  has_info(c->ev, FAN_EVENT_INFO_TYPE_OLD_DFID_NAME)))
 		rec->path = (struct fw_bytes){ c->p.path, c->p.len };
 	if ((c->user & FAN_RENAME) && c->np.path)
 		rec->new_path = (struct fw_bytes){ c->np.path, c->np.len };
@@ -221,81 +95,86 @@ static void fill_record(struct ectx *c, struct fw_record *rec)
 	}
 }
 
-/* The user's event: scope, globs, comm; then out it goes. */
-static bool report(struct ectx *c)
+/* The user's event, in scope: globs and comm; then out it goes. */
+static void report(struct ectx *c)
 {
 	struct fw_state *st = c->st;
 	struct fw_record rec;
-	bool fs_error = c->user & FAN_FS_ERROR;
 
-	/* fs errors come from a filesystem mark and may have no path at all */
-	if (!fs_error && !in_scope(st, &c->p) && !((c->mask & FAN_RENAME) && in_scope(st, &c->np))) {
-		unmark_outside(st, &c->p);
-		return false;
-	}
 	fill_record(c, &rec);
-	if (!paths_pass(st->o, &rec) || !comm_pass(st->o, st->o->comms.n ? process(c) : NULL))
-		return false;
+	if (!fw_filter_paths(st, &rec) ||
+	    !fw_filter_comm(st, st->o->comms.n ? process(c) : NULL)) {
+		st->filtered++;
+		return;
+	}
 	rec.proc = process(c);
 	rec.proc_id = fw_procs_id(rec.proc);
 	fw_emit(st, &rec);
-	return true;
 }
 
 /*
  * A watched file or directory itself was deleted or moved: its handle
  * may no longer lead to a path (or leads outside), its root's name does.
  */
-static void name_root(struct ectx *c)
+static void name_root(struct ectx *c, const struct fw_root *r)
 {
-	const struct fw_root *r = fw_watch_root_of(c->st, c->ev);
-
-	if (!r)
-		return;
 	c->p = (struct fan_path){ .path = r->path, .len = r->len,
 				  .flags = r->is_dir ? LIBFANOTIFY_PATH_DIR : 0 };
 }
 
-static bool is_dirchange(const struct fw_state *st, uint64_t mask)
+static const struct fw_root *root_self(const struct fw_state *st, const struct fan_event *ev,
+				       uint64_t mask)
 {
-	return st->o->scope == FW_SCOPE_TREE && (mask & FAN_ONDIR) &&
-	       (mask & (FAN_CREATE | (st->no_rename ? FAN_MOVED_TO : FAN_RENAME)));
+	if (st->o->scope != FW_SCOPE_TREE || !(mask & (FAN_DELETE_SELF | FAN_MOVE_SELF)))
+		return NULL;
+	return fw_watch_root_of(st, ev);
 }
 
-static bool is_root_self(const struct fw_state *st, uint64_t mask)
+/* The user's side of an event: scope, filters, path, out it goes. */
+static void look(struct ectx *c, const struct fw_root *self)
 {
-	return st->o->scope == FW_SCOPE_TREE && (mask & (FAN_DELETE_SELF | FAN_MOVE_SELF));
+	struct fw_state *st = c->st;
+
+	if (!c->user) {
+		fan_resolver_observe(st->res, c->ev);	/* internal: keeps the cache right */
+		return;
+	}
+	/* fs errors come from a filesystem mark and may name no object of the tree */
+	if (!(c->user & FAN_FS_ERROR) && !fw_watch_in_scope(st, c->ev)) {
+		st->outside++;	/* a directory moved out, its marks not removed yet */
+		fan_resolver_observe(st->res, c->ev);
+		return;
+	}
+	if (!fw_filter_pid(st, fan_event_pid(c->ev))) {
+		st->filtered++;
+		fan_resolver_observe(st->res, c->ev);
+		return;
+	}
+	fan_resolve_path(st->res, c->ev, &c->p, &c->np);
+	if (self)
+		name_root(c, self);
+	report(c);
 }
 
 static void handle_event(struct fw_state *st, struct fan_event *ev)
 {
-	struct ectx c = { .st = st, .ev = ev, .mask = fan_event_mask(ev), .trigger = -1 };
-	bool dirchange, root_self;
+	struct ectx c = { .st = st, .ev = ev, .mask = fan_event_mask(ev) };
+	const struct fw_root *self;
 
 	st->seen++;
 	if (fan_event_is_overflow(ev)) {
-		on_overflow(st);
+		on_overflow(st, ev);
 		return;
 	}
+	self = root_self(st, ev, c.mask);
+	if (self)
+		on_root_self(st, self, c.mask);
 	c.user = c.mask & st->o->events;
-	dirchange = is_dirchange(st, c.mask);
-	root_self = is_root_self(st, c.mask);
-	if (c.user && !fw_filter_pid(st, fan_event_pid(ev)))
-		c.user = 0;
-	if (!c.user && !dirchange && !root_self) {
-		fan_resolver_observe(st->res, ev);
-		st->filtered++;
-		return;
+	look(&c, self);
+	if (st->subtree) {
+		st->trigger_ok = -1;	/* found entries: judged by this event's process */
+		(void)fan_subtree_handle(st->subtree, ev);
 	}
-	fan_resolve_path(st->res, ev, &c.p, &c.np);
-	if (root_self)
-		name_root(&c);
-	if (!c.user || !report(&c))
-		st->filtered++;
-	if (root_self)
-		on_root_self(&c);
-	if (dirchange)
-		on_dirchange(&c);
 }
 
 void fw_handle_batch(struct fw_state *st)
@@ -307,8 +186,6 @@ void fw_handle_batch(struct fw_state *st)
 	/* every fork before these events is in the connector's queue now */
 	if (st->tree)
 		fw_proctree_drain(st->tree);
-	st->in_batch = true;
 	fan_for_each_event(ev, st->notif)
 		handle_event(st, ev);
-	st->in_batch = false;
 }

@@ -54,6 +54,9 @@ static void check_privileges(struct fw_state *st)
 			 o->scope == FW_SCOPE_ALL ? "--all" : "--filesystem");
 	if (o->denies.n)
 		fw_fatal(FW_EXIT_RUNTIME, "--deny needs CAP_SYS_ADMIN (permission events)");
+	if (o->tree_fs)
+		fw_fatal(FW_EXIT_RUNTIME, "--tree-marks filesystem needs CAP_SYS_ADMIN (a "
+			 "filesystem mark)");
 	if (o->events & FAN_FS_ERROR)
 		fw_fatal(FW_EXIT_RUNTIME, "fs_error events need CAP_SYS_ADMIN (filesystem mark)");
 	if (o->events & FW_MOUNT_EVENTS)
@@ -157,7 +160,7 @@ static void describe_scope(const struct fw_state *st, char *buf, size_t size)
 {
 	const struct fw_opts *o = st->o;
 	const char *paths = st->nroots == 1 ? "path" : "paths";
-
+	size_t ndirs = fw_watch_dirs(st);
 	if (o->scope == FW_SCOPE_ALL)
 		snprintf(buf, size, "%zu filesystems", st->nfs);
 	else if (!st->notif)
@@ -166,11 +169,11 @@ static void describe_scope(const struct fw_state *st, char *buf, size_t size)
 		snprintf(buf, size, "the mounts of %zu %s", st->nroots, paths);
 	else if (o->scope == FW_SCOPE_FILESYSTEM || !(o->events & FW_FILE_EVENTS))
 		snprintf(buf, size, "the filesystems of %zu %s", st->nroots, paths);
-	else if (!st->ndirs)
+	else if (!ndirs)
 		snprintf(buf, size, "%zu %s", st->nroots, paths);
 	else
-		snprintf(buf, size, "%zu %s (%zu director%s)", st->nroots, paths, st->ndirs,
-			 st->ndirs == 1 ? "y" : "ies");
+		snprintf(buf, size, "%zu %s (%zu director%s)", st->nroots, paths, ndirs,
+			 ndirs == 1 ? "y" : "ies");
 }
 
 /* The one line scripts wait for: the marks are in place. */
@@ -212,7 +215,7 @@ static void print_summary(const struct fw_state *st)
 
 /* ---- the loop ---- */
 
-enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_N };
+enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_OUT, PFD_N };
 
 struct loop {
 	struct fw_state *st;
@@ -322,14 +325,14 @@ static int until_deadline(const struct loop *l)
 
 static int poll_timeout(const struct loop *l)
 {
-	int t = until_deadline(l), n = fw_notify_timeout();
+	int t = until_deadline(l), n = fw_notify_timeout(), w = fw_watch_timeout(l->st);
 
 	if (n >= 0 && (t < 0 || n < t))
 		t = n;	/* the service manager's watchdog and status */
 
-	/* a walk put off (fw_watch_remark): do it within a second */
-	if (l->st->remark && (t < 0 || t > 1000))
-		return 1000;
+	/* a rescan of the tree put off after overflows: when it is due */
+	if (w >= 0 && (t < 0 || w < t))
+		return w;
 	return t;
 }
 
@@ -347,6 +350,8 @@ static void loop_init(struct loop *l, struct fw_state *st, int sigfd)
 					    .events = POLLIN };
 	l->fds[PFD_TREE] = (struct pollfd){ .fd = st->tree ? fw_proctree_fd(st->tree) : -1,
 					    .events = POLLIN };
+	/* the output thread failed to write: stop now, not at the next event */
+	l->fds[PFD_OUT] = (struct pollfd){ .fd = fw_out_notify_fd(&st->out), .events = POLLIN };
 	if (st->o->timeout > 0) {
 		end = now_mono() + st->o->timeout;
 		l->deadline.tv_sec = (time_t)end;
@@ -401,6 +406,8 @@ static void loop_once(struct loop *l)
 		fw_perm_drain(st->perm, st);
 		output_check(st);
 	}
+	if (l->fds[PFD_OUT].revents)
+		output_check(st);
 	if (until_deadline(l) == 0)
 		request_stop(l, SIGTERM);
 	if (st->limit_hit && st->child && !st->child_done) {
@@ -409,8 +416,8 @@ static void loop_once(struct loop *l)
 	}
 	if (st->child && st->child_done)
 		st->stop = true;	/* everything it did is queued by now */
-	if (st->remark)
-		fw_watch_remark(st);
+	fw_watch_tick(st);	/* a rescan put off after overflows, when due */
+	output_check(st);
 	fw_notify_tick(st);
 	if (got && busy(l) && !st->stop)
 		pause_for_batch();
@@ -424,6 +431,8 @@ static void setup(struct fw_state *st)
 	fw_ids_nobody(&st->ids);
 	check_privileges(st);
 	fw_out_open(&st->out, st->o);
+	/* a reader that stops reading never stops the loop (the thread drops every capability) */
+	fw_out_start(&st->out, &st->ids);
 	if (st->o->command)
 		st->tree = fw_proctree_new();
 	if (st->o->count)
@@ -455,7 +464,9 @@ static int finish(struct fw_state *st)
 	} else if (st->child && st->child_done) {
 		status = st->child_status;
 	}
+	fw_emit_summary_notes(st);
 	print_summary(st);
+	fw_watch_free(st);	/* the tracker goes before the groups it keeps in step */
 	fw_perm_free(st->perm);
 	fw_procs_free(st->procs);
 	fan_resolver_free(st->res);
@@ -464,7 +475,6 @@ static int finish(struct fw_state *st)
 	fan_group_free(st->mnt);
 	fw_count_free(st->count);
 	fw_proctree_free(st->tree);
-	fw_watch_free(st);
 	return status;
 }
 

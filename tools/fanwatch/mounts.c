@@ -49,9 +49,17 @@ static bool parse_mountinfo(char *line, char **mp, char **type)
 	return true;
 }
 
-typedef void (*mount_fn)(struct fw_state *st, const char *mp, const char *type);
+/* --all: the filesystems marked so far (one mark each), and with what. */
+struct allfs {
+	struct fw_state *st;
+	uint64_t mask;
+	dev_t *seen;
+	size_t nseen;
+};
 
-static void for_each_mount(struct fw_state *st, mount_fn fn)
+typedef void (*mount_fn)(struct allfs *a, const char *mp, const char *type);
+
+static void for_each_mount(struct allfs *a, mount_fn fn)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL, *mp, *type;
@@ -61,7 +69,7 @@ static void for_each_mount(struct fw_state *st, mount_fn fn)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot read /proc/self/mountinfo: %s", strerror(errno));
 	while (getline(&line, &cap, f) > 0)
 		if (parse_mountinfo(line, &mp, &type))
-			fn(st, mp, type);
+			fn(a, mp, type);
 	free(line);
 	fclose(f);
 }
@@ -134,22 +142,18 @@ void fw_handle_mount_batch(struct fw_state *st)
 
 /* ---- --all ---- */
 
-static dev_t *seen_devs;
-static size_t nseen;
-static uint64_t all_mask;
-
-static bool dev_seen(dev_t d)
+static bool dev_seen(struct allfs *a, dev_t d)
 {
 	dev_t *v;
 	size_t i;
 
-	for (i = 0; i < nseen; i++)
-		if (seen_devs[i] == d)
+	for (i = 0; i < a->nseen; i++)
+		if (a->seen[i] == d)
 			return true;
-	v = realloc(seen_devs, (nseen + 1) * sizeof(*v));
+	v = realloc(a->seen, (a->nseen + 1) * sizeof(*v));
 	if (v) {
-		seen_devs = v;
-		seen_devs[nseen++] = d;
+		a->seen = v;
+		a->seen[a->nseen++] = d;
 	}
 	return false;
 }
@@ -161,15 +165,15 @@ static bool pseudo_error(int r)
 	       r == -EACCES || r == -ELOOP;
 }
 
-static void mark_one_fs(struct fw_state *st, const char *mp, const char *type)
+static void mark_one_fs(struct allfs *a, const char *mp, const char *type)
 {
+	struct fw_state *st = a->st;
 	struct stat sb;
 	int r;
 
-	(void)type;
-	if (stat(mp, &sb) < 0 || dev_seen(sb.st_dev))
+	if (stat(mp, &sb) < 0 || dev_seen(a, sb.st_dev))
 		return;
-	r = fan_group_mark(st->notif, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, all_mask, AT_FDCWD, mp);
+	r = fan_group_mark(st->notif, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, a->mask, AT_FDCWD, mp);
 	if (r == -EPERM)
 		fw_fatal(FW_EXIT_RUNTIME, "--all needs CAP_SYS_ADMIN");
 	if (r == 0)
@@ -181,11 +185,10 @@ static void mark_one_fs(struct fw_state *st, const char *mp, const char *type)
 
 void fw_mark_all_filesystems(struct fw_state *st, uint64_t mask)
 {
-	all_mask = mask;
-	for_each_mount(st, mark_one_fs);
-	free(seen_devs);
-	seen_devs = NULL;
-	nseen = 0;
+	struct allfs a = { .st = st, .mask = mask };
+
+	for_each_mount(&a, mark_one_fs);
+	free(a.seen);
 	if (!st->nfs)
 		fw_fatal(FW_EXIT_RUNTIME, "--all: no filesystem accepted a mark");
 }

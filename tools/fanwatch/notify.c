@@ -126,9 +126,9 @@ static void status_line(const struct fw_state *st, char *buf, size_t size)
 	int n = snprintf(buf, size, "STATUS=Watching %zu path%s", st->nroots,
 			 st->nroots == 1 ? "" : "s");
 
-	if (n > 0 && (size_t)n < size && st->ndirs)
-		n += snprintf(buf + n, size - (size_t)n, " (%zu director%s)", st->ndirs,
-			      st->ndirs == 1 ? "y" : "ies");
+	if (n > 0 && (size_t)n < size && fw_watch_dirs(st))
+		n += snprintf(buf + n, size - (size_t)n, " (%zu director%s)", fw_watch_dirs(st),
+			      fw_watch_dirs(st) == 1 ? "y" : "ies");
 	if (n > 0 && (size_t)n < size && st->nfs)
 		n += snprintf(buf + n, size - (size_t)n, " (%zu filesystems)", st->nfs);
 	if (n > 0 && (size_t)n < size)

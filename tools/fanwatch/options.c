@@ -24,7 +24,7 @@
 
 enum {
 	OPT_COMM = 0x100, OPT_INCLUDE, OPT_EXCLUDE, OPT_MOUNT, OPT_FILESYSTEM, OPT_ALL,
-	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW,
+	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW, OPT_TREE_MARKS,
 	/* service (i16) */
 	OPT_JOURNAL = 0x200, OPT_SYSLOG, OPT_APPEND, OPT_OPTIONS_FROM,
 	/* permission mode, least privilege (i11) */
@@ -51,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "deny-errno", required_argument, NULL, OPT_DENY_ERRNO },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "follow-output-symlink", no_argument, NULL, OPT_FOLLOW },
+	{ "tree-marks", required_argument, NULL, OPT_TREE_MARKS },
 	/* service (i16) */
 	{ "journal", no_argument, NULL, OPT_JOURNAL },
 	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
@@ -108,6 +109,10 @@ static void print_help(void)
 	       "      --all              watch every mounted filesystem\n"
 	       "      --mounts           report mount and umount events (Linux 6.15)\n"
 	       "      --errors           report filesystem errors (fs_error, Linux 5.16)\n"
+	       "      --tree-marks KIND  how a directory PATH's subtree is watched: 'inode'\n"
+	       "                         (default: a mark per directory, the rest of the\n"
+	       "                         filesystem costs nothing) or 'filesystem' (one\n"
+	       "                         filesystem mark; no per-directory marks)\n"
 	       "\n"
 	       "Which events to show:\n"
 	       "  -p, --pid PID          only events of this process (repeatable)\n"
@@ -271,7 +276,7 @@ static void push_pid(struct fw_opts *o, const char *s)
 }
 
 struct parse_state {
-	bool events_given, mounts, errors, scope_given;
+	bool events_given, mounts, errors, scope_given, tree_marks;
 	bool undecidable;	/* i11 */
 };
 
@@ -396,6 +401,12 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 	case OPT_DENY_ERRNO: o->deny_errno = parse_deny_errno(arg); break;
 	case OPT_TOP: o->top = (unsigned int)parse_count("--top", arg, 1000000); break;
 	case OPT_FOLLOW: o->follow_output_symlink = true; break;
+	case OPT_TREE_MARKS:
+		if (strcmp(arg, "inode") && strcmp(arg, "filesystem"))
+			usage_error("--tree-marks: '%s' is not 'inode' or 'filesystem'", arg);
+		o->tree_fs = !strcmp(arg, "filesystem");
+		ps->tree_marks = true;
+		break;
 	case OPT_JOURNAL: case OPT_SYSLOG: case OPT_APPEND: case OPT_OPTIONS_FROM:
 		parse_service(o, ps, c, arg);
 		break;
@@ -439,6 +450,9 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 			    "open on the machine; use --filesystem on the filesystems you mean");
 	if (o->top && !o->count)
 		usage_error("--top needs --count");
+	if (ps->tree_marks && o->scope != FW_SCOPE_TREE)
+		usage_error("--tree-marks is for directory PATHs, not with --mount, --filesystem "
+			    "or --all");
 	/* permission mode, least privilege (i11) */
 	if ((ps->undecidable || o->unsafe_system_scope) && !o->denies.n)
 		usage_error("%s needs --deny", ps->undecidable ? "--undecidable" : "--unsafe-system-scope");

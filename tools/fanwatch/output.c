@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * The output sink: one large buffer, written out once per batch (or when
- * full), so output costs no syscall per event.  One clock read per batch:
+ * The output sink: records are formatted into one buffer and handed, once
+ * per batch (or every FLUSH_AT bytes), to a writer thread through a
+ * bounded queue of chunks, so output costs no syscall per event and a
+ * reader that stops reading (a full pipe) never blocks the loop that
+ * marks new directories: when the queue is full, records are dropped,
+ * counted, said on stderr and in the summary.  One clock read per batch:
  * both time strings are prepared here and copied into every record.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -18,6 +26,11 @@
 #include "fanwatch.h"
 
 #define OUT_BUF_SIZE (1u << 20)
+#define FLUSH_AT (256u << 10)		/* hand records over once this much is formatted */
+#define CHUNK_SIZE (256u << 10)
+#define QUEUE_CHUNKS 64			/* at most 16 MiB waiting for a slow reader */
+#define SPARE_CHUNKS 2			/* kept mapped for reuse */
+#define STUCK_S 2			/* at exit: a reader taking nothing this long is given up */
 
 #ifndef RESOLVE_NO_SYMLINKS
 #define RESOLVE_NO_SYMLINKS 0x04	/* Linux 5.6 */
@@ -235,20 +248,57 @@ int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 	return 0;
 }
 
-void fw_out_close(struct fw_out *out)
-{
-	fw_out_flush(out);
-	if (out->sink)
-		out->sink->close(out->sink);
-	out->sink = NULL;
-	if (out->fd != STDOUT_FILENO && out->fd >= 0 && close(out->fd) < 0 && !out->error)
-		out->error = -errno;
-	free(out->buf);
-	out->buf = NULL;
-	fw_json_free();
-}
+/* ---- the writer thread ---- */
+
+/* A piece of output waiting for the writer. */
+struct chunk {
+	struct chunk *next;
+	size_t len;
+	uint64_t records;
+	char data[CHUNK_SIZE];
+};
+
+struct fw_writer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* for the writer: work, or stop */
+	pthread_cond_t progress;	/* for fw_out_close(): a chunk written */
+	struct chunk *head, *tail;	/* queued, oldest first */
+	struct chunk *spare;		/* written, kept for reuse */
+	struct chunk *inflight;		/* being written */
+	int notify_fd;			/* eventfd: a write failed (the main loop polls it) */
+	struct fw_ids ids;		/* who the thread becomes (caps.c) */
+	size_t queued, nchunks, nspare;	/* bytes queued; chunks mapped; of which spare */
+	uint64_t written_chunks;
+	int error;
+	bool stop, dropping;
+};
 
 /* ---- SIGHUP: log rotation ---- */
+
+/*
+ * The new file takes over once the writer has written everything queued
+ * to the old one (a file: it does not keep a writer waiting); it reads
+ * out->fd only with a chunk taken, so the swap happens with none queued
+ * or in flight, under its lock.
+ */
+static void swap_fd(struct fw_out *out, int fd)
+{
+	struct fw_writer *w = out->w;
+	int old = out->fd;
+
+	if (w) {
+		pthread_mutex_lock(&w->lock);
+		while (w->head || w->inflight)
+			pthread_cond_wait(&w->progress, &w->lock);
+		out->fd = fd;
+		pthread_mutex_unlock(&w->lock);
+	} else {
+		out->fd = fd;
+	}
+	if (close(old) < 0 && errno != EINTR)
+		fw_warn("SIGHUP: closing the old output file: %s", strerror(errno));
+}
 
 int fw_out_reopen(struct fw_out *out, const struct fw_opts *o)
 {
@@ -272,9 +322,7 @@ int fw_out_reopen(struct fw_out *out, const struct fw_opts *o)
 			fw_qpath(o->output), e.why);
 		return -EIO;
 	}
-	if (close(out->fd) < 0 && errno != EINTR)
-		fw_warn("SIGHUP: closing the old output file: %s", strerror(errno));
-	out->fd = fd;
+	swap_fd(out, fd);
 	return 0;
 }
 
@@ -286,11 +334,223 @@ static void wait_writable(int fd)
 	(void)poll(&p, 1, 1000);
 }
 
-int fw_out_flush(struct fw_out *out)
+/* Write all of buf, blocking; 0 or -errno. */
+static int write_all(int fd, const char *buf, size_t len)
 {
 	size_t off = 0;
 	ssize_t n;
 
+	while (off < len) {
+		n = write(fd, buf + off, len - off);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n < 0 && errno == EAGAIN)
+			wait_writable(fd);
+		else if (n < 0 && errno != EINTR)
+			return -errno;
+		else if (n == 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Chunks are mapped and unmapped whole: after a burst (a slow reader, a
+ * flood of records) the memory goes back to the system, beyond a few
+ * kept for reuse.
+ */
+static struct chunk *chunk_new(void)
+{
+	struct chunk *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return c == MAP_FAILED ? NULL : c;	/* zero-filled: len 0, records 0 */
+}
+
+static void chunk_free(struct chunk *c)
+{
+	munmap(c, sizeof(*c));
+}
+
+/* A chunk written: kept for reuse, or given back. */
+static void chunk_done(struct fw_writer *w, struct chunk *c)
+{
+	c->len = 0;
+	c->records = 0;
+	if (w->nspare >= SPARE_CHUNKS) {
+		chunk_free(c);
+		w->nchunks--;
+		return;
+	}
+	c->next = w->spare;
+	w->spare = c;
+	w->nspare++;
+}
+
+static void *writer_main(void *arg)
+{
+	struct fw_out *out = arg;
+	struct fw_writer *w = out->w;
+	struct chunk *c;
+	int err = 0;
+
+	/* it only writes to a descriptor open already: no capability at all, not root */
+	(void)fw_caps_limit(0, &w->ids);
+	/* cancelled (at exit, a reader stuck for good) only while blocked in write() */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (!w->head)
+			break;
+		c = w->head;
+		w->head = c->next;
+		if (!w->head)
+			w->tail = NULL;
+		w->inflight = c;
+		pthread_mutex_unlock(&w->lock);
+		/* the only place that may block on the reader */
+		if (!err) {
+			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+			err = write_all(out->fd, c->data, c->len);
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+			if (err)
+				(void)!write(w->notify_fd, &(uint64_t){ 1 }, sizeof(uint64_t));
+		}
+		pthread_mutex_lock(&w->lock);
+		w->inflight = NULL;
+		if (err && !w->error)
+			w->error = err;
+		w->queued -= c->len;
+		chunk_done(w, c);
+		w->written_chunks++;
+		pthread_cond_broadcast(&w->progress);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+void fw_out_start(struct fw_out *out, const struct fw_ids *ids)
+{
+	struct fw_writer *w;
+	sigset_t all, old;
+	int r;
+
+	if (out->sink)
+		return;		/* journald, syslog: datagrams, delivered as they come */
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->progress, NULL);
+	w->ids = *ids;
+	w->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->notify_fd < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "eventfd: %s", strerror(errno));
+	out->w = w;
+	/* signals stay with the main thread (its signalfd) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&w->thread, NULL, writer_main, out);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot start the output thread: %s", strerror(r));
+	(void)pthread_setname_np(w->thread, "fw-output");
+}
+
+/* A chunk with room at the tail of the queue, or a new one; NULL if the queue is full. */
+static struct chunk *room(struct fw_writer *w)
+{
+	struct chunk *c;
+
+	if (w->tail && w->tail->len < CHUNK_SIZE)
+		return w->tail;
+	if (w->spare) {
+		c = w->spare;
+		w->spare = c->next;
+		w->nspare--;
+	} else if (w->nchunks < QUEUE_CHUNKS && (c = chunk_new())) {
+		w->nchunks++;
+	} else {
+		return NULL;
+	}
+	c->next = NULL;
+	if (w->tail)
+		w->tail->next = c;
+	else
+		w->head = c;
+	w->tail = c;
+	return c;
+}
+
+/* Bytes the queue can still take. */
+static size_t queue_space(const struct fw_writer *w)
+{
+	size_t free_chunks = QUEUE_CHUNKS - w->nchunks + w->nspare;
+
+	return free_chunks * CHUNK_SIZE + (w->tail ? CHUNK_SIZE - w->tail->len : 0);
+}
+
+/* Copy the buffer (whole records) into the queue. */
+static void enqueue(struct fw_writer *w, const char *buf, size_t len, uint64_t records)
+{
+	struct chunk *c;
+	size_t n;
+
+	while (len) {
+		c = room(w);
+		n = CHUNK_SIZE - c->len < len ? CHUNK_SIZE - c->len : len;
+		memcpy(c->data + c->len, buf, n);
+		c->len += n;
+		w->queued += n;
+		buf += n;
+		len -= n;
+	}
+	w->tail->records += records;
+}
+
+static void hand_over(struct fw_out *out)
+{
+	struct fw_writer *w = out->w;
+	bool warn = false;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->error && !out->error)
+		out->error = w->error;
+	if (out->error) {
+		/* nothing more is written: what is left is lost with the error */
+	} else if (queue_space(w) < out->len) {
+		out->dropped += out->staged;
+		warn = !w->dropping;
+		w->dropping = true;
+	} else {
+		enqueue(w, out->buf, out->len, out->staged);
+		w->dropping = false;
+		pthread_cond_signal(&w->wake);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (warn)
+		fw_warn("output cannot keep up (its reader is slow or stopped): dropping records; "
+			"the summary counts them");
+}
+
+/* The writer's first error, once it is known (also with nothing to hand over). */
+static void writer_error(struct fw_out *out)
+{
+	struct fw_writer *w = out->w;
+	uint64_t v;
+
+	(void)!read(w->notify_fd, &v, sizeof(v));
+	pthread_mutex_lock(&w->lock);
+	if (w->error && !out->error)
+		out->error = w->error;
+	pthread_mutex_unlock(&w->lock);
+}
+
+int fw_out_flush(struct fw_out *out)
+{
 	if (out->len)
 		out->flushes++;
 	if (out->sink || out->grow) {
@@ -298,47 +558,33 @@ int fw_out_flush(struct fw_out *out)
 		if (out->sink && out->len)
 			out->sink->deliver(out->sink, out->buf, out->len);
 		out->len = 0;
+		out->staged = 0;
 		return out->error;
 	}
-	while (off < out->len && !out->error) {
-		n = write(out->fd, out->buf + off, out->len - off);
-		if (n > 0)
-			off += (size_t)n;
-		else if (n < 0 && errno == EAGAIN)
-			wait_writable(out->fd);
-		else if (n < 0 && errno != EINTR)
-			out->error = -errno;
-		else if (n == 0)
-			out->error = -EIO;
-	}
+	if (out->w && out->len)
+		hand_over(out);
+	else if (out->w)
+		writer_error(out);
+	else if (out->len && !out->error)
+		out->error = write_all(out->fd, out->buf, out->len);
 	out->len = 0;
+	out->staged = 0;
 	return out->error;
 }
 
 char *fw_out_reserve_slow(struct fw_out *out, size_t n)
 {
+	size_t cap = out->cap;
 	char *b;
 
-	if (out->grow && out->len + n > out->cap) {
-		/* a scratch buffer keeps what it holds: one record, made whole */
-		size_t cap = out->cap * 2 > out->len + n ? out->cap * 2 : out->len + n;
-
-		b = realloc(out->buf, cap);
-		if (!b)
-			fw_fatal(FW_EXIT_RUNTIME, "out of memory");
-		out->buf = b;
-		out->cap = cap;
-		return out->buf + out->len;
-	}
-	fw_out_flush(out);
-	if (n > out->cap) {
-		/* one record larger than the buffer (very long paths): grow once */
-		b = realloc(out->buf, n);
-		if (!b)
-			fw_fatal(FW_EXIT_RUNTIME, "out of memory");
-		out->buf = b;
-		out->cap = n;
-	}
+	/* a record is never split: the buffer grows, the caller flushes between records */
+	while (cap < out->len + n)
+		cap *= 2;
+	b = realloc(out->buf, cap);
+	if (!b)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	out->buf = b;
+	out->cap = cap;
 	return out->buf + out->len;
 }
 
@@ -351,6 +597,88 @@ void fw_out_record(struct fw_out *out, const struct fw_record *rec)
 	else
 		fw_text_record(out, rec);
 	out->written++;
+	out->staged++;
+	/* a scratch buffer (grow) keeps its records for its owner */
+	if (out->len >= FLUSH_AT && !out->grow)
+		fw_out_flush(out);
+}
+
+/* Wait for the queue to empty while the writer makes progress; count what is left. */
+static void drain(struct fw_out *out)
+{
+	struct fw_writer *w = out->w;
+	struct timespec until;
+	uint64_t seen;
+	struct chunk *c;
+
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wake);
+	while (w->head || w->inflight) {
+		seen = w->written_chunks;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += STUCK_S;
+		while (seen == w->written_chunks &&
+		       pthread_cond_timedwait(&w->progress, &w->lock, &until) == 0)
+			;
+		if (seen == w->written_chunks)
+			break;	/* stuck: the reader took nothing for STUCK_S seconds */
+	}
+	for (c = w->head; c; c = c->next)
+		out->dropped += c->records;
+	if (w->inflight)
+		out->dropped += w->inflight->records;
+	if (w->error && !out->error)
+		out->error = w->error;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void writer_free(struct fw_out *out)
+{
+	struct fw_writer *w = out->w;
+	struct chunk *c, *next;
+
+	if (w->head || w->inflight)
+		pthread_cancel(w->thread);	/* blocked in write(): a cancellation point */
+	pthread_join(w->thread, NULL);
+	if (w->inflight)
+		chunk_free(w->inflight);
+	for (c = w->head; c; c = next) {
+		next = c->next;
+		chunk_free(c);
+	}
+	for (c = w->spare; c; c = next) {
+		next = c->next;
+		chunk_free(c);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->progress);
+	close(w->notify_fd);
+	free(w);
+	out->w = NULL;
+}
+
+int fw_out_notify_fd(const struct fw_out *out)
+{
+	return out->w ? out->w->notify_fd : -1;
+}
+
+void fw_out_close(struct fw_out *out)
+{
+	fw_out_flush(out);
+	if (out->w) {
+		drain(out);
+		writer_free(out);
+	}
+	if (out->sink)
+		out->sink->close(out->sink);
+	out->sink = NULL;
+	if (out->fd != STDOUT_FILENO && out->fd >= 0 && close(out->fd) < 0 && !out->error)
+		out->error = -errno;
+	free(out->buf);
+	out->buf = NULL;
+	fw_json_free();
 }
 
 /* ---- time ---- */

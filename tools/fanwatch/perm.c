@@ -210,9 +210,16 @@ int fw_perm_mark_fd(struct fw_perm *p, int fd, bool dir)
 	return perm_mark(p, FAN_MARK_ADD, PERM_MASK | (dir ? FAN_EVENT_ON_CHILD : 0), fd, NULL);
 }
 
-void fw_perm_unmark_fd(struct fw_perm *p, int fd)
+/* Directories of a tree are marked by the subtree tracker (watch.c), with this mask. */
+struct fan_group *fw_perm_group(const struct fw_perm *p)
 {
-	(void)fan_group_mark(p->g, FAN_MARK_REMOVE, PERM_MASK | FAN_EVENT_ON_CHILD, fd, NULL);
+	return p->g;
+}
+
+uint64_t fw_perm_dir_mask(const struct fw_perm *p)
+{
+	(void)p;
+	return PERM_MASK | FAN_EVENT_ON_CHILD;
 }
 
 int fw_perm_mark_scope(struct fw_perm *p, unsigned int type, const char *path)

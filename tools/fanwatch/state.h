@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fanwatch: the running state shared by the event loop (main.c), the
- * per-event logic (handle.c), marks (watch.c), permission mode (perm.c) and
- * mount events (mounts.c).
+ * per-event logic (handle.c), what is shown (filter.c, emit.c), marks and
+ * the subtree tracker (watch.c), permission mode (perm.c) and mount events
+ * (mounts.c).  Data flows one way: handle.c -> filter.c -> emit.c -> output.
  */
 #ifndef FANWATCH_STATE_H
 #define FANWATCH_STATE_H
@@ -17,6 +18,7 @@ struct fw_root {
 	size_t len;
 	bool is_dir;
 	dev_t dev;
+	int index;		/* the subtree tracker's root index (tree scope, directories) */
 	/* its file handle: self events of a deleted or moved file still name it */
 	bool has_handle;
 	struct fan_fsid fsid;
@@ -32,6 +34,7 @@ struct fw_state {
 	struct fw_opts *o;
 
 	struct fan_group *notif;	/* FID group: file events, fs errors */
+	struct fan_subtree *subtree;	/* tree scope: the directories watched, by identity */
 	struct fan_resolver *res;
 	struct fw_procs *procs;		/* process identities of the current batch */
 	uint64_t dir_mask;		/* mask of inode marks on directories */
@@ -41,12 +44,10 @@ struct fw_state {
 
 	struct fw_root *roots;
 	size_t nroots;
-	size_t ndirs;			/* directories marked */
 	size_t nfs;			/* filesystems marked (--all) */
 	bool privileged;		/* CAP_SYS_ADMIN at start */
 	bool no_rename;			/* no FAN_RENAME (before 5.17): MOVED_FROM + MOVED_TO */
 	struct fw_ids ids;		/* what a root fanwatch becomes after setup (i11) */
-	bool notif_ready;		/* the PATHs' marks are in place */
 
 	struct fw_out out;
 	struct fw_count *count;
@@ -55,12 +56,17 @@ struct fw_state {
 	int child_status;		/* exit status, 128+signal */
 	bool child_done;
 
-	uint64_t seen, filtered, overflows, reported;
+	/*
+	 * seen: events read; filtered: removed by the user's filters (pid,
+	 * comm, globs), nothing else; outside: events of directories no longer
+	 * in the tree (moved out, not unmarked yet).
+	 */
+	uint64_t seen, filtered, overflows, reported, outside;
+	uint64_t unwatched;		/* directories that could not be watched */
+	unsigned int unwatched_warned;
+	int trigger_ok;			/* found entries of the event handled pass the filters: -1 unknown */
 	bool stop;			/* leave the loop */
 	bool limit_hit;			/* --max-events reached */
-	bool in_batch;			/* walking a batch: no read may happen now */
-	bool remark;			/* an overflow hid new directories: walk again */
-	struct timespec last_remark;
 };
 
 /* command.c: -- COMMAND */
@@ -69,35 +75,44 @@ void fw_command_start(struct fw_state *st, const struct rlimit *nofile);
 /* SIGCHLD: note the command's end and status. */
 void fw_command_reap(struct fw_state *st);
 
-/* watch.c: the reporting group and its marks */
+/*
+ * watch.c: the reporting group, its marks and the subtree tracker.  In
+ * tree scope the tracker (libfanotify's fan_subtree) marks every directory
+ * of each PATH, follows them by identity and reports through emit.c what
+ * it finds in new directories and which it could not watch.
+ */
 void fw_watch_setup(struct fw_state *st);
-/* A directory appeared in the tree: mark it and its subtree, report what is inside. */
-void fw_watch_new_dir(struct fw_state *st, const char *path, size_t len, bool report,
-		      bool from_filter_ok);
-/* A directory left the tree: remove the marks of it and its subtree. */
-void fw_watch_gone_dir(struct fw_state *st, const char *path);
-/* After an overflow: mark directories whose creation went unseen (not in a batch). */
-void fw_watch_remark(struct fw_state *st);
-/* Read and handle what is queued (unless in a batch): a long walk's own opens fill the queue. */
-void fw_watch_pump(struct fw_state *st);
-/* Inside one of the roots (tree scope)?  Always true for other scopes. */
-bool fw_watch_in_scope(const struct fw_state *st, const char *path, size_t len);
+/* Is the event inside one of the PATHs, as of the event?  Always true for other scopes. */
+bool fw_watch_in_scope(const struct fw_state *st, const struct fan_event *ev);
 /* The root an event's own file handle (FID record) names, or NULL. */
 const struct fw_root *fw_watch_root_of(const struct fw_state *st, const struct fan_event *ev);
+/* Directories watched now (tree scope). */
+size_t fw_watch_dirs(const struct fw_state *st);
+/* Milliseconds until the tracker's put-off rescan (after overflows) is due, -1 if none. */
+int fw_watch_timeout(const struct fw_state *st);
+/* Run a put-off rescan that is due. */
+void fw_watch_tick(struct fw_state *st);
 void fw_watch_free(struct fw_state *st);
-/* Events the marks will deliver (user's plus the internal ones). */
-uint64_t fw_watch_internal_mask(const struct fw_state *st);
 
 /* handle.c: one batch of the reporting group, one batch of mount events */
 void fw_handle_batch(struct fw_state *st);
 void fw_handle_mount_batch(struct fw_state *st);
-/* A record that passed every filter: output or count it. */
-void fw_emit(struct fw_state *st, const struct fw_record *rec);
-/* The user's filters on a finished record (pid, comm, globs). */
-bool fw_filter_record(struct fw_state *st, const struct fw_record *rec);
+
+/* filter.c: the user's filters (pid, -- COMMAND, comm, globs) */
 bool fw_filter_pid(struct fw_state *st, pid_t pid);
+bool fw_filter_comm(const struct fw_state *st, const struct fan_process *p);
 /* --include/--exclude alone. */
 bool fw_filter_paths(const struct fw_state *st, const struct fw_record *rec);
+/* All of them on a finished record. */
+bool fw_filter_record(struct fw_state *st, const struct fw_record *rec);
+
+/* emit.c: what is reported */
+/* A record that passed every filter: output or count it. */
+void fw_emit(struct fw_state *st, const struct fw_record *rec);
+/* The tracker's reports (fan_subtree_found_fn): found entries, unwatched directories. */
+void fw_emit_found(void *arg, const struct fan_subtree_entry *e);
+/* Lines before the summary: directories not watched, records the output dropped. */
+void fw_emit_summary_notes(const struct fw_state *st);
 
 /* procs.c: process identities, looked up once per process per batch */
 struct fw_procs *fw_procs_new(void);
@@ -131,8 +146,10 @@ void fw_notify_stopping(void);
 int fw_perm_new(struct fw_state *st, struct fw_perm **ret);
 /* Mark the object fd refers to (a directory gets FAN_EVENT_ON_CHILD). */
 int fw_perm_mark_fd(struct fw_perm *p, int fd, bool dir);
-void fw_perm_unmark_fd(struct fw_perm *p, int fd);
 int fw_perm_mark_scope(struct fw_perm *p, unsigned int type, const char *path);
+/* The permission group and its directory mask, for the subtree tracker to keep in step. */
+struct fan_group *fw_perm_group(const struct fw_perm *p);
+uint64_t fw_perm_dir_mask(const struct fw_perm *p);
 /* Start the answering thread; it keeps only the capabilities in keep, as ids. */
 int fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids);
 int fw_perm_notify_fd(const struct fw_perm *p);

@@ -2,16 +2,19 @@
 /*
  * The reporting group and its marks.
  *
- * One FID group (FAN_REPORT_DFID_NAME | FAN_REPORT_FID): events carry
- * directory handles and names, so the kernel never opens a file for us and
- * a file deleted before the event is read still has its path.
+ * One FID group (FAN_REPORT_DFID_NAME | FAN_REPORT_FID, and
+ * FAN_REPORT_TARGET_FID where the kernel has it): events carry directory
+ * handles and names, so the kernel never opens a file for us and a file
+ * deleted before the event is read still has its path.
  *
- * Tree scope: an inode mark with FAN_EVENT_ON_CHILD | FAN_ONDIR on every
- * directory of each PATH, found by walking with openat (symbolic links are
- * never followed, mount points below a PATH are not entered: a PATH means
- * the tree on its own filesystem).  The kernel then filters out everything
- * else, so nothing outside the tree costs a path resolution.  Directories
- * created or moved in later are marked from their events (handle.c).
+ * Tree scope: libfanotify's subtree tracker marks every directory of each
+ * PATH (inode marks with FAN_EVENT_ON_CHILD | FAN_ONDIR; symbolic links are
+ * never followed, mount points below a PATH not entered: a PATH means the
+ * tree on its own filesystem), in the permission group too, and follows
+ * them by identity: handle.c hands it every event first.  The kernel
+ * filters out everything else, so nothing outside the tree costs a path
+ * resolution.  With --tree-marks filesystem, one filesystem mark instead,
+ * and the tracker decides what lies in the tree.
  *
  * Mount and filesystem scope: one mount or filesystem mark per PATH.
  */
@@ -30,15 +33,10 @@
 #include "state.h"
 
 #define READ_BUF_SIZE (1u << 20)
-#define MAX_DEPTH 2048
-#define PUMP_EVERY 1024		/* directories marked between two reads of the queue */
-#define PUMP_BATCHES 64
-#define REMARK_MIN_GAP_S 1
 
-/* Events a directory mark always asks for: the directory cache and recursion need them. */
+/* Events a directory mark always asks for: the tracker's, and a PATH moved away. */
 #define TREE_INTERNAL                                                          \
-	(FAN_CREATE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME | FAN_DELETE |   \
-	 FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
+	(FAN_CREATE | FAN_RENAME | FAN_DELETE | FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
 /* Mount and filesystem scope: directory renames keep the path cache right. */
 #define WIDE_INTERNAL (FAN_RENAME | FAN_ONDIR)
 /* The same before Linux 5.17 (no FAN_RENAME): each side of a rename on its own. */
@@ -48,230 +46,17 @@
 	(FAN_ACCESS | FAN_MODIFY | FAN_ATTRIB | FAN_OPEN | FAN_OPEN_EXEC |        \
 	 FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_DELETE_SELF | FAN_MOVE_SELF)
 
-/* A growable path buffer for the walk. */
-struct pbuf {
-	char *s;
-	size_t len, cap;
-};
+/* ---- setup ---- */
 
-static void pbuf_set_len(struct pbuf *b, size_t len)
+/* What fanwatch asks for besides the user's events (tree scope: what the tracker needs). */
+static uint64_t internal_mask(const struct fw_state *st)
 {
-	b->len = len;
-	b->s[len] = '\0';
-}
-
-static void pbuf_append(struct pbuf *b, const char *name)
-{
-	size_t n = strlen(name), need = b->len + n + 2;
-
-	if (need > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < need)
-			cap *= 2;
-		b->s = realloc(b->s, cap);
-		if (!b->s)
-			fw_fatal(FW_EXIT_RUNTIME, "out of memory");
-		b->cap = cap;
-	}
-	if (!(b->len == 1 && b->s[0] == '/'))
-		b->s[b->len++] = '/';
-	memcpy(b->s + b->len, name, n + 1);
-	b->len += n;
-}
-
-struct walk {
-	struct fw_state *st;
-	dev_t dev;
-	bool report;		/* synthetic create events for what is found */
-	bool remove;		/* removing marks instead of adding them */
-	bool root;		/* a PATH from the command line */
-	unsigned int depth;
-	struct pbuf path;
-};
-
-static unsigned int mark_warnings;
-
-static void mark_failed(const char *path, int err)
-{
-	if (++mark_warnings <= 5)
-		fw_warn("cannot watch %s: %s%s", fw_qpath(path), strerror(-err),
-			err == -ENOSPC ? " (too many marks: see /proc/sys/fs/fanotify/max_user_marks)"
-				       : "");
-	else if (mark_warnings == 6)
-		fw_warn("more directories could not be watched; not reporting each one");
-}
-
-uint64_t fw_watch_internal_mask(const struct fw_state *st)
-{
+	/* before 5.17 the tracker asks for FAN_MOVED_FROM | FAN_MOVED_TO itself */
 	if (st->no_rename)
 		return st->o->scope == FW_SCOPE_TREE ? TREE_INTERNAL & ~(uint64_t)FAN_RENAME
 						     : WIDE_INTERNAL_OLD;
 	return st->o->scope == FW_SCOPE_TREE ? TREE_INTERNAL : WIDE_INTERNAL;
 }
-
-/* Mark (or unmark) one directory in every group that watches the tree. */
-static int mark_dir(struct walk *w, int fd)
-{
-	struct fw_state *st = w->st;
-	unsigned int cmd = w->remove ? FAN_MARK_REMOVE : FAN_MARK_ADD;
-	int r = fan_group_mark(st->notif, cmd | FAN_MARK_ONLYDIR, st->dir_mask, fd, NULL);
-
-	if (st->perm && w->remove)
-		fw_perm_unmark_fd(st->perm, fd);
-	if (r == 0 && st->perm && !w->remove)
-		r = fw_perm_mark_fd(st->perm, fd, true);
-	if (r == 0 && !w->remove && ++st->ndirs % PUMP_EVERY == 0)
-		fw_watch_pump(st);
-	/* a PATH itself that cannot be watched is fatal instead (walk_tree) */
-	if (r < 0 && !w->remove && !(w->root && w->depth == 0))
-		mark_failed(w->path.s, r);
-	return r;
-}
-
-static void emit_found(struct walk *w, bool dir)
-{
-	struct fw_record rec = {
-		.events = FAN_CREATE,
-		.flags = FW_REC_SYNTHETIC | (dir ? FW_REC_DIR : 0),
-		.path = { w->path.s, w->path.len },
-	};
-
-	/* pid and comm: those of the event that revealed the directory (checked by the caller) */
-	if ((w->st->o->events & FAN_CREATE) && fw_filter_paths(w->st, &rec))
-		fw_emit(w->st, &rec);
-}
-
-static void walk_dir(struct walk *w, int fd);
-
-/* One entry of a directory being walked; w->path is the entry's path. */
-static void walk_entry(struct walk *w, int dfd, const struct dirent *de)
-{
-	unsigned char type = de->d_type;
-	struct stat sb;
-	int cfd;
-
-	if (type == DT_UNKNOWN && fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-		type = S_ISDIR(sb.st_mode) ? DT_DIR : DT_REG;
-	if (w->report)
-		emit_found(w, type == DT_DIR);
-	if (type != DT_DIR)
-		return;
-	cfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (cfd < 0)
-		return;		/* gone already, or not ours to read */
-	if (fstat(cfd, &sb) < 0 || sb.st_dev != w->dev) {
-		close(cfd);	/* a mount point: not entered */
-		return;
-	}
-	if (mark_dir(w, cfd) < 0 && !w->remove) {
-		close(cfd);
-		return;
-	}
-	walk_dir(w, cfd);
-}
-
-/* Walk the directory fd (already marked); takes ownership of fd. */
-static void walk_dir(struct walk *w, int fd)
-{
-	size_t base = w->path.len;
-	struct dirent *de;
-	DIR *d;
-
-	if (w->depth >= MAX_DEPTH) {
-		fw_warn("%s: more than %d levels deep, not descending", fw_qpath(w->path.s),
-			MAX_DEPTH);
-		close(fd);
-		return;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	w->depth++;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		pbuf_append(&w->path, de->d_name);
-		walk_entry(w, dirfd(d), de);
-		pbuf_set_len(&w->path, base);
-	}
-	w->depth--;
-	closedir(d);
-}
-
-/* Mark a directory and everything below it (on its filesystem). */
-/* A PATH given on the command line that cannot be watched at all. */
-static void root_failed(const char *path, int err)
-{
-	fw_fatal(FW_EXIT_RUNTIME, "cannot watch %s: %s%s", fw_qpath(path), strerror(-err),
-		 err == -EACCES || err == -EPERM ? " (no permission to read it)" : "");
-}
-
-static void walk_tree(struct fw_state *st, const char *path, size_t len, bool report,
-		      bool remove)
-{
-	bool is_root = !report && !remove && !st->notif_ready;
-	struct walk w = { .st = st, .report = report, .remove = remove, .root = is_root };
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r;
-
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		if (is_root)
-			root_failed(path, -errno);
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	w.dev = sb.st_dev;
-	w.path.cap = len + 256;
-	w.path.s = malloc(w.path.cap);
-	if (!w.path.s)
-		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
-	memcpy(w.path.s, path, len);
-	pbuf_set_len(&w.path, len);
-	r = mark_dir(&w, fd);
-	if (r < 0 && is_root)
-		root_failed(path, r);
-	if (r < 0 && !remove)
-		close(fd);
-	else
-		walk_dir(&w, fd);
-	free(w.path.s);
-}
-
-void fw_watch_new_dir(struct fw_state *st, const char *path, size_t len, bool report,
-		      bool from_filter_ok)
-{
-	walk_tree(st, path, len, report && from_filter_ok, false);
-}
-
-void fw_watch_gone_dir(struct fw_state *st, const char *path)
-{
-	walk_tree(st, path, strlen(path), false, true);
-}
-
-bool fw_watch_in_scope(const struct fw_state *st, const char *path, size_t len)
-{
-	size_t i;
-
-	if (st->o->scope != FW_SCOPE_TREE)
-		return true;
-	if (!path || path[0] != '/')
-		return false;
-	for (i = 0; i < st->nroots; i++) {
-		const struct fw_root *r = &st->roots[i];
-
-		if (len < r->len || memcmp(path, r->path, r->len))
-			continue;
-		if (len == r->len || (r->is_dir && (path[r->len] == '/' || r->len == 1)))
-			return true;
-	}
-	return false;
-}
-
-/* ---- setup ---- */
 
 static void group_new(struct fw_state *st)
 {
@@ -288,6 +73,9 @@ static void group_new(struct fw_state *st)
 		fw_warn("this kernel cannot report pidfds (Linux %s): process names and ids are "
 			"read by pid, unchecked, and can belong to a process that took over the "
 			"pid of one that exited", fan_init_flag_since(FAN_REPORT_PIDFD));
+	/* a new directory's own handle (5.17): found wherever it went before we looked */
+	if (fan_probe_init(init | FAN_REPORT_TARGET_FID, O_RDONLY) == 0)
+		init |= FAN_REPORT_TARGET_FID;
 	o.init_flags = init;
 	r = fan_group_new_opts(&o, &st->notif);
 	if (r == -EPERM)
@@ -307,34 +95,30 @@ static void group_new(struct fw_state *st)
 /*
  * Before Linux 5.17 there is no FAN_RENAME: a rename comes as a MOVED_FROM
  * (old path) and a MOVED_TO (new path), which is what is reported then.  In
- * tree scope a directory moved in is marked on its MOVED_TO; a move within
- * the tree looks the same, so what the directory held is not reported as
- * found (it would be reported on every move inside the tree), and one moved
- * out keeps its marks until one of its events shows it outside.
+ * tree scope the tracker follows moves the same way (libfanotify(7)): a
+ * directory moved in is watched from its MOVED_TO on and what it held is
+ * reported as found; one moved out is unmarked at its MOVED_FROM.
  */
 static void rename_fallback(struct fw_state *st, unsigned int type)
 {
 	unsigned int init = fan_group_init_flags(st->notif) & ~(FAN_CLOEXEC | FAN_NONBLOCK);
-	bool tree = st->o->scope == FW_SCOPE_TREE;
 
 	if (fan_probe_mark(init, type, FAN_RENAME, -1, NULL) != -EINVAL)
 		return;
 	st->no_rename = true;
 	if (st->o->events & FAN_RENAME)
 		st->o->events = (st->o->events & ~(uint64_t)FAN_RENAME) | FAN_MOVED_FROM | FAN_MOVED_TO;
-	if (st->o->events & (FAN_MOVED_FROM | FAN_MOVED_TO) || tree)
+	if (st->o->events & (FAN_MOVED_FROM | FAN_MOVED_TO))
 		fw_warn("this kernel has no rename event (Linux %s): a rename is reported as "
-			"moved_from with the old path and moved_to with the new one%s",
-			fan_event_since(FAN_RENAME),
-			tree ? "; a directory moved into the tree is watched from then on, but "
-			       "what it already held is not reported" : "");
+			"moved_from with the old path and moved_to with the new one",
+			fan_event_since(FAN_RENAME));
 }
 
 /* Name an event this kernel refuses and the release that brought it. */
 static void check_events(struct fw_state *st, unsigned int type)
 {
 	unsigned int init = fan_group_init_flags(st->notif) & ~(FAN_CLOEXEC | FAN_NONBLOCK);
-	uint64_t want = (st->o->events | fw_watch_internal_mask(st)) & FW_FILE_EVENTS, bit;
+	uint64_t want = (st->o->events | internal_mask(st)) & FW_FILE_EVENTS, bit;
 	int r;
 
 	if (type == FAN_MARK_MOUNT)
@@ -443,26 +227,6 @@ static void root_handle(struct fw_root *r)
 	r->has_handle = true;
 }
 
-const struct fw_root *fw_watch_root_of(const struct fw_state *st, const struct fan_event *ev)
-{
-	const struct fan_info *rec = fan_event_find_info(ev, FAN_EVENT_INFO_TYPE_FID);
-	struct fan_fid fid;
-	size_t i;
-
-	if (!rec || fan_info_fid(rec, &fid) < 0)
-		return NULL;
-	for (i = 0; i < st->nroots; i++) {
-		const struct fw_root *r = &st->roots[i];
-
-		if (r->has_handle && r->fsid.val[0] == fid.fsid.val[0] &&
-		    r->fsid.val[1] == fid.fsid.val[1] && r->handle_type == fid.handle_type &&
-		    r->handle_bytes == fid.handle_bytes &&
-		    !memcmp(r->handle, fid.handle_data, fid.handle_bytes))
-			return r;
-	}
-	return NULL;
-}
-
 static void add_root(struct fw_state *st, const char *arg)
 {
 	struct fw_root *r;
@@ -493,12 +257,51 @@ static void collect_roots(struct fw_state *st)
 		add_root(st, ".");
 }
 
+/* A PATH (tree scope) that cannot be watched at all. */
+static void root_failed(const char *path, int err)
+{
+	fw_fatal(FW_EXIT_RUNTIME, "cannot watch %s: %s%s", fw_qpath(path), strerror(-err),
+		 err == -EACCES || err == -EPERM ? " (no permission to read it)" : "");
+}
+
+/* The tracker: the tree's directories, in the permission group too. */
+static void subtree_new(struct fw_state *st)
+{
+	LIBFANOTIFY_OPTS(fan_subtree_opts, o, .mask = st->dir_mask, .found = fw_emit_found,
+			 .arg = st, .flags = st->o->tree_fs ? LIBFANOTIFY_SUBTREE_FILESYSTEM : 0);
+	int r = fan_subtree_new(st->notif, &o, &st->subtree);
+
+	if (r < 0)
+		fw_fatal(FW_EXIT_RUNTIME, "cannot track the tree: %s", strerror(-r));
+	if (st->perm) {
+		r = fan_subtree_add_group(st->subtree, fw_perm_group(st->perm),
+					  fw_perm_dir_mask(st->perm));
+		if (r < 0)
+			fw_fatal(FW_EXIT_RUNTIME, "cannot track the tree: %s", strerror(-r));
+	}
+}
+
+static void track_root(struct fw_state *st, struct fw_root *r)
+{
+	int res = fan_subtree_add_root(st->subtree, AT_FDCWD, r->path);
+
+	if (res == -EPERM && st->o->tree_fs)
+		fw_fatal(FW_EXIT_RUNTIME, "--tree-marks filesystem needs CAP_SYS_ADMIN");
+	if (res < 0)
+		root_failed(r->path, res);
+	r->index = res;
+	/* a PATH renamed itself: said on stderr (handle.c) */
+	if (!st->o->tree_fs)
+		(void)fan_group_mark(st->notif, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_MOVE_SELF,
+				     AT_FDCWD, r->path);
+}
+
 static void mark_roots(struct fw_state *st, uint64_t file_mask)
 {
 	size_t i;
 
 	for (i = 0; i < st->nroots; i++) {
-		const struct fw_root *r = &st->roots[i];
+		struct fw_root *r = &st->roots[i];
 
 		if (st->o->events & FAN_FS_ERROR)
 			mark_errors(st, r->path);
@@ -507,12 +310,12 @@ static void mark_roots(struct fw_state *st, uint64_t file_mask)
 		if (st->o->scope == FW_SCOPE_MOUNT) {
 			mark_wide(st, FAN_MARK_MOUNT, r->path, file_mask);
 			/* the kernel refuses dirent events on mount marks: renames from the fs */
-			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, fw_watch_internal_mask(st));
+			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, internal_mask(st));
 		} else if (st->o->scope == FW_SCOPE_FILESYSTEM) {
 			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, st->dir_mask);
 		} else if (r->is_dir) {
 			note_filesystem(st, r->path);
-			walk_tree(st, r->path, r->len, false, false);
+			track_root(st, r);
 		} else {
 			note_filesystem(st, r->path);
 			mark_file(st, r);
@@ -529,75 +332,91 @@ void fw_watch_setup(struct fw_state *st)
 		return;		/* mount events only */
 	group_new(st);
 	if (file_mask)
-		rename_fallback(st, st->o->scope == FW_SCOPE_TREE ? FAN_MARK_INODE
-								  : FAN_MARK_FILESYSTEM);
+		rename_fallback(st, st->o->scope == FW_SCOPE_TREE && !st->o->tree_fs
+					    ? FAN_MARK_INODE : FAN_MARK_FILESYSTEM);
 	file_mask = st->o->events & FW_FILE_EVENTS;
 	if (st->o->scope == FW_SCOPE_TREE)
-		st->dir_mask = file_mask | fw_watch_internal_mask(st) | FAN_EVENT_ON_CHILD;
+		st->dir_mask = file_mask;	/* the tracker adds what it needs */
 	else if (st->o->scope == FW_SCOPE_MOUNT)
 		st->dir_mask = file_mask;
 	else
-		st->dir_mask = file_mask | fw_watch_internal_mask(st);
+		st->dir_mask = file_mask | internal_mask(st);
 	if (file_mask)
-		check_events(st, st->o->scope == FW_SCOPE_TREE ? FAN_MARK_INODE : FAN_MARK_FILESYSTEM);
+		check_events(st, st->o->scope == FW_SCOPE_TREE && !st->o->tree_fs ? FAN_MARK_INODE
+										 : FAN_MARK_FILESYSTEM);
+	if (st->o->scope == FW_SCOPE_TREE && file_mask)
+		subtree_new(st);
 	if (st->o->scope == FW_SCOPE_ALL)
 		fw_mark_all_filesystems(st, st->dir_mask | (st->o->events & FAN_FS_ERROR));
 	else
 		mark_roots(st, file_mask);
-	st->notif_ready = true;
 }
 
-/*
- * Opening each directory to list it queues an open event (and more) for
- * fanwatch itself: thousands of directories would overflow the queue.
- * Read it every PUMP_EVERY directories; our own events are hidden by the
- * library, anybody else's are reported as usual.  Never inside a batch:
- * a read would end the batch being walked.
- */
-void fw_watch_pump(struct fw_state *st)
+/* A root's own file handle: a FID record, or a directory's "." record. */
+static bool names_root(const struct fw_root *r, const struct fan_info *rec, bool self_only)
 {
-	int i, r;
+	struct fan_fid fid;
 
-	if (!st->notif || st->in_batch)
-		return;
-	for (i = 0; i < PUMP_BATCHES; i++) {
-		r = fan_group_read(st->notif);
-		if (r < 0 && r != -EBADMSG && r != -EINTR)
-			break;
-		fw_handle_batch(st);
-		fw_out_flush(&st->out);
-	}
+	if (!rec || !r->has_handle || fan_info_fid(rec, &fid) < 0)
+		return false;
+	if (self_only && fid.name && strcmp(fid.name, "."))
+		return false;
+	return r->fsid.val[0] == fid.fsid.val[0] && r->fsid.val[1] == fid.fsid.val[1] &&
+	       r->handle_type == fid.handle_type && r->handle_bytes == fid.handle_bytes &&
+	       !memcmp(r->handle, fid.handle_data, fid.handle_bytes);
 }
 
-/*
- * After an overflow: directories created meanwhile went unseen; mark them
- * now.  At most once a second: under an overflow storm the walk itself
- * must not become the load.
- */
-void fw_watch_remark(struct fw_state *st)
+const struct fw_root *fw_watch_root_of(const struct fw_state *st, const struct fan_event *ev)
 {
-	struct timespec now;
-	size_t i, before = st->ndirs;
+	const struct fan_info *fid = fan_event_find_info(ev, FAN_EVENT_INFO_TYPE_FID);
+	const struct fan_info *dfn = fan_event_find_info(ev, FAN_EVENT_INFO_TYPE_DFID_NAME);
+	size_t i;
 
-	st->remark = false;
-	if (st->o->scope != FW_SCOPE_TREE || st->in_batch)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - st->last_remark.tv_sec < REMARK_MIN_GAP_S && st->last_remark.tv_sec) {
-		st->remark = true;
-		return;
-	}
-	st->last_remark = now;
 	for (i = 0; i < st->nroots; i++)
-		if (st->roots[i].is_dir)
-			walk_tree(st, st->roots[i].path, st->roots[i].len, false, false);
-	st->ndirs = before;	/* the same directories, marked again */
+		if (names_root(&st->roots[i], fid, false) || names_root(&st->roots[i], dfn, true))
+			return &st->roots[i];
+	return NULL;
+}
+
+bool fw_watch_in_scope(const struct fw_state *st, const struct fan_event *ev)
+{
+	const struct fw_root *r;
+
+	if (st->o->scope != FW_SCOPE_TREE)
+		return true;
+	if (st->subtree && fan_subtree_in_scope(st->subtree, ev) >= 0)
+		return true;
+	/* a watched file: its own events */
+	r = fw_watch_root_of(st, ev);
+	return r && !r->is_dir;
+}
+
+size_t fw_watch_dirs(const struct fw_state *st)
+{
+	struct fan_subtree_stats ts = { .sz = sizeof(ts) };
+
+	if (!st->subtree || fan_subtree_get_stats(st->subtree, &ts) < 0)
+		return 0;
+	return (size_t)ts.dirs;
+}
+
+int fw_watch_timeout(const struct fw_state *st)
+{
+	return st->subtree ? fan_subtree_timeout(st->subtree) : -1;
+}
+
+void fw_watch_tick(struct fw_state *st)
+{
+	if (fw_watch_timeout(st) == 0)
+		(void)fan_subtree_rescan(st->subtree);
 }
 
 void fw_watch_free(struct fw_state *st)
 {
 	size_t i;
 
+	fan_subtree_free(st->subtree);
+	st->subtree = NULL;
 	for (i = 0; i < st->nroots; i++)
 		free(st->roots[i].path);
 	free(st->roots);
