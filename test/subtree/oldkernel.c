@@ -7,7 +7,10 @@
  * directory is still in a tracked directory then (it moves there), and a
  * move in (FAN_MOVED_TO), whose entries are then reported as found.  What
  * must hold still: every directory watched, deletions named, nothing left
- * marked outside.
+ * marked outside.  Then: a directory made in a parent renamed before its
+ * creation is read (found by name under the parent opened by handle, not
+ * by the parent's old path), and a RENAME_EXCHANGE (two moves the kernel
+ * merges by name: each side's later paths right).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -67,7 +70,33 @@ int main(void)
 	T_EQ(st.moved_within, 1);	/* found in the tree at its FAN_MOVED_FROM */
 	T_EQ(st.moved_in, 1);
 	T_EQ(st.moved_out, 1);
+	sh_clear(&s);
+
+	sh_run("mkdir '%s'", sh_p(&s, "w/p"));
+	sh_drain(&s);
+	sh_run("mkdir '%s' && mv '%s' '%s'", sh_p(&s, "w/p/c"), sh_p(&s, "w/p"), sh_p(&s, "w/q"));
+	sh_drain(&s);
+	T_ASSERT(sh_marked(s.g, sh_p(&s, "w/q/c")));
+	sh_clear(&s);
+	sh_run("echo > '%s'", sh_p(&s, "w/q/c/f"));
+	sh_drain(&s);
+	sh_expect_set(&s, FAN_CREATE, 0, 0, L("w/q/c/f"));
+	sh_clear(&s);
+
+	sh_run("mkdir -p '%s' '%s'", sh_p(&s, "w/x2/s"), sh_p(&s, "w/y2/t"));
+	sh_drain(&s);
+	sh_clear(&s);
+	sh_run("python3 -c 'import ctypes, os, sys\n"
+	       "if ctypes.CDLL(None, use_errno=True).renameat2(-100, sys.argv[1].encode(), -100, "
+	       "sys.argv[2].encode(), 2): sys.exit(os.strerror(ctypes.get_errno()))' '%s' '%s' && "
+	       "echo > '%s' && echo > '%s'", sh_p(&s, "w/x2"), sh_p(&s, "w/y2"),
+	       sh_p(&s, "w/x2/t/f"), sh_p(&s, "w/y2/s/g"));
+	sh_drain(&s);
+	sh_expect_set(&s, FAN_CREATE, 0, 0, L("w/x2/t/f", "w/y2/s/g"));
+	T_ASSERT(sh_marked(s.g, sh_p(&s, "w/x2/t")) && sh_marked(s.g, sh_p(&s, "w/y2/s")));
+	T_EQ(s.partial, 0);
 	sh_free(&s);
-	printf("ok: without TARGET_FID and FAN_RENAME: by name, moves as out and in\n");
+	printf("ok: without TARGET_FID and FAN_RENAME: by name, moves as out and in, "
+	       "a child of a renamed parent, an exchange\n");
 	return 0;
 }
