@@ -7,8 +7,8 @@
 #   scripts/test.sh            everything (what CI runs)
 #   FUZZ_SECONDS=0 scripts/test.sh     skip the fuzzing step
 #
-# Kernel personalities (test/kernel): the live, resolve, fanwatch and
-# kernel suites run again as if on the kernels users run, each with a
+# Kernel personalities (test/kernel): the live, resolve, fanwatch, subtree
+# and kernel suites run again as if on the kernels users run, each with a
 # seccomp filter and a preloaded shim that answer as that release did:
 # 5.14 (RHEL 9), 5.15 (Ubuntu 22.04), 6.1 (Debian 12), 6.8 (Ubuntu 24.04);
 # 6.18 is this machine, the plain run.  These suites are the ones whose
@@ -51,9 +51,9 @@ ninja -C build-ci
 meson test -C build-ci --print-errorlogs
 
 KERNELS=(5_14 5_15 6_1 6_8)
-KERNEL_SUITES=(--suite live --suite resolve --suite fanwatch --suite kernel)
+KERNEL_SUITES=(--suite live --suite resolve --suite fanwatch --suite subtree --suite kernel)
 for k in "${KERNELS[@]}"; do
-	step "live, resolve, fanwatch and kernel suites as Linux ${k/_/.} (kernel personality)"
+	step "live, resolve, fanwatch, subtree and kernel suites as Linux ${k/_/.} (kernel personality)"
 	meson test -C build-ci --no-rebuild --setup "linux_$k" "${KERNEL_SUITES[@]}" --print-errorlogs
 done
 
@@ -65,7 +65,7 @@ ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:verify_asan_link_order=0 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --timeout-multiplier 3
-step "live, resolve, fanwatch and kernel suites as Linux 5.15 under ASan + UBSan"
+step "live, resolve, fanwatch, subtree and kernel suites as Linux 5.15 under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:verify_asan_link_order=0 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --no-rebuild --setup linux_5_15 "${KERNEL_SUITES[@]}" \
