@@ -34,6 +34,8 @@ if kernel_has 5.17; then
 		printf '%s\0' "./n$i" "./n$i/a" "./n$i/sub" "./n$i/sub/b" "./m$i/sub/c"
 	done
 else
+	grep -Eq "$NOTE_NO_RENAME.*one renamed before fanwatch saw it is found at its new name" \
+		"$LOG/r.err" || fail "no word of new directories found by name: $(cat "$LOG/r.err")"
 	for i in $(seq 20); do
 		printf '%s\0' "./n$i" "./m$i/a" "./m$i/sub" "./m$i/sub/b" "./m$i/sub/c"
 	done

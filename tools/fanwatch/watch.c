@@ -97,21 +97,28 @@ static void group_new(struct fw_state *st)
  * (old path) and a MOVED_TO (new path), which is what is reported then.  In
  * tree scope the tracker follows moves the same way (libfanotify(7)): a
  * directory moved in is watched from its MOVED_TO on and what it held is
- * reported as found; one moved out is unmarked at its MOVED_FROM.
+ * reported as found; one moved out is unmarked at its MOVED_FROM.  Nor is
+ * there FAN_REPORT_TARGET_FID: a new directory is found by its name, so
+ * one renamed before the tracker saw its creation is found at its move,
+ * what it held reported with the path of then.
  */
 static void rename_fallback(struct fw_state *st, unsigned int type)
 {
 	unsigned int init = fan_group_init_flags(st->notif) & ~(FAN_CLOEXEC | FAN_NONBLOCK);
+	bool tree = st->o->scope == FW_SCOPE_TREE;
 
 	if (fan_probe_mark(init, type, FAN_RENAME, -1, NULL) != -EINVAL)
 		return;
 	st->no_rename = true;
 	if (st->o->events & FAN_RENAME)
 		st->o->events = (st->o->events & ~(uint64_t)FAN_RENAME) | FAN_MOVED_FROM | FAN_MOVED_TO;
-	if (st->o->events & (FAN_MOVED_FROM | FAN_MOVED_TO))
+	if (st->o->events & (FAN_MOVED_FROM | FAN_MOVED_TO) || tree)
 		fw_warn("this kernel has no rename event (Linux %s): a rename is reported as "
-			"moved_from with the old path and moved_to with the new one",
-			fan_event_since(FAN_RENAME));
+			"moved_from with the old path and moved_to with the new one%s",
+			fan_event_since(FAN_RENAME),
+			tree ? "; a new directory is found by its name: one renamed before fanwatch "
+			       "saw it is found at its new name, what it held reported with that path"
+			     : "");
 }
 
 /* Name an event this kernel refuses and the release that brought it. */
