@@ -135,7 +135,7 @@ int lf_sys_name_to_handle_at(int dirfd, const char *path, void *handle, int *mnt
 			  int flags);
 int lf_sys_pidfd_send_signal(int pidfd, int sig);
 ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size);
-/* The same through fd_dir, an open /proc/self/fd (-1: by its path). */
+/* The same through fd_dir, an open /proc/thread-self/fd (-1: by its path). */
 ssize_t lf_sys_readlink_fd_at(int fd_dir, int fd, char *buf, size_t size);
 
 /* ---- groups, marks and the filesystems they touch ---- */

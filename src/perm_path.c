@@ -2,7 +2,8 @@
 /*
  * The path of a deferred permission event, for the worker that holds it.
  * The resolver belongs to the reader thread; this needs nothing shared:
- * the link of the event's descriptor in /proc/self/fd, into the handle's
+ * the link of the event's descriptor in /proc/thread-self/fd (the calling
+ * thread's table: it must share the reader's, fan_perm_path(3)), into the handle's
  * own buffer, with the " (deleted)" the kernel appends to an unlinked
  * file's name recognised as such only when the inode says so (a name may
  * really end that way), as the resolver does.

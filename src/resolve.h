@@ -3,6 +3,8 @@
 #ifndef LIBFANOTIFY_RESOLVE_H
 #define LIBFANOTIFY_RESOLVE_H
 
+#include <pthread.h>
+
 #include "internal.h"
 #include "pathmap.h"
 
@@ -85,8 +87,9 @@ struct fan_resolver {
 	struct sbuf tail;		/* long_dir_path()'s collected names */
 	struct pcache *procs;
 	struct dcache *mounts;		/* mount id -> mount point, for detach events */
-	int fd_dir;			/* /proc/self/fd (O_PATH), -1 until first needed */
+	int fd_dir;			/* /proc/thread-self/fd (O_PATH), -1 until first needed */
 	unsigned int fd_dir_gen;	/* fork generation (resolve_fd.c) it was opened in */
+	pthread_t fd_dir_thread;	/* the thread whose table fd_dir is */
 };
 
 int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out);

@@ -7,10 +7,13 @@
  * ancestor's path fits, collecting names; a non-directory has no ".." to
  * climb and gets -ENAMETOOLONG.
  *
- * The links are read relative to a descriptor on /proc/self/fd kept by the
- * resolver: readlinkat(dir, "N") skips the walk of "/proc/self/fd", about
- * 0.9 us of 2.9 per call here.  That directory is the opening process's
- * table, so a child of fork() opens its own (pthread_atfork generation).
+ * The links are read relative to a descriptor on /proc/thread-self/fd kept
+ * by the resolver: readlinkat(dir, "N") skips the walk of the directory's
+ * path, about 0.9 us of 2.9 per call here.  That directory is the table of
+ * the thread that opened it (/proc/self/fd would be the main thread's,
+ * another table in a thread that did unshare(CLONE_FILES)), so another
+ * thread and a child of fork() (pthread_atfork generation) open their own,
+ * and one whose thread has exited (its pthread_t reused) is opened again.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -50,17 +53,29 @@ void lf_fd_dir_close(struct fan_resolver *r)
 	r->fd_dir = -1;
 }
 
-/* readlink of /proc/self/fd/<fd>, through the kept directory when there is one. */
+static void fd_dir_open(struct fan_resolver *r, unsigned int gen)
+{
+	lf_fd_dir_close(r);
+	r->fd_dir = open("/proc/thread-self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	r->fd_dir_gen = gen;
+	r->fd_dir_thread = pthread_self();
+}
+
+/* readlink of /proc/thread-self/fd/<fd>, through the kept directory when there is one. */
 static ssize_t fd_readlink(struct fan_resolver *r, int fd, char *buf, size_t size)
 {
 	unsigned int gen = __atomic_load_n(&lf_fork_gen, __ATOMIC_RELAXED);
+	ssize_t n;
 
-	if (r->fd_dir < 0 || r->fd_dir_gen != gen) {
-		lf_fd_dir_close(r);
-		r->fd_dir = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		r->fd_dir_gen = gen;
+	if (r->fd_dir < 0 || r->fd_dir_gen != gen || !pthread_equal(r->fd_dir_thread, pthread_self()))
+		fd_dir_open(r, gen);
+	n = lf_sys_readlink_fd_at(r->fd_dir, fd, buf, size);
+	if (n == -ENOENT && r->fd_dir >= 0) {
+		/* the directory of an exited thread whose pthread_t this one reuses */
+		fd_dir_open(r, gen);
+		n = lf_sys_readlink_fd_at(r->fd_dir, fd, buf, size);
 	}
-	return lf_sys_readlink_fd_at(r->fd_dir, fd, buf, size);
+	return n;
 }
 
 /* Name of the entry of dir whose inode is st; for paths beyond PATH_MAX. */

@@ -78,7 +78,9 @@ int lf_sys_pidfd_send_signal(int pidfd, int sig)
 
 ssize_t lf_sys_readlink_fd_at(int fd_dir, int fd, char *buf, size_t size)
 {
-	static const char prefix[] = "/proc/self/fd/";
+	/* the calling thread's table: /proc/self is the main thread's, which is
+	 * another table in a thread that did unshare(CLONE_FILES) */
+	static const char prefix[] = "/proc/thread-self/fd/";
 	char link[sizeof(prefix) + 12], *p = link + sizeof(link);
 	ssize_t n;
 

@@ -12,7 +12,7 @@
 
 CYCLES=${STRESS_CYCLES:-4}
 max=$(cat /proc/sys/fs/fanotify/max_queued_events)
-mkdir "$W/d"
+mkdir "$W/d" "$W/burst"
 
 storm() {	# storm json|text
 	local out=$1 args=() i wl n_stream n_warn n_sum
@@ -24,9 +24,11 @@ storm() {	# storm json|text
 	for ((i = 0; i < CYCLES; i++)); do
 		sleep 0.3
 		freeze "$FWPID"
-		# past max_queued_events (16384): the workload makes tens of thousands of
-		# events a second, fewer on a loaded machine (one per file once merged)
-		sleep $((max / 6000 + 1))
+		# past max_queued_events (16384) whatever the machine's load: besides
+		# the running workload, max + 1000 files made and removed here and
+		# now (at least one event each, however the kernel merges them)
+		"$WL" loop "$W/burst" $((max + 1000)) >/dev/null ||
+			fail "$out: the burst workload failed"
 		[[ $i == 1 ]] && mkdir "$W/during-$out"
 		kill -CONT "$FWPID"
 		sleep 0.7

@@ -136,7 +136,7 @@ static int open_existing(const struct fw_opts *o, int pfd, bool append, struct o
 			 (unsigned)geteuid());
 		return fail_why(e, why);
 	}
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	snprintf(link, sizeof(link), "/proc/thread-self/fd/%d", pfd);
 	fd = open(link, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (append ? O_APPEND : 0));
 	if (fd < 0)
 		return fail_errno(o, e, errno);
