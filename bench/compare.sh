@@ -22,7 +22,11 @@
 # raw_batched is raw_reader --pause-us 1000, fanwatch's batching;
 # raw_batched_cr the same with --close-range, libfanotify's way of closing
 # descriptors; also raw_fd: raw_reader --fd-mode, raw_nopidfd: raw_reader
-# --no-pidfd), RESULTS (output dir), WORK_CPU (0), LISTEN_CPU (1).
+# --no-pidfd; fanwatch_text, fanwatch_format, fanwatch_csv: fanwatch's
+# default text output, --format with text's fields, --csv; fanwatch_base,
+# base_text: another fanwatch (the binary FANWATCH_BASE, or the one of the
+# build directory BASE_BUILD) as fanwatch and fanwatch_text: before and
+# after, in one run), RESULTS (output dir), WORK_CPU (0), LISTEN_CPU (1).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,8 +41,10 @@ WORK_CPU=${WORK_CPU:-0}
 LISTEN_CPU=${LISTEN_CPU:-1}
 NDIRS=4
 FW_EVENTS=create,modify,close_write,delete,open
+FW_FORMAT='%T %e %{pid} %{comm} %p'	# text output's fields
 B=$BUILD/bench
 FANWATCH=$BUILD/tools/fanwatch/fanwatch
+FANWATCH_BASE=${FANWATCH_BASE:-${BASE_BUILD:+$BASE_BUILD/tools/fanwatch/fanwatch}}
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
 
@@ -88,7 +94,7 @@ is_ready() {
 	local l=$1 pid=$2 dir=$3
 	case $l in
 	raw_*) grep -q 'ready' "$dir/stderr" ;;
-	fanwatch) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
+	fanwatch* | base_*) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
 	fsnotifywait) grep -q 'Watches established' "$dir/stderr" ;;
 	fatrace) cat /proc/"$pid"/fdinfo/* 2>/dev/null | grep -q '^fanotify \(sdev\|mnt_id\|ino\):' ;;
 	esac
@@ -109,6 +115,18 @@ start_listener() {
 	# The raw reader's mask exactly (fanwatch's default adds attrib and rename,
 	# which this workload never triggers).
 	fanwatch) "${run[@]}" "$FANWATCH" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	# the output formats: text (the default), --format with text's fields, --csv
+	fanwatch_text) "${run[@]}" "$FANWATCH" -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	fanwatch_format) "${run[@]}" "$FANWATCH" --format "$FW_FORMAT" -e "$FW_EVENTS" \
+		-o "$dir/out" "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
+	fanwatch_csv) "${run[@]}" "$FANWATCH" --csv -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	# another fanwatch build, to compare two in one run (FANWATCH_BASE, BASE_BUILD)
+	base_text) "${run[@]}" "$FANWATCH_BASE" -e "$FW_EVENTS" -o "$dir/out" "$T" \
+		>"$dir/stdout" 2>"$dir/stderr" & ;;
+	fanwatch_base) "${run[@]}" "$FANWATCH_BASE" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
 		>"$dir/stdout" 2>"$dir/stderr" & ;;
 	# -c: only the mount of its working directory (the private tmpfs).
 	fatrace) (cd "$T" && exec "${run[@]}" fatrace -c -f '+DCWO' -o "$dir/out") \
@@ -190,8 +208,12 @@ run_one() {
 main() {
 	local active=() l rate rep
 	for l in $LISTENERS; do
-		if [[ $l == fanwatch && ! -x $FANWATCH ]]; then
+		if [[ $l == fanwatch* && ! -x $FANWATCH ]]; then
 			echo "fanwatch not built: skipped"
+			continue
+		fi
+		if [[ ($l == fanwatch_base || $l == base_*) && ! -x ${FANWATCH_BASE:-} ]]; then
+			echo "$l: neither FANWATCH_BASE nor BASE_BUILD names a fanwatch: skipped"
 			continue
 		fi
 		active+=("$l")

@@ -57,6 +57,7 @@ class Tally:
         self.other = {t: 0 for t in TYPES}
         self.records = 0
         self.overflows = 0
+        self.named = None	# records naming the workload (listeners that name processes)
 
     def workload_file(self, path):
         m = self.pat.match(path or "")
@@ -65,8 +66,10 @@ class Tally:
         d, i = int(m.group(1)), int(m.group(2))
         return i if i < self.n and d == i % self.ndirs else None
 
-    def add(self, types, path):
+    def add(self, types, path, comm=False):
         self.records += 1
+        if comm is not False:
+            self.named = (self.named or 0) + (comm == "workload")
         i = self.workload_file(path)
         d = None
         if i is None and path and path.endswith(" (deleted)"):
@@ -90,6 +93,8 @@ class Tally:
             "overflows": self.overflows,
             "captured": {t: cap[t] for t in TYPES},
             "captured_pct": 100.0 * sum(cap.values()) / total,
+            "named_pct": None if self.named is None or not self.records
+            else 100.0 * self.named / self.records,
         }
         if with_paths:
             out["full"] = {t: len(self.full[t]) for t in TYPES}
@@ -125,7 +130,7 @@ def parse_fanwatch(t, d):
         if types & {"overflow", "q_overflow"} or obj.get("overflow"):
             overflow_lines += 1
             continue
-        t.add(types, obj.get("path"))
+        t.add(types, obj.get("path"), obj.get("comm"))
     err = read_text(os.path.join(d, "stderr"))
     m = re.search(r"(\d+)\s+overflows?|overflows?\W+(\d+)", err)
     reported = int(m.group(1) or m.group(2)) if m else 0
@@ -133,7 +138,38 @@ def parse_fanwatch(t, d):
     return t.result()
 
 
-FATRACE = re.compile(r"^.*\((\d+)\): (\S+) +(.*)$")
+# fanwatch's text output and --format '%T %e %{pid} %{comm} %p': TIME EVENTS
+# PID COMM PATH [annotations]; a quoted path (never one of the workload's)
+# counts as another path
+FW_TEXT = re.compile(r'^\S+ +(\S+) +\S+ +(?:"(?:[^"\\]|\\.)*"|\S+) +(\S+)')
+
+
+def parse_fanwatch_text(t, d):
+    for line in read_text(os.path.join(d, "out")).splitlines():
+        m = FW_TEXT.match(line)
+        if not m:
+            continue
+        types = set(m.group(1).split(","))
+        if "overflow" in types:
+            t.overflows += 1
+            continue
+        t.add(types, m.group(2))
+    return t.result()
+
+
+def parse_fanwatch_csv(t, d):
+    import csv
+    with open(os.path.join(d, "out"), newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            types = set(row["events"].split(","))
+            if "overflow" in types:
+                t.overflows += 1
+                continue
+            t.add(types, row["path"])
+    return t.result()
+
+
+FATRACE = re.compile(r"^(.*)\((\d+)\): (\S+) +(.*)$")
 FATRACE_LETTERS = {"+": "create", "D": "delete", "W": "modify", "C": "close_write"}
 
 
@@ -142,8 +178,8 @@ def parse_fatrace(t, d):
         m = FATRACE.match(line)
         if not m:
             continue
-        types = {FATRACE_LETTERS[c] for c in m.group(2) if c in FATRACE_LETTERS}
-        t.add(types, m.group(3))
+        types = {FATRACE_LETTERS[c] for c in m.group(3) if c in FATRACE_LETTERS}
+        t.add(types, m.group(4), m.group(1))
     text = read_text(os.path.join(d, "stderr")) + read_text(os.path.join(d, "stdout"))
     t.overflows = len(re.findall(r"overflow", text, re.I))
     return t.result()
@@ -172,6 +208,9 @@ def parse_fsnotifywait(t, d):
 
 PARSERS = {"raw_reader": parse_raw, "raw_fd": parse_raw, "raw_nopidfd": parse_raw,
            "raw_batched": parse_raw, "raw_batched_cr": parse_raw, "fanwatch": parse_fanwatch,
+           "fanwatch_base": parse_fanwatch,
+           "fanwatch_text": parse_fanwatch_text, "fanwatch_format": parse_fanwatch_text,
+           "fanwatch_csv": parse_fanwatch_csv, "base_text": parse_fanwatch_text,
            "fatrace": parse_fatrace, "fsnotifywait": parse_fsnotifywait}
 
 
@@ -217,7 +256,8 @@ def cmd_summarize(a):
                           if r["listener"] == name and r["rate"] == rate)
                 for (l, rate) in keys if l == name}
     raw, batched, bcr = base("raw_reader"), base("raw_batched"), base("raw_batched_cr")
-    head = ("listener", "rate", "wl rate/s", "captured%", "full-path%", "+(deleted)%", "overflows",
+    head = ("listener", "rate", "wl rate/s", "captured%", "full-path%", "+(deleted)%", "named%",
+            "overflows",
             "CPU us/event", "user us/ev", "x raw", "x batched", "x batched_cr", "x fatrace",
             "rss MB", "early exits", "runs")
     fatrace = base("fatrace")
@@ -233,6 +273,7 @@ def cmd_summarize(a):
                      fmt(med(r["captured_pct"] for r in sel), ".1f"),
                      fmt(med(r["full_pct"] for r in sel), ".1f"),
                      fmt(med(r.get("deleted_pct") for r in sel), ".1f"),
+                     fmt(med(r.get("named_pct") for r in sel), ".1f"),
                      fmt(med(r["overflows"] for r in sel), "g"),
                      fmt(cpu, ".2f"),
                      fmt(med(r["user_us"] / (4.0 * r["iterations"]) for r in sel), ".2f"),
@@ -252,7 +293,8 @@ def cmd_summarize(a):
           "events, user = its user part; x raw, x batched, x batched_cr, x fatrace = ratio of\n"
           " CPU to raw_reader's, raw_batched's (raw_reader --pause-us 1000: fanwatch's batching),\n"
           " raw_batched_cr's (the same closing descriptors with close_range() as libfanotify does)\n"
-          " and fatrace's at the same rate; rss = listener peak resident memory)")
+          " and fatrace's at the same rate; rss = listener peak resident memory;\n"
+          " named% = records that name the workload's process, for listeners that name one)")
 
 
 def main():

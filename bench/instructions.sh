@@ -23,7 +23,10 @@
 #
 # Usage (root): bench/instructions.sh
 # Environment: BUILD, N (2000), RATE (500), PERM_N1 (500), PERM_N2 (1500),
-# PERF_N (20000), RESULTS.
+# PERF_N (20000), RESULTS, LISTENERS (the notification listeners of part 1
+# and 3: "raw_reader fanwatch"; also fanwatch_text, fanwatch_format,
+# fanwatch_csv: fanwatch's default text output, --format with text's
+# fields, --csv), PARTS ("callgrind perm perf": which parts run).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,6 +38,8 @@ RATE=${RATE:-500}
 PERM_N1=${PERM_N1:-500}
 PERM_N2=${PERM_N2:-1500}
 PERF_N=${PERF_N:-20000}
+LISTENERS=${LISTENERS:-"raw_reader fanwatch"}
+PARTS=${PARTS:-"callgrind perm perf"}
 B=$BUILD/bench
 FANWATCH=$BUILD/tools/fanwatch/fanwatch
 NDIRS=4
@@ -97,7 +102,8 @@ wait_ready() {
 		alive "$LPID" || return 1
 		case $what in
 		raw_reader) grep -qs 'raw_reader: ready' "$err" && return 0 ;;
-		*) grep -sv '^==' "$err" | grep -q . && return 0 ;;
+		# (not any line that is not valgrind's: it also warns about syscalls it does not know)
+		*) grep -qs '^fanwatch: watching' "$err" && return 0 ;;
 		esac
 		sleep 0.05
 	done
@@ -116,10 +122,22 @@ stop_listener() {
 	LPID=
 }
 
+# fanwatch watches the workload's directories as its PATHs: under valgrind
+# (3.19 does not know openat2(2), which the subtree tracker needs to open
+# a directory below a PATH) nothing below a PATH would be marked.
+fw_paths() {
+	local i
+	for ((i = 0; i < NDIRS; i++)); do printf ' %s' "$T/d$i"; done
+}
+
 listener_cmd() {
 	case $1 in
 	raw_reader) echo "$B/raw_reader -r $T" ;;
-	fanwatch) echo "$FANWATCH --json -e create,modify,close_write,delete,open -o $2 $T" ;;
+	fanwatch) echo "$FANWATCH --json -e create,modify,close_write,delete,open -o $2$(fw_paths)" ;;
+	fanwatch_text) echo "$FANWATCH -e create,modify,close_write,delete,open -o $2$(fw_paths)" ;;
+	# text output's fields (the words stay words: the command line is split on spaces)
+	fanwatch_format) echo "$FANWATCH --format %T|%e|%{pid}|%{comm}|%p -e create,modify,close_write,delete,open -o $2$(fw_paths)" ;;
+	fanwatch_csv) echo "$FANWATCH --csv -e create,modify,close_write,delete,open -o $2$(fw_paths)" ;;
 	esac
 }
 
@@ -156,6 +174,8 @@ callgrind_one() {
 	ir=$(sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$dir/$tag.callgrind" | head -1)
 	if [[ $l == raw_reader ]]; then
 		recs=$(sed -n 's/.*records=\([0-9]*\).*/\1/p' "$dir/$tag.stdout")
+	elif [[ $l == fanwatch_csv ]]; then
+		recs=$(($(wc -l <"$dir/$tag.out") - 1))	# the header
 	else
 		recs=$(wc -l <"$dir/$tag.out")
 	fi
@@ -165,15 +185,18 @@ callgrind_one() {
 per_event() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN { printf "%.0f", (b - a) / e }'; }
 
 callgrind_listeners() {
-	local listeners=(raw_reader) l shape i0 i1 r0 r1
-	if [[ -x $FANWATCH ]]; then listeners+=(fanwatch); else echo "fanwatch not built: skipped"; fi
-	printf '%-11s %-6s %12s %12s %9s %10s %11s\n' listener shape "Ir(0)" "Ir($N)" records \
+	local listeners=() l shape i0 i1 r0 r1
+	for l in $LISTENERS; do
+		if [[ $l == fanwatch* && ! -x $FANWATCH ]]; then echo "fanwatch not built: $l skipped"
+		else listeners+=("$l"); fi
+	done
+	printf '%-15s %-6s %12s %12s %9s %10s %11s\n' listener shape "Ir(0)" "Ir($N)" records \
 		"Ir/event" "Ir/record"
 	for l in "${listeners[@]}"; do
 		for shape in burst paced; do
 			read -r i0 r0 < <(callgrind_one "$l" "$shape" 0)
 			read -r i1 r1 < <(callgrind_one "$l" "$shape" "$N")
-			printf '%-11s %-6s %12s %12s %9s %10s %11s\n' "$l" "$shape" "$i0" "$i1" "$r1" \
+			printf '%-15s %-6s %12s %12s %9s %10s %11s\n' "$l" "$shape" "$i0" "$i1" "$r1" \
 				"$(per_event "$i0" "$i1" $((4 * N)))" "$(per_event "$i0" "$i1" $((r1 - r0)))"
 		done
 	done
@@ -181,14 +204,17 @@ callgrind_listeners() {
 	echo " (kernel event, merged ones count once; for fanwatch: output lines))"
 	if [[ -x $FANWATCH ]]; then
 		local cg=$RESULTS/callgrind shape
+		for l in "${listeners[@]}"; do
+		[[ $l == fanwatch* ]] || continue
 		for shape in burst paced; do
-			callgrind_annotate --inclusive=no "$cg/fanwatch-$shape-$N.callgrind" \
-				>"$cg/fanwatch-$shape-self.txt" 2>/dev/null || true
-			callgrind_annotate --inclusive=yes "$cg/fanwatch-$shape-$N.callgrind" \
-				>"$cg/fanwatch-$shape-inclusive.txt" 2>/dev/null || true
+			callgrind_annotate --inclusive=no "$cg/$l-$shape-$N.callgrind" \
+				>"$cg/$l-$shape-self.txt" 2>/dev/null || true
+			callgrind_annotate --inclusive=yes "$cg/$l-$shape-$N.callgrind" \
+				>"$cg/$l-$shape-inclusive.txt" 2>/dev/null || true
 			echo
-			echo "fanwatch hot spots ($shape, $N iterations, self cost; $cg/fanwatch-$shape-*.txt):"
-			grep -E '^ *[0-9,]+ ' "$cg/fanwatch-$shape-self.txt" | head -20 || true
+			echo "$l hot spots ($shape, $N iterations, self cost; $cg/$l-$shape-*.txt):"
+			grep -E '^ *[0-9,]+ ' "$cg/$l-$shape-self.txt" | head -20 || true
+		done
 		done
 	fi
 }
@@ -241,7 +267,7 @@ perf_one() {
 	awk -F, -v ev=$((4 * PERF_N)) -v l="$l" '
 		$3 == "task-clock" || $3 ~ /^task-clock/ { tc = $1 }
 		$3 ~ /^instructions/ { ins = $1 }
-		END { printf "%-11s %12.1f %14s %12.2f %12s\n", l, tc, (ins == "" ? "n/a" : ins),
+		END { printf "%-15s %12.1f %14s %12.2f %12s\n", l, tc, (ins == "" ? "n/a" : ins),
 		      tc * 1000 / ev, (ins ~ /^[0-9]+$/ ? sprintf("%.0f", ins / ev) : "n/a") }' \
 		"$dir/$l.perf"
 }
@@ -253,9 +279,11 @@ perf_listeners() {
 	else
 		events=task-clock,instructions
 	fi
-	printf '%-11s %12s %14s %12s %12s\n' listener task-clock_ms instructions "us/event" "ins/event"
-	perf_one raw_reader "$events"
-	if [[ -x $FANWATCH ]]; then perf_one fanwatch "$events"; else echo "fanwatch not built: skipped"; fi
+	printf '%-15s %12s %14s %12s %12s\n' listener task-clock_ms instructions "us/event" "ins/event"
+	for l in $LISTENERS; do
+		if [[ $l == fanwatch* && ! -x $FANWATCH ]]; then echo "fanwatch not built: $l skipped"
+		else perf_one "$l" "$events"; fi
+	done
 	echo "(perf stat attached after start-up, $PERF_N iterations at full speed = $((4 * PERF_N)) events)"
 }
 
@@ -263,13 +291,19 @@ perf_listeners() {
 	echo "date: $(date -Is)  kernel: $(uname -r)  cpus: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "valgrind: $(valgrind --version)  N=$N RATE=$RATE PERM_N1=$PERM_N1 PERM_N2=$PERM_N2 PERF_N=$PERF_N"
 	echo
-	echo "== callgrind: notification listeners"
-	callgrind_listeners
-	echo
-	echo "== callgrind: permission listeners (perm_latency)"
-	callgrind_perm
-	echo
-	echo "== perf stat"
-	perf_listeners
+	if [[ " $PARTS " == *" callgrind "* ]]; then
+		echo "== callgrind: notification listeners"
+		callgrind_listeners
+		echo
+	fi
+	if [[ " $PARTS " == *" perm "* ]]; then
+		echo "== callgrind: permission listeners (perm_latency)"
+		callgrind_perm
+		echo
+	fi
+	if [[ " $PARTS " == *" perf "* ]]; then
+		echo "== perf stat"
+		perf_listeners
+	fi
 } 2>&1 | tee "$RESULTS/summary.txt"
 echo "raw results: $RESULTS"

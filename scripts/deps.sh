@@ -30,6 +30,12 @@ needs=(
   "setpriv:util-linux"
   "ip:iproute2"
   "/usr/share/unicode/DerivedCoreProperties.txt:unicode-data"
+  # fanwatch's shell completions, tested in both shells (i15)
+  "zsh:zsh"
+  "/usr/share/bash-completion/bash_completion:bash-completion"
+  # fanwatch's dev and ino, tested on the handles of xfs and btrfs too (i15)
+  "mkfs.xfs:xfsprogs"
+  "mkfs.btrfs:btrfs-progs"
   # the Python binding: Debian's interpreter, its headers and its pytest
   # (absolute paths: a python3 earlier on PATH, such as pyenv's, does not count)
   "/usr/bin/python3:python3"

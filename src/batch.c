@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -264,6 +266,72 @@ static size_t read_len_for_fds(struct fan_group *g, size_t len)
 	return events < floor ? floor : events;
 }
 
+uint64_t lf_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Room for any event of Linux 6.18 (metadata, three file handle records
+ * with names, pidfd, error, range and mount records are about 1.3 KiB).
+ */
+#define MAX_EVENT_LEN 4096
+
+/*
+ * Did a read that returned n of len bytes find the queue empty?  The
+ * kernel stops copying when the queue is empty or the next event does not
+ * fit; with room for any event left, it was empty.  Except in fd mode
+ * without FAN_REPORT_FD_ERROR, where an event whose descriptor cannot be
+ * made also ends the read (and is dropped): there only -EAGAIN says so.
+ */
+static bool read_saw_empty(const struct fan_group *g, ssize_t n, size_t len)
+{
+	if (n == -EAGAIN)
+		return true;
+	if (n < 0 || (!(g->init_flags & FAN_FID_FLAGS) && !(g->init_flags & FAN_REPORT_FD_ERROR)))
+		return false;
+	return len - (size_t)n >= MAX_EVENT_LEN;
+}
+
+/*
+ * The queue's last empty moment bounds when the events of the next batch
+ * happened (the resolver's process table relies on it): the events of
+ * this read all came after g->empty_ns as it was before the read.
+ */
+static void note_read(struct fan_group *g, ssize_t n, size_t len, uint64_t before)
+{
+	if (n >= 0) {
+		g->win_after_ns = g->empty_ns;
+		g->win_read_ns = lf_now_ns();
+	}
+	if (read_saw_empty(g, n, len))
+		g->empty_ns = before;
+}
+
+bool lf_batch_window(const struct fan_group *g, const struct fan_event *ev, uint64_t *after,
+		     uint64_t *read)
+{
+	const unsigned char *p = (const unsigned char *)ev;
+
+	if (!g->batch || p < g->batch || p >= g->batch + g->batch_len || !g->win_after_ns)
+		return false;
+	*after = g->win_after_ns;
+	*read = g->win_read_ns;
+	return true;
+}
+
+void lf_group_note_empty(struct fan_group *g)
+{
+	uint64_t before = lf_now_ns();
+	int queued = 0;
+
+	if (g->fd >= 0 && ioctl(g->fd, FIONREAD, &queued) == 0 && queued == 0)
+		g->empty_ns = before;
+}
+
 /*
  * The two halves of the group's buffer take turns, one batch each (see
  * fan_group_read()).
@@ -275,7 +343,9 @@ static unsigned char *own_half(const struct fan_group *g)
 
 FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 {
+	uint64_t before;
 	ssize_t n;
+	size_t want;
 	int count;
 
 	if (!g || !buf || len < LIBFANOTIFY_MIN_BUF_SIZE || g->fd < 0)
@@ -283,7 +353,10 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 	lf_batch_release(g);
 	if (starts_reserve(g, len) < 0)
 		return -ENOMEM;
-	n = lf_sys_read(g->fd, buf, read_len_for_fds(g, len));
+	want = read_len_for_fds(g, len);
+	before = lf_now_ns();
+	n = lf_sys_read(g->fd, buf, want);
+	note_read(g, n, want, before);
 	if (n < 0)
 		return (int)n;
 	g->batch_seq++;

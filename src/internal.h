@@ -226,6 +226,14 @@ struct fan_group {
 	unsigned char *starts;
 	size_t starts_size;
 	uint64_t batch_seq;	/* bumped by every read */
+	/*
+	 * When the queue was last seen empty (CLOCK_MONOTONIC ns, taken before
+	 * the read or ioctl that saw it; 0: never), and for the current batch
+	 * the value it had before the read plus the time the read returned:
+	 * every event of the batch happened between the two (batch.c).
+	 */
+	uint64_t empty_ns;
+	uint64_t win_after_ns, win_read_ns;
 	size_t fd_limit;	/* RLIMIT_NOFILE soft limit, re-read every FD_LIMIT_EVERY reads */
 
 	struct fan_group_stats stats;
@@ -278,6 +286,16 @@ static inline bool lf_batch_owns(const struct fan_group *g, const struct fan_eve
 	return off < g->batch_len && (g->starts[off >> 3] >> (off & 7) & 1);
 }
 void lf_event_finish(struct fan_group *g, struct fan_event *ev);
+uint64_t lf_now_ns(void);	/* CLOCK_MONOTONIC */
+/*
+ * The interval ev happened in (after, read], if ev is an event of the
+ * group's current batch and the queue had been seen empty before it was
+ * read; false otherwise.
+ */
+bool lf_batch_window(const struct fan_group *g, const struct fan_event *ev, uint64_t *after,
+		     uint64_t *read);
+/* Ask the kernel whether the queue is empty now (FIONREAD); note it if so. */
+void lf_group_note_empty(struct fan_group *g);
 
 /* respond.c */
 int lf_respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule);

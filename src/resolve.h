@@ -8,9 +8,9 @@
 #include "internal.h"
 #include "pathmap.h"
 
-/* Process identities, per batch (resolve_proc.c). */
+/* Process identities, per batch, and the process table if flags ask (resolve_proc.c). */
 struct pcache;
-struct pcache *lf_pcache_new(size_t entries);
+struct pcache *lf_pcache_new(struct fan_group *g, size_t entries, unsigned int flags);
 void lf_pcache_free(struct pcache *c);
 
 /* Where a directory's path came from (see resolve_path.c's top comment). */

@@ -78,7 +78,7 @@ FAN_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_o
 	r->cache = lf_dcache_new(o.cache_bytes ? o.cache_bytes : DEFAULT_CACHE_BYTES);
 	r->pinned = lf_dcache_new(0);
 	r->mounts = lf_dcache_new(256u << 10);
-	r->procs = lf_pcache_new(o.proc_cache_entries ? o.proc_cache_entries : 1024);
+	r->procs = lf_pcache_new(g, o.proc_cache_entries ? o.proc_cache_entries : 1024, o.flags);
 	r->pinned_gen = (uint64_t)-1;
 	r->overflows = g->stats.overflows;
 	lf_fd_dir_init(r);

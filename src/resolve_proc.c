@@ -6,7 +6,10 @@
  * while its process lives, a zombie included) and every later read through
  * it either describes that process or fails.  A zombie is reported GONE
  * with what it still shows (comm, ids; no exe).  No pidfd (FAN_NOPIDFD: the
- * process had exited when the event was read) is GONE with nothing else.
+ * process had exited when the event was read) is GONE with nothing else,
+ * unless the resolver keeps a process table (proctab.c): then the exit
+ * record of the only process that can have caused the event names it
+ * (RECORDED), and otherwise nothing is said.
  * Liveness and ids come from the pidfd itself (PIDFD_GET_INFO, Linux 6.13),
  * comm and exe from /proc; older kernels read /proc/PID/status instead
  * (slower: generating status costs as much as the rest together).
@@ -35,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proctab.h"
 #include "resolve.h"
 
 struct pentry {
@@ -45,6 +49,12 @@ struct pentry {
 	struct fan_process p;
 	char comm[17];
 	char *exe;
+	/* fan_resolve_process_info()'s fields, read when asked for (extras) */
+	bool extras;
+	gid_t egid;
+	uint64_t cgroup_id, mntns;
+	char *cgroup;
+	uint64_t bound;		/* RECORDED: the fork it is from or after (parents) */
 };
 
 #define HELD_MAX 16
@@ -64,11 +74,15 @@ struct pcache {
 	uint64_t clock;
 	uint64_t now_seq;	/* batch now_ms was read for */
 	uint64_t now_ms;
+	struct proctab *tab;	/* LIBFANOTIFY_RESOLVER_PROC_TABLE, if it could be set up */
+	uint64_t tab_seq;	/* the batch the table was last read for */
+	uint64_t tab_ms;	/* and when (coarse ms) */
+	struct fan_resolver_proc_stats st;
 	struct held held[HELD_MAX];
 	struct pentry e[];
 };
 
-struct pcache *lf_pcache_new(size_t entries)
+struct pcache *lf_pcache_new(struct fan_group *g, size_t entries, unsigned int flags)
 {
 	struct pcache *c = calloc(1, sizeof(*c) + entries * sizeof(struct pentry));
 
@@ -80,6 +94,16 @@ struct pcache *lf_pcache_new(size_t entries)
 	c->pidfs = -1;
 	for (i = 0; i < HELD_MAX; i++)
 		c->held[i] = (struct held){ .dirfd = -1, .commfd = -1 };
+	c->st.table = -ENODATA;
+	if (flags & LIBFANOTIFY_RESOLVER_PROC_TABLE)
+		c->st.table = lf_proctab_new(&c->tab);
+	if (c->st.table == -ENOMEM) {
+		free(c);
+		return NULL;
+	}
+	/* a queue empty now bounds when the events of the first batch happened */
+	if (c->tab)
+		lf_group_note_empty(g);
 	return c;
 }
 
@@ -96,10 +120,13 @@ void lf_pcache_free(struct pcache *c)
 
 	if (!c)
 		return;
-	for (i = 0; i < c->n; i++)
+	for (i = 0; i < c->n; i++) {
 		free(c->e[i].exe);
+		free(c->e[i].cgroup);
+	}
 	for (i = 0; i < HELD_MAX; i++)
 		held_drop(&c->held[i]);
+	lf_proctab_free(c->tab);
 	free(c);
 }
 
@@ -213,6 +240,11 @@ static void fill_new(struct pentry *e, pid_t pid)
 		.uid = (uid_t)-1, .euid = (uid_t)-1, .gid = (gid_t)-1,
 	};
 	e->comm[0] = '\0';
+	e->extras = false;
+	e->egid = (gid_t)-1;
+	e->cgroup_id = e->mntns = e->bound = 0;
+	free(e->cgroup);
+	e->cgroup = NULL;
 }
 
 /* struct pidfd_info as of Linux 6.13 (PIDFD_INFO_SIZE_VER0): what we read. */
@@ -224,14 +256,18 @@ struct pidfd_info_v0 {
 #define PIDFD_GET_INFO_ _IOWR(0xFF, 11, struct pidfd_info_v0)
 #define PIDFD_INFO_PID_ 0x1u
 #define PIDFD_INFO_CREDS_ 0x2u
+#define PIDFD_INFO_CGROUPID_ 0x4u
 
 /*
  * Ids of the pidfd's process: 0, -ESRCH once it has been reaped (a zombie
- * still answers), or another -errno for a kernel without the ioctl.
+ * still answers), or another -errno for a kernel without the ioctl.  With
+ * e, its egid and cgroup id too.
  */
-static int pidfd_ids(int pidfd, struct fan_process *p)
+static int pidfd_ids_ext(int pidfd, struct fan_process *p, struct pentry *e)
 {
-	struct pidfd_info_v0 info = { .mask = PIDFD_INFO_PID_ | PIDFD_INFO_CREDS_ };
+	struct pidfd_info_v0 info = {
+		.mask = PIDFD_INFO_PID_ | PIDFD_INFO_CREDS_ | (e ? PIDFD_INFO_CGROUPID_ : 0)
+	};
 
 	if (ioctl(pidfd, PIDFD_GET_INFO_, &info) < 0)
 		return -errno;
@@ -243,7 +279,17 @@ static int pidfd_ids(int pidfd, struct fan_process *p)
 	p->uid = info.ruid;
 	p->euid = info.euid;
 	p->gid = info.rgid;
+	if (e) {
+		e->egid = info.egid;
+		if (info.mask & PIDFD_INFO_CGROUPID_)
+			e->cgroup_id = info.cgroupid;
+	}
 	return 0;
+}
+
+static int pidfd_ids(int pidfd, struct fan_process *p)
+{
+	return pidfd_ids_ext(pidfd, p, NULL);
 }
 
 /* /proc/PID/stat's state, after the comm's closing parenthesis. */
@@ -296,12 +342,26 @@ static void mark_gone(struct pentry *e)
 }
 
 /*
+ * The reads failed, or the comm did: did the process die while we read?
+ * A pidfd says so (-ESRCH once reaped); through a /proc directory of a
+ * reaped process, files are missing (-ENOENT) rather than -ESRCH.
+ */
+static bool died_reading(const struct pentry *e, int pidfd)
+{
+	struct fan_process ids;
+
+	if (e->p.error == -ESRCH)
+		return true;
+	return !e->p.comm && pidfd >= 0 && pidfd_ids(pidfd, &ids) == -ESRCH;
+}
+
+/*
  * Is the process of pidfd alive now (a zombie counts)?  With the ids in
  * passing where the kernel can give them (*fast).
  */
-static int check_alive(int pidfd, struct fan_process *p, bool *fast)
+static int check_alive(int pidfd, struct pentry *e, bool *fast)
 {
-	int res = pidfd_ids(pidfd, p);
+	int res = pidfd_ids_ext(pidfd, &e->p, e);
 
 	*fast = res == 0;
 	if (res == 0 || res == -ESRCH)
@@ -310,10 +370,33 @@ static int check_alive(int pidfd, struct fan_process *p, bool *fast)
 }
 
 /*
+ * What fan_resolve_process_info() adds, read through dirfd (opened while
+ * the process was known alive): its cgroup v2 path ("0::PATH" in
+ * /proc/PID/cgroup) and its mount namespace.
+ */
+static void read_extras(int dirfd, struct pentry *e)
+{
+	char buf[4096];
+	const char *l;
+	struct stat st;
+	ssize_t n = read_at(dirfd, "cgroup", buf, sizeof(buf));
+
+	e->extras = true;
+	for (l = n > 0 ? buf : NULL; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (!strncmp(l, "0::", 3)) {
+			e->cgroup = strndup(l + 3, strcspn(l + 3, "\n"));
+			break;
+		}
+	}
+	if (fstatat(dirfd, "ns/mnt", &st, 0) == 0)
+		e->mntns = st.st_ino;
+}
+
+/*
  * Look the process up now; sets GONE when it exited first.  Without the
  * event's pidfd, one is opened on whoever has the pid now: best effort.
  */
-static void lookup(struct pentry *e, pid_t pid, int pidfd)
+static void lookup(struct pentry *e, pid_t pid, int pidfd, bool want)
 {
 	int own = pidfd < 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
 	int use = pidfd >= 0 ? pidfd : own, dirfd;
@@ -324,7 +407,7 @@ static void lookup(struct pentry *e, pid_t pid, int pidfd)
 	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		mark_gone(e);
-	} else if (use >= 0 && check_alive(use, &e->p, &fast) == -ESRCH) {
+	} else if (use >= 0 && check_alive(use, e, &fast) == -ESRCH) {
 		mark_gone(e);	/* exited between the event and now */
 	} else {
 		if (pidfd >= 0)
@@ -333,8 +416,10 @@ static void lookup(struct pentry *e, pid_t pid, int pidfd)
 			read_comm_exe(dirfd, -1, e);
 		else
 			read_proc(dirfd, e);
-		if (e->p.error == -ESRCH)
-			e->p.flags |= LIBFANOTIFY_PROC_GONE;	/* died while we read */
+		if (want && !(e->p.flags & LIBFANOTIFY_PROC_GONE))
+			read_extras(dirfd, e);
+		if (died_reading(e, use))
+			e->p.flags |= LIBFANOTIFY_PROC_GONE;
 	}
 	lf_sys_close(dirfd);
 	lf_sys_close(own);
@@ -388,14 +473,14 @@ static void held_keep(struct pcache *c, pid_t pid, uint64_t ino, int pidfd)
 
 /* Read through kept descriptors; false if there are none (or no ioctl). */
 static bool lookup_held(struct pcache *c, struct pentry *e, pid_t pid, uint64_t ino,
-			int pidfd)
+			int pidfd, bool want)
 {
 	struct held *h = held_find(c, pid, ino);
 	int res;
 
 	if (!h)
 		return false;
-	res = pidfd_ids(pidfd, &e->p);
+	res = pidfd_ids_ext(pidfd, &e->p, e);
 	if (res < 0 && res != -ESRCH)
 		return false;
 	if (res == -ESRCH) {
@@ -406,7 +491,9 @@ static bool lookup_held(struct pcache *c, struct pentry *e, pid_t pid, uint64_t 
 	h->used = ++c->clock;
 	e->p.flags |= LIBFANOTIFY_PROC_VERIFIED;
 	read_comm_exe(h->dirfd, h->commfd, e);
-	if (e->p.error == -ESRCH) {
+	if (want && !(e->p.flags & LIBFANOTIFY_PROC_GONE))
+		read_extras(h->dirfd, e);
+	if (died_reading(e, pidfd)) {
 		e->p.flags |= LIBFANOTIFY_PROC_GONE;
 		held_drop(h);
 	}
@@ -424,13 +511,14 @@ static bool pidfs(struct pcache *c, int pidfd)
 }
 
 /* A process not read yet in this batch. */
-static void lookup_any(struct pcache *c, struct pentry *e, pid_t pid, uint64_t ino, int pidfd)
+static void lookup_any(struct pcache *c, struct pentry *e, pid_t pid, uint64_t ino, int pidfd,
+		       bool want)
 {
 	bool keep = pidfd >= 0 && ino && pidfs(c, pidfd);
 
-	if (keep && lookup_held(c, e, pid, ino, pidfd))
+	if (keep && lookup_held(c, e, pid, ino, pidfd, want))
 		return;
-	lookup(e, pid, pidfd);
+	lookup(e, pid, pidfd, want);
 	if (keep && (e->p.flags & LIBFANOTIFY_PROC_VERIFIED) && !(e->p.flags & LIBFANOTIFY_PROC_GONE))
 		held_keep(c, pid, ino, pidfd);
 }
@@ -474,9 +562,9 @@ static uint64_t batch_now_ms(struct pcache *c, uint64_t seq)
 }
 
 static bool entry_fresh(struct pcache *c, const struct pentry *e, pid_t pid, uint64_t ino,
-			uint64_t seq)
+			uint64_t seq, bool want)
 {
-	if (e->key_pid != pid || e->key_ino != ino || !e->seq)
+	if (e->key_pid != pid || e->key_ino != ino || !e->seq || (want && !e->extras))
 		return false;
 	if (e->seq == seq)
 		return true;
@@ -485,37 +573,137 @@ static bool entry_fresh(struct pcache *c, const struct pentry *e, pid_t pid, uin
 	       batch_now_ms(c, seq) - e->stamp < PROC_TTL_MS;
 }
 
-int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out)
+/*
+ * Has the process behind the event been reaped?  Its pidfd says so, or
+ * without one, no process has its pid now.
+ */
+static bool reaped(pid_t pid, int pidfd)
+{
+	struct fan_process ids;
+	int fd;
+
+	if (pidfd >= 0)
+		return pidfd_ids(pidfd, &ids) == -ESRCH;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0) {
+		lf_sys_close(fd);
+		return false;
+	}
+	return errno == ESRCH;
+}
+
+/*
+ * The event's process exited and was reaped before it could be read: ask
+ * the table for the only process that can have caused the event.
+ */
+static void from_table(struct fan_resolver *r, const struct fan_event *ev, struct pentry *e,
+		       pid_t pid)
+{
+	struct pcache *c = r->procs;
+	struct lf_precord rec;
+	uint64_t after, read, bound;
+	int res = -ESTALE;
+
+	if (lf_batch_window(r->g, ev, &after, &read)) {
+		lf_proctab_update(c->tab);
+		res = lf_proctab_find(c->tab, pid, after, &rec, &bound);
+	}
+	if (res == -ENOTUNIQ)
+		c->st.ambiguous++;
+	else if (res == -ESTALE)
+		c->st.untrusted++;
+	if (res < 0)
+		return;
+	e->p = (struct fan_process){
+		.pid = rec.tgid > 0 ? rec.tgid : pid, .tid = pid, .ppid = rec.ppid > 0 ? rec.ppid : -1,
+		.uid = rec.uid, .euid = (uid_t)-1, .gid = rec.gid, .comm = e->comm,
+		.flags = LIBFANOTIFY_PROC_GONE | LIBFANOTIFY_PROC_RECORDED,
+	};
+	memcpy(e->comm, rec.comm, sizeof(rec.comm));
+	e->comm[sizeof(rec.comm)] = '\0';
+	e->bound = bound;
+	e->extras = true;	/* nothing more is known of it */
+}
+
+static void count(struct pcache *c, const struct pentry *e)
+{
+	c->st.lookups++;
+	if (e->p.flags & LIBFANOTIFY_PROC_VERIFIED)
+		c->st.verified++;
+	else if (e->p.flags & LIBFANOTIFY_PROC_RECORDED)
+		c->st.recorded++;
+	else if ((e->p.flags & LIBFANOTIFY_PROC_GONE) && !e->p.comm)
+		c->st.unknown++;
+}
+
+/*
+ * The entry for the event's process, looked up if needed (with the info
+ * fields if want); NULL when there is nothing to look up (*ret, *out set).
+ */
+static struct pentry *resolve_entry(struct fan_resolver *r, const struct fan_event *ev, bool want,
+				    struct fan_process *out, int *ret)
 {
 	bool has_pidfd = r->g->init_flags & FAN_REPORT_PIDFD;
 	pid_t pid = fan_event_pid(ev);
 	int pidfd = fan_event_pidfd(ev);
 	uint64_t ino = 0, seq = r->g->batch_seq;
+	struct pcache *c = r->procs;
 	struct pentry *e;
 	struct stat st;
 
 	if (pid <= 0) {
 		*out = (struct fan_process){ .ppid = -1, .uid = (uid_t)-1, .euid = (uid_t)-1,
 					     .gid = (gid_t)-1, .error = -ESRCH };
-		return -ESRCH;	/* not reported (unprivileged group, other user) */
+		*ret = -ESRCH;
+		return NULL;	/* not reported (unprivileged group, other user) */
 	}
-	if (has_pidfd && pidfd < 0)
-		return no_pidfd(r, pid, pidfd, out);
+	if (has_pidfd && pidfd < 0 && pidfd != FAN_NOPIDFD && pidfd != -ESRCH) {
+		*ret = no_pidfd(r, pid, pidfd, out);
+		return NULL;
+	}
+	/*
+	 * Read the table with the batches too (once a clock tick at most):
+	 * records count from the time they are read, so a caller that does
+	 * not poll fan_resolver_fd() still gets them in time.
+	 */
+	if (c->tab && c->tab_seq != seq && batch_now_ms(c, seq) != c->tab_ms) {
+		lf_proctab_update(c->tab);
+		c->tab_seq = seq;
+		c->tab_ms = c->now_ms;
+	}
 	/* before pidfs (6.9) every pidfd has the same inode: it names no process */
-	if (pidfd >= 0 && pidfs(r->procs, pidfd) && fstat(pidfd, &st) == 0)
+	if (pidfd >= 0 && pidfs(c, pidfd) && fstat(pidfd, &st) == 0)
 		ino = st.st_ino;
-	e = slot(r->procs, pid, ino);
-	if (!entry_fresh(r->procs, e, pid, ino, seq)) {
+	e = slot(c, pid, ino);
+	if (!entry_fresh(c, e, pid, ino, seq, want)) {
 		fill_new(e, pid);
 		e->seq = seq;
-		e->stamp = batch_now_ms(r->procs, seq);
+		e->stamp = batch_now_ms(c, seq);
 		e->key_pid = pid;
 		e->key_ino = ino;
-		lookup_any(r->procs, e, pid, ino, pidfd);
+		if (pidfd >= 0 || !has_pidfd)
+			lookup_any(c, e, pid, ino, pidfd, want);
+		else
+			mark_gone(e);	/* FAN_NOPIDFD: reaped before the read */
+		if (pidfd >= 0 && (e->p.flags & LIBFANOTIFY_PROC_GONE) && !e->p.comm)
+			c->st.reaped++;
+		if (c->tab && (e->p.flags & LIBFANOTIFY_PROC_GONE) && !e->p.comm &&
+		    (pidfd < 0 ? has_pidfd || reaped(pid, -1) : reaped(pid, pidfd)))
+			from_table(r, ev, e, pid);
+		count(c, e);
 	}
 	*out = e->p;
 	out->tid = pid;
-	return (out->flags & LIBFANOTIFY_PROC_GONE) && !out->comm ? -ESRCH : 0;
+	*ret = (out->flags & LIBFANOTIFY_PROC_GONE) && !out->comm ? -ESRCH : 0;
+	return e;
+}
+
+int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out)
+{
+	int ret;
+
+	resolve_entry(r, ev, false, out, &ret);
+	return ret;
 }
 
 FAN_EXPORT int fan_resolve_process(struct fan_resolver *r, const struct fan_event *ev,
@@ -524,4 +712,228 @@ FAN_EXPORT int fan_resolve_process(struct fan_resolver *r, const struct fan_even
 	if (!r || !ev || !out)
 		return -EINVAL;
 	return lf_proc_resolve(r, ev, out);
+}
+
+FAN_EXPORT int fan_resolve_process_info(struct fan_resolver *r, const struct fan_event *ev,
+					struct fan_process_info *info)
+{
+	struct fan_process_info o = { .sz = sizeof(o), .egid = (gid_t)-1 };
+	struct pentry *e;
+	int ret;
+
+	if (!r || !ev || !info || info->sz < offsetof(struct fan_process_info, egid))
+		return -EINVAL;
+	e = resolve_entry(r, ev, true, &o.proc, &ret);
+	if (e) {
+		o.egid = e->egid;
+		o.cgroup_id = e->cgroup_id;
+		o.cgroup = e->cgroup;
+		o.mntns = e->mntns;
+	}
+	o.sz = info->sz;
+	memcpy(info, &o, info->sz < sizeof(o) ? info->sz : sizeof(o));
+	return ret;
+}
+
+/* ---- parents ---- */
+
+static void parent_set(struct fan_process_parent *p, pid_t pid, unsigned int flags,
+		       const char *comm)
+{
+	*p = (struct fan_process_parent){ .pid = pid, .flags = comm ? flags : 0 };
+	if (comm)
+		memcpy(p->comm, comm, strnlen(comm, sizeof(p->comm) - 1));
+}
+
+/*
+ * comm of the process pidfd refers to, which has pid: /proc/PID is opened
+ * first, then the pidfd must show its process alive, so the directory was
+ * that process's.  NULL if not.
+ */
+static const char *comm_of(pid_t pid, int pidfd, char *comm, size_t size)
+{
+	struct fan_process ids;
+	char path[32];
+	ssize_t n;
+	int dirfd;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return NULL;
+	n = pidfd_ids(pidfd, &ids) == 0 ? read_at(dirfd, "comm", comm, size) : -ESRCH;
+	lf_sys_close(dirfd);
+	if (n <= 0)
+		return NULL;
+	if (comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	return comm;
+}
+
+/*
+ * The parents of the live process child refers to.  Its parent pid comes
+ * from its pidfd; a pidfd is opened on that pid, and then the child must
+ * still name it as its parent: the parent was alive all along, so the
+ * pidfd is the parent's (a pid is not reused while its process lives).
+ */
+static size_t walk_live(int child, unsigned int flags, struct fan_process_parent *out, size_t n,
+			size_t max)
+{
+	struct fan_process ids;
+	char comm[32];
+	int cfd = child, qfd;
+	pid_t q;
+
+	while (n < max && pidfd_ids(cfd, &ids) == 0 && ids.ppid > 0) {
+		q = ids.ppid;
+		qfd = (int)syscall(SYS_pidfd_open, q, 0);
+		if (qfd < 0 || pidfd_ids(cfd, &ids) < 0 || ids.ppid != q) {
+			parent_set(&out[n++], q, 0, NULL);	/* it was the parent; now gone */
+			lf_sys_close(qfd);
+			break;
+		}
+		parent_set(&out[n++], q, flags, comm_of(q, qfd, comm, sizeof(comm)));
+		if (cfd != child)
+			lf_sys_close(cfd);
+		cfd = qfd;
+	}
+	if (cfd != child)
+		lf_sys_close(cfd);
+	return n;
+}
+
+/*
+ * Was pid forked again after `since`?  False (*known false) when the
+ * connector may have missed a fork since then.
+ */
+static bool forked_since(struct proctab *t, pid_t pid, uint64_t since, bool *known)
+{
+	uint64_t fts;
+	bool later;
+
+	*known = lf_proctab_cn_since(t) <= since;
+	if (!*known)
+		return false;
+	lf_proctab_fork_before(t, pid, UINT64_MAX, &fts, &later);
+	return fts > since;
+}
+
+/*
+ * The parents of a recorded process (pid), from ppid, its parent when it
+ * exited.  Some time before that exit is known: `since`, the latest of
+ * the fork its record is from or after (lf_proctab_find's bound), its own
+ * fork if the connector shows it (the fork before its exit), and the
+ * connector's start (a recorded process exited after the table began).
+ * If no fork of ppid came after it, the live process holding ppid now
+ * held it then.  If none holds it now, the parent was reaped, and its own
+ * exit record names it, by the same rule as the process itself, if the
+ * bound is after the table's trust point: the process then began after
+ * it, and its parent was not a zombie when the process exited, so its
+ * record was sent after the table's quarantine and is not lost.
+ */
+static size_t walk_recorded(struct fan_resolver *r, pid_t pid, pid_t ppid, uint64_t bound,
+			    struct fan_process_parent *out, size_t n, size_t max)
+{
+	struct proctab *t = r->procs->tab;
+	uint64_t since, start = lf_proctab_cn_start(t), fork_ts;
+	struct lf_precord rec;
+	char comm[32];
+	bool known;
+	int qfd, err;
+
+	while (n < max && ppid > 0) {
+		since = bound > start ? bound : start;
+		if (lf_proctab_exited_fork(t, pid, bound, &fork_ts) == 0 && fork_ts > since)
+			since = fork_ts;
+		qfd = (int)syscall(SYS_pidfd_open, ppid, 0);
+		err = errno;
+		if (qfd >= 0) {
+			lf_proctab_update(t);	/* every fork before the pidfd is in */
+			if (start == UINT64_MAX || forked_since(t, ppid, since, &known) || !known) {
+				parent_set(&out[n++], ppid, 0, NULL);
+				lf_sys_close(qfd);
+				return n;
+			}
+			parent_set(&out[n++], ppid, LIBFANOTIFY_PROC_RECORDED,
+				   comm_of(ppid, qfd, comm, sizeof(comm)));
+			n = walk_live(qfd, LIBFANOTIFY_PROC_RECORDED, out, n, max);
+			lf_sys_close(qfd);
+			return n;
+		}
+		lf_proctab_update(t);
+		if (err != ESRCH || bound < lf_proctab_trust(t) ||
+		    lf_proctab_find(t, ppid, bound, &rec, &bound) < 0) {
+			parent_set(&out[n++], ppid, 0, NULL);
+			return n;
+		}
+		parent_set(&out[n++], ppid, LIBFANOTIFY_PROC_RECORDED, rec.comm);
+		pid = ppid;
+		ppid = rec.ppid;
+	}
+	return n;
+}
+
+FAN_EXPORT int fan_resolve_parents(struct fan_resolver *r, const struct fan_event *ev,
+				   struct fan_process_parent *out, size_t max)
+{
+	struct fan_process p;
+	struct pentry *e;
+	size_t n = 0;
+	int ret, fd;
+
+	if (!r || !ev || (!out && max))
+		return -EINVAL;
+	e = resolve_entry(r, ev, false, &p, &ret);
+	if (!e || ret < 0)
+		return ret < 0 ? ret : -ESRCH;
+	if (p.flags & LIBFANOTIFY_PROC_RECORDED)
+		return (int)walk_recorded(r, p.tid, p.ppid, e->bound, out, 0, max);
+	if (p.flags & LIBFANOTIFY_PROC_VERIFIED)
+		return (int)walk_live(fan_event_pidfd(ev), LIBFANOTIFY_PROC_VERIFIED, out, 0, max);
+	/* best effort, as the process itself: whoever has its pid now */
+	fd = (int)syscall(SYS_pidfd_open, p.pid, 0);
+	if (fd >= 0) {
+		n = walk_live(fd, 0, out, 0, max);
+		lf_sys_close(fd);
+	}
+	return (int)n;
+}
+
+FAN_EXPORT int fan_resolver_fd(const struct fan_resolver *r)
+{
+	if (!r)
+		return -EINVAL;
+	return r->procs->tab ? lf_proctab_fd(r->procs->tab) : -ENODATA;
+}
+
+FAN_EXPORT int fan_resolver_read(struct fan_resolver *r)
+{
+	if (!r)
+		return -EINVAL;
+	if (!r->procs->tab)
+		return -ENODATA;
+	lf_proctab_update(r->procs->tab);
+	return 0;
+}
+
+FAN_EXPORT int fan_resolver_get_proc_stats(const struct fan_resolver *r,
+					   struct fan_resolver_proc_stats *st)
+{
+	struct fan_resolver_proc_stats o;
+	struct lf_proctab_stats t;
+	size_t n;
+
+	if (!r || !st || st->sz < sizeof(size_t))
+		return -EINVAL;
+	o = r->procs->st;
+	if (r->procs->tab) {
+		lf_proctab_stats(r->procs->tab, &t);
+		o.records = t.records;
+		o.records_lost = t.records_lost;
+		o.connector_lost = t.connector_lost;
+	}
+	n = st->sz < sizeof(o) ? st->sz : sizeof(o);
+	o.sz = st->sz;
+	memcpy(st, &o, n);
+	return 0;
 }

@@ -84,6 +84,7 @@ FAN_EXPORT int fan_subtree_new(struct fan_group *g, const struct fan_subtree_opt
 	t->g = g;
 	t->flags = o.flags;
 	t->found = o.found;
+	t->skip = o.skip;
 	t->arg = o.arg;
 	t->rescan_gap_ms = o.rescan_gap_ms ? o.rescan_gap_ms : RESCAN_GAP_MS;
 	t->by_handle = true;
@@ -451,6 +452,7 @@ static void moved_out(struct fan_subtree *t, struct st_node *c)
 {
 	if (lf_st_still_in(t, c)) {
 		t->stats.moved_within++;
+		(void)lf_st_left_out(t, c);
 		return;
 	}
 	t->stats.moved_out++;
@@ -471,6 +473,8 @@ static void on_rename(struct fan_subtree *t, const struct dref *o, const struct 
 		t->stats.moved_within++;
 		(void)lf_st_move(t, &c, np, d->name, d->len);
 		c->flags &= ~N_UNLINKED;
+		if (lf_st_left_out(t, c))
+			return;		/* moved to a place the caller leaves out */
 		if (t->npending)
 			lf_st_retry_pending(t);
 	} else if (c) {

@@ -75,6 +75,7 @@ struct fan_subtree {
 	size_t ngroups;
 	unsigned int flags;		/* LIBFANOTIFY_SUBTREE_* of the options */
 	fan_subtree_found_fn *found;
+	fan_subtree_skip_fn *skip;	/* directories the caller leaves out; NULL: none */
 	void *arg;
 
 	struct st_node **keys;		/* handle table */
@@ -162,6 +163,11 @@ int lf_st_open_child(struct fan_subtree *t, struct st_node *parent, const char *
  * when t->reporting), recurse.  Returns its node (also one tracked
  * already) or NULL.
  */
+/* Does the caller leave out parent/name (fan_subtree_opts.skip)?  Counted when it does. */
+bool lf_st_skipped(struct fan_subtree *t, const struct st_node *parent, const char *name,
+		   size_t len);
+/* n moved to a place the caller leaves out: unmarked and forgotten, with what is below. */
+bool lf_st_left_out(struct fan_subtree *t, struct st_node *n);
 struct st_node *lf_st_adopt(struct fan_subtree *t, struct st_node *parent, const char *name,
 			    size_t len, int fd, const void *key, size_t klen, bool check_parent);
 /* Read n (fd, O_PATH; marked) and what is below it, then give it its full masks. */

@@ -357,13 +357,37 @@ static void queue_push(struct fan_subtree *t, struct st_node *n)
 	t->queue[t->qlen++] = n;
 }
 
+bool lf_st_skipped(struct fan_subtree *t, const struct st_node *parent, const char *name,
+		   size_t len)
+{
+	if (!t->skip || lf_st_path(t, parent, &t->path) < 0 ||
+	    lf_sbuf_append(&t->path, "/", t->path.len > 1) < 0 ||
+	    lf_sbuf_append(&t->path, name, len) < 0)
+		return false;
+	if (!t->skip(t->arg, t->path.s, t->path.len))
+		return false;
+	t->stats.skipped++;
+	return true;
+}
+
+bool lf_st_left_out(struct fan_subtree *t, struct st_node *n)
+{
+	if (!t->skip || !n->parent || !lf_st_skipped(t, n->parent, n->name, n->namelen))
+		return false;
+	lf_st_unmark_drop(t, n);
+	return true;
+}
+
 /* A new directory under parent: a node, marked without what reading it raises. */
 static struct st_node *track(struct fan_subtree *t, struct st_node *parent, const char *name,
 			     size_t len, const unsigned char *key, size_t klen, int fd)
 {
-	struct st_node *c = lf_st_add(t, parent, key, klen, name, len);
+	struct st_node *c;
 	int r;
 
+	if (lf_st_skipped(t, parent, name, len))
+		return NULL;	/* left out by the caller: not marked, not read */
+	c = lf_st_add(t, parent, key, klen, name, len);
 	if (!c) {
 		t->stats.mark_errors++;
 		lf_st_report(t, parent, name, LIBFANOTIFY_SUBTREE_DIR | LIBFANOTIFY_SUBTREE_UNWATCHED,
@@ -381,14 +405,32 @@ static struct st_node *track(struct fan_subtree *t, struct st_node *parent, cons
 	return c;
 }
 
-/* After lost events, what a read shows wins: a tracked directory found elsewhere moves. */
-static void seen_again(struct fan_subtree *t, struct st_node *c, struct st_node *n,
+static void mark_seen(struct fan_subtree *t, struct st_node *top)
+{
+	struct st_node *n;
+
+	for (n = top; n; n = lf_st_walk_next(top, n))
+		n->gen = t->gen;
+}
+
+/*
+ * After lost events, what a read shows wins: a tracked directory found
+ * elsewhere moves.  False if it moved to a place the caller leaves out.
+ */
+static bool seen_again(struct fan_subtree *t, struct st_node *c, struct st_node *n,
 		       const char *name, size_t len)
 {
 	c->gen = t->gen;
-	if (c->parent != n || c->namelen != len || memcmp(c->name, name, len))
-		(void)lf_st_move(t, &c, n, name, len);
 	c->flags &= ~N_UNLINKED;
+	if (c->parent != n || c->namelen != len || memcmp(c->name, name, len)) {
+		(void)lf_st_move(t, &c, n, name, len);
+		if (t->skip && lf_st_skipped(t, n, name, len)) {
+			mark_seen(t, c);	/* not the sweep's: unmarked here, once */
+			lf_st_unmark_drop(t, c);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* One entry of n (being read through dfd). */
@@ -416,8 +458,8 @@ static void entry(struct fan_subtree *t, struct st_node *n, int dfd, const struc
 	klen = lf_st_fd_key(cfd, &fsid, key);
 	c = lf_st_find(t, key, klen);
 	if (c && t->rescanning && c->gen != t->gen) {
-		seen_again(t, c, n, name, strlen(name));
-		read_dir(t, c, cfd);
+		if (seen_again(t, c, n, name, strlen(name)))
+			read_dir(t, c, cfd);
 	} else if (!c && klen) {
 		if (found)
 			lf_st_report(t, n, name, found | LIBFANOTIFY_SUBTREE_DIR, 0);
@@ -427,14 +469,6 @@ static void entry(struct fan_subtree *t, struct st_node *n, int dfd, const struc
 	}
 	/* else: tracked already; its own events put it where it belongs */
 	lf_sys_close(cfd);
-}
-
-static void mark_seen(struct fan_subtree *t, struct st_node *top)
-{
-	struct st_node *n;
-
-	for (n = top; n; n = lf_st_walk_next(top, n))
-		n->gen = t->gen;
 }
 
 /* Read n's entries (fd: n, O_PATH), recursing; then give n its full masks. */

@@ -487,10 +487,14 @@ int fan_perm_path(struct fan_perm *p, struct fan_path *path);
 
 struct fan_resolver;
 
+/* fan_resolver_opts.flags */
+#define LIBFANOTIFY_RESOLVER_PROC_TABLE	0x1u	/* follow exits and forks (see fan_resolve_process) */
+
 struct fan_resolver_opts {
 	size_t sz;
 	size_t cache_bytes;	/* directory cache limit; 0: 4 MiB; memory stays within it */
 	size_t proc_cache_entries; /* process identities kept; 0: 1024 (see fan_resolve_process) */
+	unsigned int flags;	/* LIBFANOTIFY_RESOLVER_* (1.1.0) */
 };
 
 /*
@@ -556,6 +560,7 @@ void fan_resolver_flush(struct fan_resolver *r);
 #define LIBFANOTIFY_PROC_VERIFIED	0x1u	/* checked against the event's pidfd: not a reused pid */
 #define LIBFANOTIFY_PROC_GONE		0x2u	/* the process exited before it could be read */
 #define LIBFANOTIFY_PROC_PARTIAL	0x4u	/* some fields could not be read (see error) */
+#define LIBFANOTIFY_PROC_RECORDED	0x8u	/* from the process table: the only process it can be (1.1.0) */
 
 struct fan_process {
 	pid_t pid;		/* process (thread group) id; 0 if unknown */
@@ -580,9 +585,84 @@ struct fan_process {
  * unverified one for the current batch only.  Strings valid until the
  * next fan_resolve_process() on r (fan_resolve_path() leaves them alone).
  * 0, or -errno when nothing is known (pid 0, process gone).
+ *
+ * A process that had exited and been reaped before it could be read is
+ * named from the process table if the resolver keeps one
+ * (LIBFANOTIFY_RESOLVER_PROC_TABLE): the kernel's exit records and forks,
+ * read as they come; flags GONE | RECORDED, with comm, uid, gid, ppid as
+ * they were at its exit, and only when the table shows that no other
+ * process can have had its pid when the event happened (otherwise, as
+ * without a table, only the pid).
  */
 int fan_resolve_process(struct fan_resolver *r, const struct fan_event *ev,
 			struct fan_process *out);
+
+/* What fan_resolve_process() gives, and more (1.1.0). */
+struct fan_process_info {
+	size_t sz;			/* set by the caller: sizeof(struct fan_process_info) */
+	struct fan_process proc;	/* as fan_resolve_process() fills it */
+	gid_t egid;			/* (gid_t)-1 if unknown */
+	uint64_t cgroup_id;		/* cgroup v2 id, 0 if unknown */
+	const char *cgroup;		/* cgroup v2 path, as /proc/PID/cgroup says; NULL if unknown */
+	uint64_t mntns;			/* mount namespace (its nsfs inode), 0 if unknown */
+};
+
+/*
+ * fan_resolve_process() plus the fields above: read with the same checks,
+ * for a process the pidfd verifies; a recorded one has only proc.  The
+ * strings stay valid as fan_resolve_process()'s do.  0 or -errno as it.
+ */
+int fan_resolve_process_info(struct fan_resolver *r, const struct fan_event *ev,
+			     struct fan_process_info *info);
+
+/* One ancestor (fan_resolve_parents). */
+struct fan_process_parent {
+	pid_t pid;
+	unsigned int flags;	/* LIBFANOTIFY_PROC_VERIFIED or _RECORDED: how it is known; 0: pid only */
+	char comm[16];		/* "" if unknown */
+};
+
+/*
+ * The chain of parents of the event's process, nearest first, up to pid 1
+ * or max entries, into out.  Each link is checked as the process itself
+ * is: a live parent through pidfds (it is the parent while the child
+ * still names it), an exited one through the process table.  The chain
+ * stops after a parent whose name cannot be known for sure (its pid
+ * given, comm "").  Returns the number of entries, or -errno (-EINVAL,
+ * -ESRCH: the event's process is not known).
+ */
+int fan_resolve_parents(struct fan_resolver *r, const struct fan_event *ev,
+			struct fan_process_parent *out, size_t max);
+
+struct fan_resolver_proc_stats {
+	size_t sz;
+	int table;		/* 0: the process table is kept; -errno: why not (-ENODATA: not asked for) */
+	uint64_t lookups;	/* processes looked up (cache misses) */
+	uint64_t verified;	/* ... named with a pidfd check */
+	uint64_t recorded;	/* ... named from the process table */
+	uint64_t unknown;	/* ... exited, and not named */
+	uint64_t ambiguous;	/* table: more than one process may have */
+	uint64_t untrusted;	/* table: the event's time is not covered */
+	uint64_t records;	/* exit records read */
+	uint64_t records_lost;	/* times exit records were lost (ENOBUFS) */
+	uint64_t connector_lost; /* times fork and exit messages were lost */
+	uint64_t reaped;	/* processes with a pidfd, reaped before they were looked up */
+};
+
+/*
+ * With the process table, the descriptor it is fed through (an epoll of
+ * two netlink sockets).  Call fan_resolver_read() every few tens of
+ * milliseconds (or when this polls readable, which is at every process
+ * that exits on the system), so the table keeps up while no events come:
+ * the kernel drops what a full socket cannot take, and the table then
+ * answers "unknown" for a while.  -ENODATA without a table.
+ */
+int fan_resolver_fd(const struct fan_resolver *r);
+/* Read what the kernel sent for the process table.  0, or -ENODATA without one. */
+int fan_resolver_read(struct fan_resolver *r);
+
+/* Copy the process counters into *st (st->sz set by the caller).  -EINVAL on bad args. */
+int fan_resolver_get_proc_stats(const struct fan_resolver *r, struct fan_resolver_proc_stats *st);
 
 /* ------------------------------------------------------------------------
  * Subtrees: a directory and everything below it, followed by identity
@@ -620,6 +700,15 @@ struct fan_subtree_entry {
 /* Called from fan_subtree_handle(), _add_root() and _rescan(); must not call the tracker. */
 typedef void fan_subtree_found_fn(void *arg, const struct fan_subtree_entry *entry);
 
+/*
+ * Leave the directory at path (absolute, len bytes, NUL-terminated) out of
+ * the tree: nonzero and it is not marked, read or followed, nor anything
+ * below it.  Asked for every directory below a root the tracker is about
+ * to track, and again when one is moved within the tree.  Must not call
+ * the tracker.
+ */
+typedef int fan_subtree_skip_fn(void *arg, const char *path, size_t len);
+
 /* fan_subtree_opts.flags */
 /* One filesystem mark per root's filesystem instead of a mark per directory (CAP_SYS_ADMIN) */
 #define LIBFANOTIFY_SUBTREE_FILESYSTEM	0x1u
@@ -631,6 +720,7 @@ struct fan_subtree_opts {
 	fan_subtree_found_fn *found;	/* may be NULL */
 	void *arg;		/* passed to found */
 	unsigned int rescan_gap_ms;	/* least time between two rescans; 0: 1000 */
+	fan_subtree_skip_fn *skip;	/* may be NULL: directories left out (arg as for found) */
 };
 
 /*
@@ -706,6 +796,7 @@ struct fan_subtree_stats {
 	uint64_t unreachable;	/* directories that could not be opened by identity */
 	uint64_t dropped;	/* directories forgotten with marks left behind (unreachable) */
 	uint64_t rescans;	/* roots read again after an overflow */
+	uint64_t skipped;	/* directories left out (fan_subtree_opts.skip), in total */
 };
 
 /* Copy counters into *st (st->sz set by the caller).  -EINVAL on bad args. */

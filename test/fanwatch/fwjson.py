@@ -78,7 +78,15 @@ def check_schema(rec, n):
     for key in ("path", "pid", "comm"):
         if key not in rec:
             sys.exit(f"record {n}: no {key}")
-    for key in ("path", "new_path", "comm", "exe"):
+    # who did it: every identity field, null when unknown (fanwatch(1))
+    for key in ("ppid", "uid", "user", "gid", "exe", "cgroup", "mntns", "attribution"):
+        if key not in rec:
+            sys.exit(f"record {n}: no {key}")
+    if rec["attribution"] not in ("verified", "recorded", "unverified", "unknown"):
+        sys.exit(f"record {n}: bad attribution {rec['attribution']!r}")
+    if (rec["comm"] is None) != (rec["attribution"] == "unknown"):
+        sys.exit(f"record {n}: comm {rec['comm']!r} but attribution {rec['attribution']}")
+    for key in ("path", "new_path", "comm", "exe", "user", "cgroup"):
         if key + "_raw" in rec:
             b = raw_bytes(rec, key)
             if b.decode("utf-8", "replace") != rec[key]:

@@ -75,10 +75,17 @@ static void copy_proc(struct rh_ev *d, const struct fan_process *p)
 
 static struct rh_ev *push(struct rh_evs *e)
 {
+	size_t i;
+
 	if (e->n == e->cap) {
 		e->cap = e->cap ? 2 * e->cap : 64;
 		e->v = realloc(e->v, e->cap * sizeof(*e->v));
 		T_ASSERT(e->v);
+		/* the copies' strings live in the entries, which have moved */
+		for (i = 0; i < e->n; i++) {
+			e->v[i].proc.comm = e->v[i].proc.comm ? e->v[i].comm : NULL;
+			e->v[i].proc.exe = e->v[i].proc.exe ? e->v[i].exe : NULL;
+		}
 	}
 	memset(&e->v[e->n], 0, sizeof(e->v[0]));
 	return &e->v[e->n++];

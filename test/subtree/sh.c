@@ -49,6 +49,8 @@ void sh_found(void *arg, const struct fan_subtree_entry *e)
 	r->root = e->root;
 }
 
+fan_subtree_skip_fn *sh_skip;
+
 void sh_init(struct sh *s, const char *fs, unsigned int init_flags, unsigned int gflags,
 	     uint64_t mask, unsigned int tflags)
 {
@@ -56,7 +58,7 @@ void sh_init(struct sh *s, const char *fs, unsigned int init_flags, unsigned int
 			 .event_f_flags = O_RDONLY | O_CLOEXEC, .flags = gflags,
 			 .buf_size = 1 << 20);
 	LIBFANOTIFY_OPTS(fan_subtree_opts, to, .mask = mask, .flags = tflags, .found = sh_found,
-			 .arg = s);
+			 .arg = s, .skip = sh_skip);
 	int r;
 
 	memset(s, 0, sizeof(*s));

@@ -44,6 +44,8 @@ void sh_init(struct sh *s, const char *fs, unsigned int init_flags, unsigned int
 /* The usual group: FAN_REPORT_DFID_NAME_TARGET, LIBFANOTIFY_SKIP_SELF. */
 void sh_init_default(struct sh *s, const char *fs, uint64_t mask, unsigned int tflags);
 void sh_free(struct sh *s);
+/* The skip callback sh_init() gives the tracker (arg: the struct sh); NULL: none. */
+extern fan_subtree_skip_fn *sh_skip;
 /* The found callback sh gives its tracker (arg: the struct sh). */
 void sh_found(void *arg, const struct fan_subtree_entry *e);
 /* Add base/rel as a root (mkdir -p first); returns its index. */

@@ -12,7 +12,9 @@
  * - rm -rf of a tree: every deletion with its full path;
  * - a directory's own deletion named; a symbolic link where a watched
  *   directory was; a watched directory covered by a bind mount;
- * - state that goes with the directories: nodes and marks.
+ * - state that goes with the directories: nodes and marks;
+ * - directories the caller leaves out (fan_subtree_opts.skip): not marked,
+ *   created or renamed to a left-out name, renamed out of one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -301,6 +303,79 @@ static void bind_mount(void)
 	printf("ok: a watched directory covered by a bind mount\n");
 }
 
+/* fan_subtree_opts.skip: directories whose name starts with "skip" are left out. */
+static int skip_named(void *arg, const char *path, size_t len)
+{
+	const char *slash = memrchr(path, '/', len);
+
+	(void)arg;
+	T_EQ(strlen(path), len);
+	return slash && !strncmp(slash + 1, "skip", 4);
+}
+
+/* Marks of the tracker's own group: only in inode-mark mode. */
+static void marks(const struct sh *s, bool want, const char *const *rels)
+{
+	for (; !tflags && *rels; rels++)
+		if (sh_marked(s->g, sh_p(s, *rels)) != want)
+			th_fail("%s: %s", *rels, want ? "not marked" : "marked");
+}
+
+/* Left out: not marked, not read, nor below; created, renamed in, renamed out. */
+static void skipped(void)
+{
+	struct sh s;
+
+	sh_skip = skip_named;
+	sh_init_default(&s, fs, MASK, tflags);
+	sh_run("mkdir -p '%s/w/skip/a' '%s/w/keep/skipme/b' '%s/w/keep/c'", s.base, s.base, s.base);
+	sh_root(&s, "w");
+	sh_drain(&s);
+	marks(&s, true, L("w", "w/keep", "w/keep/c"));
+	marks(&s, false, L("w/skip", "w/skip/a", "w/keep/skipme", "w/keep/skipme/b"));
+	T_EQ(stats(&s).dirs, 3);
+	T_EQ(stats(&s).skipped, 2);
+	/* created: the same rule; nothing below a left-out directory is an event */
+	sh_run("mkdir -p '%s' '%s'", sh_p(&s, "w/new/skipx/d"), sh_p(&s, "w/new/e"));
+	sh_drain(&s);
+	marks(&s, true, L("w/new", "w/new/e"));
+	marks(&s, false, L("w/new/skipx", "w/new/skipx/d"));
+	sh_clear(&s);
+	sh_run("touch '%s' '%s'", sh_p(&s, "w/new/skipx/d/f"), sh_p(&s, "w/skip/a/f"));
+	sh_drain(&s);
+	T_EQ(sh_count_under(&s, 0, "w/new/skipx"), 0);
+	T_EQ(sh_count_under(&s, 0, "w/skip"), 0);
+	/* renamed to a left-out name: unmarked with its subtree; out of one: tracked and read */
+	sh_run("mkdir '%s'", sh_p(&s, "w/keep/c/sub"));
+	sh_run("mv '%s' '%s'", sh_p(&s, "w/keep/c"), sh_p(&s, "w/keep/skip3"));
+	sh_run("mv '%s' '%s'", sh_p(&s, "w/skip"), sh_p(&s, "w/open"));
+	sh_drain(&s);
+	marks(&s, false, L("w/keep/skip3", "w/keep/skip3/sub"));
+	marks(&s, true, L("w/open", "w/open/a"));
+	sh_expect_set(&s, FAN_CREATE, LIBFANOTIFY_SUBTREE_FOUND, LIBFANOTIFY_SUBTREE_FOUND,
+		      L("w/open/a", "w/open/a/f"));
+	sh_clear(&s);
+	sh_run("touch '%s' '%s'", sh_p(&s, "w/keep/skip3/sub/g"), sh_p(&s, "w/open/a/g"));
+	sh_drain(&s);
+	sh_expect_set(&s, FAN_CREATE, 0, 0, L("w/open/a/g"));
+	/* w, keep, new, new/e, open, open/a */
+	T_EQ(stats(&s).dirs, 6);
+	/* the same when a rescan (after lost events) sees the renames first */
+	sh_run("mv '%s' '%s'", sh_p(&s, "w/new/e"), sh_p(&s, "w/new/skip4"));
+	sh_run("mv '%s' '%s'", sh_p(&s, "w/new/skipx"), sh_p(&s, "w/new/ok"));
+	T_EQ(fan_subtree_rescan(s.t), 0);
+	marks(&s, false, L("w/new/skip4"));
+	marks(&s, true, L("w/new/ok", "w/new/ok/d"));
+	sh_drain(&s);
+	marks(&s, false, L("w/new/skip4"));
+	marks(&s, true, L("w/new/ok", "w/new/ok/d"));
+	/* w, keep, new, new/ok, new/ok/d, open, open/a */
+	T_EQ(stats(&s).dirs, 7);
+	sh_free(&s);
+	sh_skip = NULL;
+	printf("ok: directories left out (fan_subtree_opts.skip)\n");
+}
+
 int main(int argc, char **argv)
 {
 	th_init(120);
@@ -315,5 +390,6 @@ int main(int argc, char **argv)
 	delete_self();
 	symlink_swap();
 	bind_mount();
+	skipped();
 	return 0;
 }

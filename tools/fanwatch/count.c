@@ -20,6 +20,7 @@ struct centry {
 	pid_t pid;		/* processes: the pid (0 unknown) */
 	bool known;		/* processes: comm known */
 	const char *last_name;	/* names: the last name of this pid (arena) */
+	uint64_t *ev;		/* --interval: per column (watched event) counts (arena), else NULL */
 };
 
 struct ctable {
@@ -39,6 +40,10 @@ struct fw_count {
 	struct ctable paths, procs;
 	struct ctable names;	/* pid -> the last name seen for it (key "" + pid) */
 	struct arena *arena;
+	/* --interval (i15): a column per watched event, in each path's and process's entry */
+	size_t ncols;
+	int col_of[32];		/* fw_event_names index -> column, -1 if none */
+	int colev[32];		/* column -> fw_event_names index */
 };
 
 static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
@@ -48,6 +53,30 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 	while (n--)
 		h = (h ^ *s++) * 0x100000001b3ull;
 	return h ^ (h >> 31);
+}
+
+/* n bytes in the arena, aligned for uint64_t. */
+static void *arena_alloc(struct fw_count *c, size_t n)
+{
+	struct arena *a = c->arena;
+	char *d;
+
+	if (a)
+		a->used = (a->used + 7) & ~(size_t)7;
+	if (!a || a->used > a->cap || a->cap - a->used < n) {
+		size_t cap = n > (1u << 20) ? n : (1u << 20);
+
+		a = malloc(sizeof(*a) + cap);
+		if (!a)
+			fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+		a->next = c->arena;
+		a->used = 0;
+		a->cap = cap;
+		c->arena = a;
+	}
+	d = a->data + a->used;
+	a->used += n;
+	return d;
 }
 
 static const char *arena_copy(struct fw_count *c, const char *s, size_t len)
@@ -110,6 +139,10 @@ static struct centry *table_get(struct fw_count *c, struct ctable *t, const char
 			return e;
 	}
 	*e = (struct centry){ .hash = h, .key = arena_copy(c, key, len), .len = len, .pid = pid };
+	if (c->ncols && t != &c->names) {
+		e->ev = arena_alloc(c, c->ncols * sizeof(*e->ev));
+		memset(e->ev, 0, c->ncols * sizeof(*e->ev));
+	}
 	t->n++;
 	return e;
 }
@@ -140,6 +173,18 @@ static const char *process_name(struct fw_count *c, pid_t pid, const char *comm)
 	return comm ? comm : n->last_name;
 }
 
+/* --interval: each event of the record in its column (i15). */
+static void count_columns(struct fw_count *c, struct centry *e, uint64_t ev)
+{
+	size_t i;
+
+	if (!e->ev)
+		return;
+	for (i = 0; i < c->ncols; i++)
+		if (ev & fw_event_names[c->colev[i]].bit)
+			e->ev[i]++;
+}
+
 void fw_count_add(struct fw_count *c, const struct fw_record *rec)
 {
 	uint64_t ev = rec->flags & FW_REC_OVERFLOW ? FAN_Q_OVERFLOW : rec->events;
@@ -153,12 +198,33 @@ void fw_count_add(struct fw_count *c, const struct fw_record *rec)
 			c->per_event[i]++;
 	if (rec->flags & FW_REC_OVERFLOW)
 		return;
-	if (rec->path.s)
-		table_get(c, &c->paths, rec->path.s, rec->path.len, 0)->count++;
+	if (rec->path.s) {
+		e = table_get(c, &c->paths, rec->path.s, rec->path.len, 0);
+		e->count++;
+		count_columns(c, e, ev);
+	}
 	comm = process_name(c, rec->pid, comm);
 	e = table_get(c, &c->procs, comm ? comm : "", comm ? strlen(comm) : 0, rec->pid);
 	e->known = comm != NULL;
 	e->count++;
+	count_columns(c, e, ev);
+}
+
+/* --sort (i15): the column compared first (ctx: int *, -1 for the total). */
+static int by_column(const void *a, const void *b, void *ctx)
+{
+	const struct centry *x = a, *y = b;
+	int col = *(const int *)ctx;
+
+	if (col >= 0 && x->ev[col] != y->ev[col])
+		return x->ev[col] < y->ev[col] ? 1 : -1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->key, y->key, x->len);
 }
 
 static int by_count(const void *a, const void *b)
@@ -327,4 +393,232 @@ void fw_count_free(struct fw_count *c)
 	free(c->procs.e);
 	free(c->names.e);
 	free(c);
+}
+
+/* ---- the --interval view (i15): a table per interval ---- */
+
+void fw_count_columns(struct fw_count *c, uint64_t events)
+{
+	size_t i;
+
+	c->ncols = 0;
+	for (i = 0; i < fw_event_count && i < 32; i++) {
+		c->col_of[i] = -1;
+		if (!(events & fw_event_names[i].bit) || fw_event_names[i].bit == FAN_Q_OVERFLOW)
+			continue;
+		c->col_of[i] = (int)c->ncols;
+		c->colev[c->ncols++] = (int)i;
+	}
+}
+
+/* Start the next interval: every count back to zero, the memory kept for it. */
+void fw_count_reset(struct fw_count *c)
+{
+	struct arena *a, *next;
+
+	if (c->arena) {
+		for (a = c->arena->next; a; a = next) {
+			next = a->next;
+			free(a);
+		}
+		c->arena->next = NULL;
+		c->arena->used = 0;
+	}
+	memset(c->per_event, 0, sizeof(c->per_event));
+	c->total = 0;
+	if (c->paths.e)
+		memset(c->paths.e, 0, c->paths.cap * sizeof(*c->paths.e));
+	if (c->procs.e)
+		memset(c->procs.e, 0, c->procs.cap * sizeof(*c->procs.e));
+	if (c->names.e)
+		memset(c->names.e, 0, c->names.cap * sizeof(*c->names.e));
+	c->paths.n = c->procs.n = c->names.n = 0;
+}
+
+static struct centry *sorted_by(const struct ctable *t, int col)
+{
+	struct centry *v = malloc((t->n ? t->n : 1) * sizeof(*v));
+	size_t i, n = 0;
+
+	if (!v)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < t->cap; i++)
+		if (t->e[i].key)
+			v[n++] = t->e[i];
+	qsort_r(v, n, sizeof(*v), by_column, &col);
+	return v;
+}
+
+/* Width of column i: its event's name, at least 6 characters. */
+static size_t col_width(const struct fw_count *c, size_t i)
+{
+	size_t n = strlen(fw_event_names[c->colev[i]].name);
+
+	return n < 6 ? 6 : n;
+}
+
+/* v right-aligned in width w, then two spaces. */
+static void put_num_col(struct fw_out *out, uint64_t v, size_t w)
+{
+	char num[24];
+	size_t n = fw_fmt_u64(num, v);
+	char *p = fw_out_reserve(out, (n > w ? n : w) + 2);
+
+	memset(p, ' ', w > n ? w - n : 0);
+	memcpy(p + (w > n ? w - n : 0), num, n);
+	memcpy(p + (n > w ? n : w), "  ", 2);
+	out->len += (n > w ? n : w) + 2;
+}
+
+static void put_word_col(struct fw_out *out, const char *s, size_t w)
+{
+	size_t n = strlen(s);
+	char *p = fw_out_reserve(out, (n > w ? n : w) + 2);
+
+	memset(p, ' ', w > n ? w - n : 0);
+	memcpy(p + (w > n ? w - n : 0), s, n);
+	memcpy(p + (n > w ? n : w), "  ", 2);
+	out->len += (n > w ? n : w) + 2;
+}
+
+/* The end of a line: on a terminal, clear what an earlier, longer line left there. */
+static void eol(struct fw_out *out, bool tty)
+{
+	if (tty)
+		fw_out_put(out, "\033[K", 3);
+	fw_out_put(out, "\n", 1);
+}
+
+static void head_row(const struct fw_count *c, struct fw_out *out, const char *last, bool tty)
+{
+	size_t i;
+
+	put_word_col(out, "total", 8);
+	for (i = 0; i < c->ncols; i++)
+		put_word_col(out, fw_event_names[c->colev[i]].name, col_width(c, i));
+	fw_out_put(out, last, strlen(last));
+	eol(out, tty);
+}
+
+static void count_row(const struct fw_count *c, struct fw_out *out, const struct centry *e)
+{
+	size_t i;
+
+	put_num_col(out, e->count, 8);
+	for (i = 0; i < c->ncols; i++)
+		put_num_col(out, e->ev[i], col_width(c, i));
+}
+
+static void text_view(struct fw_count *c, struct fw_out *out, const struct fw_view *v)
+{
+	struct centry *paths = sorted_by(&c->paths, v->sort), *procs = sorted_by(&c->procs, v->sort);
+	size_t np = c->paths.n < v->rows ? c->paths.n : v->rows;
+	size_t nq = c->procs.n < v->rows ? c->procs.n : v->rows, i;
+	char line[512];
+
+	if (v->tty)
+		fw_out_put(out, "\033[H", 3);
+	fw_out_put(out, line, (size_t)snprintf(line, sizeof(line),
+		"fanwatch: %s to %s (%.1f s): %llu events, %zu paths, %zu processes; by %s",
+		v->start, v->end, v->seconds, (unsigned long long)c->total, c->paths.n,
+		c->procs.n, v->sort < 0 ? "total" : fw_event_names[v->sort].name));
+	if (c->per_event[fw_event_index(FAN_Q_OVERFLOW)])
+		fw_out_put(out, line, (size_t)snprintf(line, sizeof(line),
+			"; %llu overflows: events were lost",
+			(unsigned long long)c->per_event[fw_event_index(FAN_Q_OVERFLOW)]));
+	eol(out, v->tty);
+	head_row(c, out, "path", v->tty);
+	for (i = 0; i < np; i++) {
+		count_row(c, out, &paths[i]);
+		fw_text_path(out, paths[i].key, paths[i].len);
+		eol(out, v->tty);
+	}
+	eol(out, v->tty);
+	head_row(c, out, "    pid  comm", v->tty);
+	for (i = 0; i < nq; i++) {
+		count_row(c, out, &procs[i]);
+		fw_out_put(out, line, (size_t)snprintf(line, sizeof(line), "%7d  ", (int)procs[i].pid));
+		if (procs[i].known)
+			fw_text_path(out, procs[i].key, procs[i].len);
+		else
+			fw_out_put(out, "-", 1);
+		eol(out, v->tty);
+	}
+	if (v->tty)
+		fw_out_put(out, "\033[J", 3);	/* what an earlier, longer table left below */
+	else
+		fw_out_put(out, "\n", 1);
+	free(paths);
+	free(procs);
+}
+
+static void json_counts(const struct fw_count *c, struct fw_out *out, const struct centry *e)
+{
+	size_t i;
+	bool first = true;
+
+	put_lit(out, "{\"count\":");
+	put_u64(out, e->count);
+	put_lit(out, ",\"events\":{");
+	for (i = 0; i < c->ncols; i++) {
+		if (!e->ev[i])
+			continue;
+		put_lit(out, first ? "\"" : ",\"");
+		put_lit(out, fw_event_names[c->colev[i]].name);
+		put_lit(out, "\":");
+		put_u64(out, e->ev[i]);
+		first = false;
+	}
+	put_lit(out, "}");
+}
+
+static void json_view(struct fw_count *c, struct fw_out *out, const struct fw_view *v)
+{
+	struct centry *paths = sorted_by(&c->paths, v->sort), *procs = sorted_by(&c->procs, v->sort);
+	char num[64];
+	size_t i;
+
+	put_lit(out, "{\"interval\":true,\"start\":\"");
+	put_lit(out, v->start_json);
+	put_lit(out, "\",\"time\":\"");
+	fw_out_put(out, out->json_time, out->json_time_len);
+	put_lit(out, "\",\"seconds\":");
+	fw_out_put(out, num, (size_t)snprintf(num, sizeof(num), "%.3f", v->seconds));
+	put_lit(out, ",\"total\":");
+	put_u64(out, c->total);
+	json_events(c, out);
+	put_lit(out, ",\"paths_total\":");
+	put_u64(out, c->paths.n);
+	put_lit(out, ",\"paths\":[");
+	for (i = 0; i < c->paths.n && i < v->rows; i++) {
+		put_lit(out, i ? "," : "");
+		json_counts(c, out, &paths[i]);
+		fw_json_bytes(out, "path", paths[i].key, paths[i].len);
+		put_lit(out, "}");
+	}
+	put_lit(out, "],\"processes_total\":");
+	put_u64(out, c->procs.n);
+	put_lit(out, ",\"processes\":[");
+	for (i = 0; i < c->procs.n && i < v->rows; i++) {
+		put_lit(out, i ? "," : "");
+		json_counts(c, out, &procs[i]);
+		put_lit(out, ",\"pid\":");
+		if (procs[i].pid > 0)
+			put_u64(out, (uint64_t)procs[i].pid);
+		else
+			put_lit(out, "null");
+		fw_json_bytes(out, "comm", procs[i].known ? procs[i].key : NULL, procs[i].len);
+		put_lit(out, "}");
+	}
+	put_lit(out, "]}\n");
+	free(paths);
+	free(procs);
+}
+
+void fw_count_view(struct fw_count *c, struct fw_out *out, const struct fw_view *v)
+{
+	if (out->json)
+		json_view(c, out, v);
+	else
+		text_view(c, out, v);
 }

@@ -41,9 +41,9 @@ static bool trigger_ok(struct fw_state *st, const struct fan_event *ev)
 	const struct fan_process *p = NULL;
 
 	if (!ev)
-		return !st->o->npids && !st->tree && !st->o->comms.n;
+		return !st->o->npids && !st->o->nxpids && !st->tree && !st->o->proc_filter;
 	if (st->trigger_ok < 0) {
-		if (st->o->comms.n)
+		if (st->o->proc_filter)	/* --comm, --exclude-comm, --uid */
 			p = fw_procs_get(st->procs, st->res, ev);
 		st->trigger_ok = fw_filter_pid(st, fan_event_pid(ev)) && fw_filter_comm(st, p);
 	}

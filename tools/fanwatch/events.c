@@ -6,6 +6,7 @@
  * FAN_Q_OVERFLOW.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "fanwatch.h"
 
@@ -43,6 +44,42 @@ uint64_t fw_event_from_name(const char *name)
 	return 0;
 }
 
+/* ---- shorthands (i15): the words inotifywait users type ---- */
+
+const struct fw_event_shorthand fw_event_shorthands[] = {
+	{ "close", FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE, "close_write,close_nowrite" },
+	{ "move", FAN_MOVED_FROM | FAN_MOVED_TO, "moved_from,moved_to" },
+	{ "all", FW_FILE_EVENTS, "every file event" },
+	{ "all_events", FW_FILE_EVENTS, "the same as all" },
+};
+const size_t fw_event_shorthand_count =
+	sizeof(fw_event_shorthands) / sizeof(fw_event_shorthands[0]);
+
+/*
+ * A word of -e: an event name or a shorthand, in any case (inotifywait
+ * prints CLOSE_WRITE, people paste it).  *all is set for "all" and
+ * "all_events", whose meaning depends on the scope (options.c).
+ */
+uint64_t fw_event_word(const char *word, bool *all)
+{
+	size_t i;
+
+	for (i = 0; i < fw_event_count; i++)
+		if (fw_event_names[i].bit != FAN_Q_OVERFLOW &&
+		    !strcasecmp(fw_event_names[i].name, word))
+			return fw_event_names[i].bit;
+	for (i = 0; i < fw_event_shorthand_count; i++) {
+		if (strcasecmp(fw_event_shorthands[i].name, word))
+			continue;
+		if (fw_event_shorthands[i].bits == FW_FILE_EVENTS)
+			*all = true;
+		return fw_event_shorthands[i].bits;
+	}
+	return 0;
+}
+
+/* ---- end of shorthands ---- */
+
 int fw_event_index(uint64_t bit)
 {
 	size_t i;
@@ -53,7 +90,40 @@ int fw_event_index(uint64_t bit)
 	return -1;
 }
 
+/*
+ * The names of recent masks, per thread: a stream of records repeats a few
+ * masks ("create,delete", "open,modify,close_write"), and output formats
+ * them all (i15).
+ */
+#define MASK_CACHE 16
+
+struct mask_text {
+	uint64_t mask;
+	size_t len;
+	bool valid;
+	char text[FW_EVENTS_MAX];
+};
+
+static __thread struct mask_text mask_cache[MASK_CACHE];
+
+static size_t events_format_slow(uint64_t mask, char *buf, size_t size);
+
 size_t fw_events_format(uint64_t mask, char *buf, size_t size)
+{
+	struct mask_text *c = &mask_cache[(mask ^ (mask >> 7) ^ (mask >> 24)) % MASK_CACHE];
+
+	if (size < FW_EVENTS_MAX)
+		return events_format_slow(mask, buf, size);
+	if (!c->valid || c->mask != mask) {
+		c->len = events_format_slow(mask, c->text, sizeof(c->text));
+		c->mask = mask;
+		c->valid = true;
+	}
+	memcpy(buf, c->text, c->len + 1);
+	return c->len;
+}
+
+static size_t events_format_slow(uint64_t mask, char *buf, size_t size)
 {
 	size_t i, len = 0, n;
 

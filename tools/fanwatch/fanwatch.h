@@ -62,8 +62,21 @@ extern const size_t fw_event_count;
 uint64_t fw_event_from_name(const char *name);
 /* "open,modify" for mask (only names fanwatch knows), into buf. */
 size_t fw_events_format(uint64_t mask, char *buf, size_t size);
+/* Room for every name (about 190 bytes): a buffer this large is never cut short. */
+#define FW_EVENTS_MAX 256
 /* Index 0..fw_event_count-1 of a single bit, -1 if none. */
 int fw_event_index(uint64_t bit);
+
+/* ---- event shorthands (events.c, i15) ---- */
+struct fw_event_shorthand {
+	const char *name;
+	uint64_t bits;
+	const char *means;	/* for --help and messages */
+};
+extern const struct fw_event_shorthand fw_event_shorthands[];
+extern const size_t fw_event_shorthand_count;
+/* An event name or a shorthand, any case; 0 if unknown.  Sets *all for "all"/"all_events". */
+uint64_t fw_event_word(const char *word, bool *all);
 
 /* ---- options (options.c) ---- */
 
@@ -88,6 +101,9 @@ struct fw_opts {
 	struct fw_strv comms, includes, excludes, denies, paths;
 	int deny_errno;			/* 0: plain FAN_DENY (EPERM) */
 	char **command;			/* argv after "--", NULL if none */
+	/* who did it: --parents, --show (options.c, procs.c) */
+	unsigned int parents;		/* ancestors shown; 0: none */
+	unsigned int show;		/* FW_SHOW_*: identity fields in text output */
 	/* service: record sinks, the -o file's mode, options files (i16) */
 	bool journal, syslog, append;
 	int syslog_facility;		/* LOG_DAEMON unless --syslog=FACILITY */
@@ -97,7 +113,54 @@ struct fw_opts {
 	bool undecidable_allow;		/* --undecidable allow */
 	const char *user;		/* -u/--user: COMMAND runs as this user */
 	struct fw_rules *deny_rules;	/* --deny, checked (rules.c) */
+	/* peers' habits (i15, options_peer.c): output formats, patterns, process filters */
+	const char *format_arg, *timefmt_arg;
+	bool csv, null, raw, no_newline, utc, ignore_case;
+	struct fw_format *format;	/* --format, --csv, -0 compiled; NULL: text or JSON */
+	struct fw_timefmt *timefmt;	/* --timefmt compiled */
+	bool want_inode;		/* dev and ino are shown: JSON, or --format asks */
+	struct fw_patterns *patterns;	/* --include, --exclude and friends, compiled */
+	bool path_filter;		/* there are some: paths are checked */
+	pid_t *xpids;			/* --exclude-pid */
+	size_t nxpids;
+	struct fw_strv xcomms;		/* --exclude-comm */
+	uid_t *uids;			/* --uid */
+	size_t nuids;
+	bool proc_filter;		/* --comm, --exclude-comm or --uid: look the process up first */
+	double interval;		/* --interval seconds; 0: none */
+	int sort;			/* --sort: index in fw_event_names; -1: total */
 };
+
+/* --show: identity fields text output adds (JSON always has them). */
+enum {
+	FW_SHOW_UID = 0x01,
+	FW_SHOW_USER = 0x02,
+	FW_SHOW_GID = 0x04,
+	FW_SHOW_CGROUP = 0x08,
+	FW_SHOW_MNTNS = 0x10,
+	FW_SHOW_PPID = 0x20,
+	FW_SHOW_EXE = 0x40,
+	FW_SHOW_ATTRIBUTION = 0x80,
+};
+#define FW_PARENTS_MAX 64
+#define FW_PARENTS_DEFAULT 16
+
+/* Options of options_peer.c (i15), above every other option's value. */
+enum {
+	FW_OPT_FORMAT = 0x400, FW_OPT_TIMEFMT, FW_OPT_UTC, FW_OPT_CSV, FW_OPT_RAW,
+	FW_OPT_NO_NEWLINE, FW_OPT_INCLUDE_REGEX, FW_OPT_EXCLUDE_REGEX, FW_OPT_INCLUDEI,
+	FW_OPT_EXCLUDEI, FW_OPT_INCLUDE_FROM, FW_OPT_EXCLUDE_FROM, FW_OPT_EXCLUDE_PID,
+	FW_OPT_EXCLUDE_COMM, FW_OPT_UID, FW_OPT_INTERVAL, FW_OPT_SORT, FW_OPT_IGNORE_PID,
+};
+/* Handle one of them (or -0, -1, -I); false if c is none of them. */
+bool fw_peer_option(struct fw_opts *o, int c, char *arg);
+/* Checks and compilation once every option is known (o->events too). */
+void fw_peer_validate(struct fw_opts *o);
+/* Are excluded directories left unmarked (tree scope, inode marks, no --deny)? */
+bool fw_prunes(const struct fw_opts *o);
+void fw_peer_free(struct fw_opts *o);
+/* A usage error: the message, a hint at --help, exit 2. */
+__attribute__((noreturn, format(printf, 1, 2))) void fw_usage_error(const char *fmt, ...);
 
 /* Parse argv; exits 2 with a message on bad input, 0 after --help/--version. */
 void fw_opts_parse(struct fw_opts *o, int argc, char **argv);
@@ -123,6 +186,20 @@ enum {
 	/* permission mode (i11): why an open was denied, when not by a rule */
 	FW_REC_UNDECIDED = 0x200,	/* path unknown: the --undecidable verdict */
 	FW_REC_NO_FD = 0x400,		/* the kernel could not give a descriptor (error) */
+	/* dev and ino (i15) */
+	FW_REC_DEV = 0x10000,		/* dev valid */
+	FW_REC_INO = 0x20000,		/* ino valid */
+};
+
+/* Who did it, beyond struct fan_process (procs.c). */
+struct fw_ident {
+	const char *user;		/* name of proc->uid; NULL if unknown */
+	gid_t egid;			/* (gid_t)-1 if unknown */
+	uint64_t cgroup_id, mntns;	/* 0 if unknown */
+	const char *cgroup;		/* NULL if unknown */
+	bool parents_asked;		/* --parents */
+	size_t nparents;		/* nearest first */
+	const struct fan_process_parent *parents;
 };
 
 struct fw_record {
@@ -132,12 +209,19 @@ struct fw_record {
 	pid_t pid;			/* 0: unknown */
 	const struct fan_process *proc;	/* NULL: unknown */
 	uint64_t proc_id;		/* != 0: same value, same pid: same identity (procs.c) */
+	const struct fw_ident *ident;	/* NULL: not looked up (procs.c does for file events) */
 	int32_t error;
 	uint32_t error_count;
 	uint64_t mount_id;
+	/* the object's device and inode number (i15: inode.c) */
+	dev_t dev;
+	uint64_t ino;
 };
 
 /* ---- output sink (output.c) ---- */
+
+#define FW_TIME_MAX 255			/* bytes of a --timefmt time */
+#define FW_TIME_MAX_S "255"
 
 struct fw_writer;
 
@@ -153,6 +237,7 @@ struct fw_out {
 	size_t len, cap;
 	int error;			/* first write error, -errno (from the writer) */
 	bool json, color;
+	unsigned int show;		/* FW_SHOW_*: text output's identity fields */
 	struct timespec now;		/* one clock read per batch */
 	char text_time[24];		/* HH:MM:SS.uuuuuu */
 	size_t text_time_len;
@@ -164,6 +249,13 @@ struct fw_out {
 	uint64_t staged;		/* records in buf */
 	uint64_t dropped;		/* records dropped: the reader did not keep up */
 	struct fw_writer *w;		/* NULL: writes in the caller's thread (before start) */
+	/* --format, --csv, -0, --timefmt, --utc (i15) */
+	const struct fw_format *fmt;	/* NULL: text or JSON */
+	struct fw_timefmt *tfmt;	/* --timefmt; NULL: text_time */
+	bool utc;			/* --utc */
+	bool tty;			/* standard output is a terminal (no -o) */
+	char user_time[FW_TIME_MAX + 1];	/* --timefmt's time of this batch */
+	size_t user_time_len;
 	/* record sinks (journald, syslog): NULL for a file or standard output */
 	struct fw_sink *sink;
 	bool grow;			/* a scratch buffer: grows, never flushes */
@@ -242,6 +334,8 @@ char *fw_text_quote(const char *s);
  * reordering code points escaped as in quoted text; dst holds 4 * len.
  */
 size_t fw_text_escape_line(char *dst, const char *s, size_t len);
+/* "verified", "recorded", "unverified" or "unknown": how p was identified. */
+const char *fw_attribution(const struct fan_process *p);
 /* JSON: a string value (or null) plus, if bytes had to be replaced, ,"<key>_raw":"base64". */
 void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len);
 /* Free what the JSON writer keeps between records. */
@@ -304,16 +398,83 @@ typedef void (*fw_optfile_fn)(void *ctx, const char *where, const char *name, ch
 			      bool is_short);
 char *fw_optfile_read(const char *path, fw_optfile_fn fn, void *ctx);
 
+/* ---- --timefmt (timefmt.c, i15) ---- */
+struct fw_timefmt;
+/* A strftime(3) format plus %N/%1N..%9N; NULL with *why set if unusable. */
+struct fw_timefmt *fw_timefmt_new(const char *fmt, bool utc, const char **why);
+void fw_timefmt_free(struct fw_timefmt *t);
+/* The time ts as t says, into dst (FW_TIME_MAX bytes); its length. */
+size_t fw_timefmt_put(struct fw_timefmt *t, const struct timespec *ts, char *dst);
+
+/* ---- --format, --csv, -0 (output_format.c, output_csv.c, i15) ---- */
+struct fw_format;
+enum fw_format_kind { FW_FORMAT_LINE, FW_FORMAT_CSV };
+/*
+ * Compile a --format FMT (kind LINE), or the columns of --csv (FMT: NULL
+ * for the default columns, or placeholders separated by commas).  Exits 2
+ * with one line naming the problem.
+ */
+struct fw_format *fw_format_new(enum fw_format_kind kind, const char *fmt, bool raw,
+				const char *term, size_t term_len);
+void fw_format_free(struct fw_format *f);
+/* The format shows the device or the inode number (they are looked up only then). */
+bool fw_format_wants_inode(const struct fw_format *f);
+/* One record as the format says. */
+void fw_format_record(struct fw_out *out, const struct fw_record *rec);
+/* What comes before the first record (the CSV header line), if anything. */
+void fw_format_begin(struct fw_out *out);
+/* CSV (output_csv.c): the header line, one record. */
+void fw_csv_header(struct fw_out *out, const struct fw_format *f);
+void fw_csv_record(struct fw_out *out, const struct fw_record *rec);
+
 /* ---- --count (count.c) ---- */
 struct fw_count;
 struct fw_count *fw_count_new(void);
 void fw_count_add(struct fw_count *c, const struct fw_record *rec);
 void fw_count_report(struct fw_count *c, struct fw_out *out, unsigned int top);
 void fw_count_free(struct fw_count *c);
+/* --interval (i15): count per watched event too, for the columns of the view. */
+void fw_count_columns(struct fw_count *c, uint64_t events);
+/* Every count back to zero: the next interval. */
+void fw_count_reset(struct fw_count *c);
+/* What one table of the view shows. */
+struct fw_view {
+	const char *start, *end;	/* text: the interval's first and last time */
+	const char *start_json;		/* JSON: its start, RFC 3339 */
+	double seconds;
+	size_t rows;			/* paths and processes shown */
+	int sort;			/* fw_event_names index; -1: total */
+	bool tty;			/* refresh in place */
+};
+/* The table of the interval counted so far (text, or one JSON object). */
+void fw_count_view(struct fw_count *c, struct fw_out *out, const struct fw_view *v);
 
 /* ---- globs (filter.c) ---- */
 bool fw_glob_match(const char *glob, const char *path, size_t len);
 bool fw_globs_match(const struct fw_strv *globs, const char *path, size_t len);
+
+/* ---- path patterns: globs, regexes, case, files (patterns.c, i15) ---- */
+struct fw_patterns;
+struct fw_patterns *fw_patterns_new(void);
+void fw_patterns_free(struct fw_patterns *p);
+/* One pattern (a glob, or a regex); exits 2 naming where (an option) if it is bad. */
+void fw_patterns_add(struct fw_patterns *p, bool include, bool regex, bool icase,
+		     const char *src, const char *where);
+/* --include-from/--exclude-from FILE ("-": standard input); exits 2 if unreadable or bad. */
+void fw_patterns_read(struct fw_patterns *p, bool include, bool icase, const char *opt,
+		      const char *file);
+bool fw_patterns_has_exclude(const struct fw_patterns *p);
+bool fw_patterns_has_include(const struct fw_patterns *p);
+
+/*
+ * path[0..len) (NUL-terminated; NULL: unknown) passes: matches an include
+ * pattern or there is none, and is not excluded.  rootlen: the length of
+ * the watched PATH it lies under (0 if none): directories above the path
+ * count only below it.
+ */
+bool fw_patterns_pass(struct fw_patterns *p, const char *path, size_t len, size_t rootlen);
+/* Excluded: the path, or a directory above it and below rootlen, matches an exclude pattern. */
+bool fw_patterns_excluded(struct fw_patterns *p, const char *path, size_t len, size_t rootlen);
 
 /* ---- --deny rules and the scope check of permission mode (rules.c) ---- */
 enum { FW_VERDICT_ALLOW, FW_VERDICT_DENY, FW_VERDICT_UNDECIDABLE };

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The user's filters: --pid, -- COMMAND, --comm, --include, --exclude
- * (they alone make the summary's "filtered" count), and the globs of
- * --include, --exclude and --deny.  A glob without '/' matches
- * the last component of the path; a glob with '/' matches the whole path,
+ * The user's filters: --pid, -- COMMAND, --comm, --include, --exclude,
+ * and (i15) --exclude-pid, --exclude-comm, --uid and the regexes and
+ * pattern files of patterns.c (they alone make the summary's "filtered"
+ * count), and the globs of --include, --exclude and --deny.  A glob
+ * without '/' matches the last component of the path; a glob with '/' matches the whole path,
  * and there '*' and '?' match '/' too (fnmatch without FNM_PATHNAME), so
  * "/srv/data/" followed by '*' covers the subtree.  A leading '.' needs no
  * special match.
@@ -48,42 +49,88 @@ bool fw_filter_pid(struct fw_state *st, pid_t pid)
 		if (i == o->npids)
 			return false;
 	}
+	/* --exclude-pid (i15) */
+	for (i = 0; i < o->nxpids; i++)
+		if (o->xpids[i] == pid)
+			return false;
 	return !st->tree || fw_proctree_contains(st->tree, pid);
 }
 
+static bool comm_in(const struct fw_strv *v, const char *comm)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], comm))
+			return true;
+	return false;
+}
+
+/* --comm, and (i15) --exclude-comm and --uid: an unknown process matches none of them. */
 bool fw_filter_comm(const struct fw_state *st, const struct fan_process *p)
 {
 	const struct fw_opts *o = st->o;
 	size_t i;
 
-	if (!o->comms.n)
+	if (!o->proc_filter)
 		return true;
-	if (!p || !p->comm)
+	if (o->comms.n && (!p || !p->comm || !comm_in(&o->comms, p->comm)))
 		return false;
-	for (i = 0; i < o->comms.n; i++)
-		if (!strcmp(o->comms.v[i], p->comm))
+	if (o->xcomms.n && p && p->comm && comm_in(&o->xcomms, p->comm))
+		return false;
+	if (!o->nuids)
+		return true;
+	for (i = 0; p && p->uid != (uid_t)-1 && i < o->nuids; i++)
+		if (o->uids[i] == p->uid)
 			return true;
 	return false;
 }
 
-static bool glob_pass(const struct fw_opts *o, const char *s, size_t len)
+/* The length of the watched PATH s lies under, 0 if none (i15: excluded directories). */
+static size_t root_len(const struct fw_state *st, const char *s, size_t len)
 {
+	size_t i, best = 0;
+
+	for (i = 0; i < st->nroots; i++) {
+		const struct fw_root *r = &st->roots[i];
+
+		if (r->is_dir && r->len <= len && r->len > best && !memcmp(s, r->path, r->len) &&
+		    (len == r->len || s[r->len] == '/' || r->len == 1))
+			best = r->len;
+	}
+	return best;
+}
+
+/* Globs, regexes and pattern files (patterns.c, i15). */
+static bool glob_pass(const struct fw_state *st, const char *s, size_t len)
+{
+	struct fw_patterns *p = st->o->patterns;
+
 	if (!s)
-		return !o->includes.n;
-	if (o->includes.n && !fw_globs_match(&o->includes, s, len))
-		return false;
-	return !fw_globs_match(&o->excludes, s, len);
+		return !fw_patterns_has_include(p);
+	return fw_patterns_pass(p, s, len, fw_patterns_has_exclude(p) ? root_len(st, s, len) : 0);
+}
+
+int fw_filter_prune(void *arg, const char *path, size_t len)
+{
+	const struct fw_state *st = arg;
+	size_t rl = root_len(st, path, len);
+
+	/* a watched PATH is never left out, whatever its name */
+	return rl && rl < len && fw_patterns_excluded(st->o->patterns, path, len, rl);
 }
 
 bool fw_filter_paths(const struct fw_state *st, const struct fw_record *rec)
 {
-	return glob_pass(st->o, rec->path.s, rec->path.len) ||
-	       (rec->new_path.s && glob_pass(st->o, rec->new_path.s, rec->new_path.len));
+	if (!st->o->path_filter)
+		return true;
+	return glob_pass(st, rec->path.s, rec->path.len) ||
+	       (rec->new_path.s && glob_pass(st, rec->new_path.s, rec->new_path.len));
 }
 
 bool fw_filter_record(struct fw_state *st, const struct fw_record *rec)
 {
-	if ((st->o->npids || st->tree) && !fw_filter_pid(st, rec->pid))
+	if ((st->o->npids || st->o->nxpids || st->tree) && !fw_filter_pid(st, rec->pid))
 		return false;
 	return fw_filter_comm(st, rec->proc) && fw_filter_paths(st, rec);
 }

@@ -93,6 +93,8 @@ static void fill_record(struct ectx *c, struct fw_record *rec)
 		rec->error = fe.error;
 		rec->error_count = fe.error_count;
 	}
+	if (c->st->inodes)	/* dev and ino (i15) */
+		fw_inodes_fill(c->st->inodes, c->st->notif, c->ev, c->st->out.stamp, rec);
 }
 
 /* The user's event, in scope: globs and comm; then out it goes. */
@@ -103,12 +105,13 @@ static void report(struct ectx *c)
 
 	fill_record(c, &rec);
 	if (!fw_filter_paths(st, &rec) ||
-	    !fw_filter_comm(st, st->o->comms.n ? process(c) : NULL)) {
+	    !fw_filter_comm(st, st->o->proc_filter ? process(c) : NULL)) {
 		st->filtered++;
 		return;
 	}
 	rec.proc = process(c);
 	rec.proc_id = fw_procs_id(rec.proc);
+	rec.ident = fw_procs_ident(rec.proc);
 	fw_emit(st, &rec);
 }
 

@@ -65,6 +65,11 @@ static void check_privileges(struct fw_state *st)
 		fw_fatal(FW_EXIT_RUNTIME, "%s needs CAP_SYS_ADMIN: without it the kernel hides "
 			 "which process caused an event", o->command ? "-- COMMAND" :
 			 o->npids ? "--pid" : "--comm");
+	/* process filters (i15) */
+	if (o->nxpids || o->xcomms.n || o->nuids)
+		fw_fatal(FW_EXIT_RUNTIME, "%s needs CAP_SYS_ADMIN: without it the kernel hides "
+			 "which process caused an event", o->nxpids ? "--exclude-pid" :
+			 o->xcomms.n ? "--exclude-comm" : "--uid");
 }
 
 /* ---- permission mode: job control must not stop fanwatch ---- */
@@ -223,6 +228,8 @@ struct loop {
 	struct timespec deadline;
 	bool has_deadline, forwarded, bad_batch_warned;
 	double last_events;	/* when a wakeup last found events */
+	bool table;		/* the resolver keeps a process table */
+	double table_read;	/* when it was last read */
 };
 
 static double now_mono(void)
@@ -323,16 +330,41 @@ static int until_deadline(const struct loop *l)
 	return left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
 }
 
+/*
+ * The resolver's process table hears of every process that exits on the
+ * machine: read it every TABLE_READ_MS (its sockets hold thousands of
+ * messages), not at each of them, so a busy machine does not wake us.
+ */
+#define TABLE_READ_MS 50
+
+static void table_tick(struct loop *l)
+{
+	double now;
+
+	if (!l->table)
+		return;
+	now = now_mono();
+	if (now - l->table_read >= TABLE_READ_MS / 1e3) {
+		fan_resolver_read(l->st->res);
+		l->table_read = now;
+	}
+}
+
 static int poll_timeout(const struct loop *l)
 {
 	int t = until_deadline(l), n = fw_notify_timeout(), w = fw_watch_timeout(l->st);
+	int iv = fw_interval_timeout(l->st->interval);	/* --interval (i15) */
 
 	if (n >= 0 && (t < 0 || n < t))
 		t = n;	/* the service manager's watchdog and status */
+	if (l->table && (t < 0 || t > TABLE_READ_MS))
+		t = TABLE_READ_MS;
 
 	/* a rescan of the tree put off after overflows: when it is due */
 	if (w >= 0 && (t < 0 || w < t))
-		return w;
+		t = w;
+	if (iv >= 0 && (t < 0 || iv < t))
+		t = iv;
 	return t;
 }
 
@@ -350,6 +382,7 @@ static void loop_init(struct loop *l, struct fw_state *st, int sigfd)
 					    .events = POLLIN };
 	l->fds[PFD_TREE] = (struct pollfd){ .fd = st->tree ? fw_proctree_fd(st->tree) : -1,
 					    .events = POLLIN };
+	l->table = st->res && fan_resolver_fd(st->res) >= 0;
 	/* the output thread failed to write: stop now, not at the next event */
 	l->fds[PFD_OUT] = (struct pollfd){ .fd = fw_out_notify_fd(&st->out), .events = POLLIN };
 	if (st->o->timeout > 0) {
@@ -398,6 +431,7 @@ static void loop_once(struct loop *l)
 		read_signals(l);
 	if (l->fds[PFD_TREE].revents)
 		fw_proctree_drain(st->tree);
+	table_tick(l);
 	if (l->fds[PFD_NOTIF].revents)
 		got = read_group(l, st->notif, fw_handle_batch, BATCHES_PER_WAKEUP);
 	if (l->fds[PFD_MNT].revents)
@@ -418,6 +452,7 @@ static void loop_once(struct loop *l)
 		st->stop = true;	/* everything it did is queued by now */
 	fw_watch_tick(st);	/* a rescan put off after overflows, when due */
 	output_check(st);
+	fw_interval_tick(st);	/* --interval: a table when due (i15) */
 	fw_notify_tick(st);
 	if (got && busy(l) && !st->stop)
 		pause_for_batch();
@@ -437,6 +472,10 @@ static void setup(struct fw_state *st)
 		st->tree = fw_proctree_new();
 	if (st->o->count)
 		st->count = fw_count_new();
+	if (st->o->want_inode)		/* dev and ino (i15) */
+		st->inodes = fw_inodes_new();
+	if (st->o->interval)		/* --interval (i15) */
+		st->interval = fw_interval_new(st);
 	if (st->o->denies.n) {
 		fw_perm_new(st, &st->perm);
 		/* answering from the first mark on; it drops its own capabilities */
@@ -455,7 +494,9 @@ static int finish(struct fw_state *st)
 		if (!st->out.error)
 			fw_perm_drain(st->perm, st);
 	}
-	if (st->count && !st->out.error)
+	if (st->interval)	/* --interval: the interval under way (i15) */
+		fw_interval_final(st);
+	else if (st->count && !st->out.error)
 		fw_count_report(st->count, &st->out, st->o->top);
 	fw_out_close(&st->out);
 	if (st->out.error) {
@@ -474,6 +515,8 @@ static int finish(struct fw_state *st)
 	fan_resolver_free(st->mres);
 	fan_group_free(st->mnt);
 	fw_count_free(st->count);
+	fw_inodes_free(st->inodes);	/* i15 */
+	fw_interval_free(st->interval);
 	fw_proctree_free(st->tree);
 	return status;
 }

@@ -25,6 +25,8 @@
 enum {
 	OPT_COMM = 0x100, OPT_INCLUDE, OPT_EXCLUDE, OPT_MOUNT, OPT_FILESYSTEM, OPT_ALL,
 	OPT_MOUNTS, OPT_ERRORS, OPT_DENY, OPT_DENY_ERRNO, OPT_TOP, OPT_FOLLOW, OPT_TREE_MARKS,
+	/* who did it */
+	OPT_PARENTS, OPT_SHOW,
 	/* service (i16) */
 	OPT_JOURNAL = 0x200, OPT_SYSLOG, OPT_APPEND, OPT_OPTIONS_FROM,
 	/* permission mode, least privilege (i11) */
@@ -52,6 +54,9 @@ static const struct option long_opts[] = {
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "follow-output-symlink", no_argument, NULL, OPT_FOLLOW },
 	{ "tree-marks", required_argument, NULL, OPT_TREE_MARKS },
+	/* who did it */
+	{ "parents", optional_argument, NULL, OPT_PARENTS },
+	{ "show", required_argument, NULL, OPT_SHOW },
 	/* service (i16) */
 	{ "journal", no_argument, NULL, OPT_JOURNAL },
 	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
@@ -61,6 +66,27 @@ static const struct option long_opts[] = {
 	{ "unsafe-system-scope", no_argument, NULL, OPT_UNSAFE_SYSTEM_SCOPE },
 	{ "undecidable", required_argument, NULL, OPT_UNDECIDABLE },
 	{ "user", required_argument, NULL, 'u' },
+	/* peers' habits (i15, options_peer.c) */
+	{ "format", required_argument, NULL, FW_OPT_FORMAT },
+	{ "timefmt", required_argument, NULL, FW_OPT_TIMEFMT },
+	{ "utc", no_argument, NULL, FW_OPT_UTC },
+	{ "csv", no_argument, NULL, FW_OPT_CSV },
+	{ "null", no_argument, NULL, '0' },
+	{ "raw", no_argument, NULL, FW_OPT_RAW },
+	{ "no-newline", no_argument, NULL, FW_OPT_NO_NEWLINE },
+	{ "include-regex", required_argument, NULL, FW_OPT_INCLUDE_REGEX },
+	{ "exclude-regex", required_argument, NULL, FW_OPT_EXCLUDE_REGEX },
+	{ "includei", required_argument, NULL, FW_OPT_INCLUDEI },
+	{ "excludei", required_argument, NULL, FW_OPT_EXCLUDEI },
+	{ "ignore-case", no_argument, NULL, 'I' },
+	{ "include-from", required_argument, NULL, FW_OPT_INCLUDE_FROM },
+	{ "exclude-from", required_argument, NULL, FW_OPT_EXCLUDE_FROM },
+	{ "exclude-pid", required_argument, NULL, FW_OPT_EXCLUDE_PID },
+	{ "ignore-pid", required_argument, NULL, FW_OPT_IGNORE_PID },
+	{ "exclude-comm", required_argument, NULL, FW_OPT_EXCLUDE_COMM },
+	{ "uid", required_argument, NULL, FW_OPT_UID },
+	{ "interval", required_argument, NULL, FW_OPT_INTERVAL },
+	{ "sort", required_argument, NULL, FW_OPT_SORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -74,8 +100,9 @@ static const struct { const char *name; int err; } deny_errnos[] = {
 /* "FILE:LINE" while an options file is applied (--options-from), else NULL. */
 static const char *opt_where;
 
-static void usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void usage_error(const char *fmt, ...)
+#define usage_error fw_usage_error
+
+void fw_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	char *f = NULL;
@@ -102,7 +129,8 @@ static void print_help(void)
 	       "A directory PATH means its whole subtree, on its own filesystem.\n"
 	       "\n"
 	       "What to watch:\n"
-	       "  -e, --events LIST      comma-separated events (default: %s)\n"
+	       "  -e, --events LIST      comma-separated events (default: %s);\n"
+	       "                         close, move and all stand for several\n"
 	       "      --mount            widen each PATH to its whole mount (open, access,\n"
 	       "                         modify, close and open_exec events only)\n"
 	       "      --filesystem       widen each PATH to its whole filesystem\n"
@@ -116,13 +144,33 @@ static void print_help(void)
 	       "\n"
 	       "Which events to show:\n"
 	       "  -p, --pid PID          only events of this process (repeatable)\n"
-	       "      --comm NAME        only events of processes named NAME (repeatable)\n"
+	       "      --exclude-pid PID  no events of this process (repeatable; also\n"
+	       "                         --ignore-pid)\n"
+	       "  -C, --comm NAME        only events of processes named NAME (repeatable)\n"
+	       "      --exclude-comm NAME  no events of processes named NAME (repeatable)\n"
+	       "      --uid USER         only events of processes of USER (a name or a\n"
+	       "                         uid; repeatable)\n"
 	       "      --include GLOB     only paths matching GLOB (repeatable)\n"
-	       "      --exclude GLOB     no paths matching GLOB (repeatable)\n"
+	       "      --exclude GLOB     no paths matching GLOB, nor anything below a\n"
+	       "                         directory matching it (repeatable)\n"
+	       "      --include-regex RE, --exclude-regex RE  the same with a POSIX\n"
+	       "                         extended regular expression on the whole path\n"
+	       "      --includei RE, --excludei RE  the same, ignoring case\n"
+	       "      --include-from FILE, --exclude-from FILE  patterns from FILE, one\n"
+	       "                         a line ('re:' before a regular expression)\n"
+	       "  -I, --ignore-case      globs and regular expressions ignore case\n"
 	       "  -- COMMAND [ARGS]      run COMMAND once watching has begun; show only what\n"
 	       "                         it and its descendants do; exit with its status\n"
 	       "  -u, --user USER        run COMMAND as USER (default under sudo: the user\n"
 	       "                         who ran sudo, from SUDO_UID and SUDO_GID)\n"
+	       "\n"
+	       "Who did it:\n"
+	       "      --parents[=N]      also each process's parents, nearest first, up to\n"
+	       "                         pid 1 or N of them (default %d); with COMMAND, up\n"
+	       "                         to the command\n"
+	       "      --show LIST        text output also shows these fields of the process:\n"
+	       "                         ppid uid user gid cgroup mntns exe attribution, or\n"
+	       "                         all (JSON always has them)\n"
 	       "\n"
 	       "Permission mode:\n"
 	       "      --deny GLOB        deny open and exec of matching files (repeatable);\n"
@@ -137,22 +185,44 @@ static void print_help(void)
 	       "\n"
 	       "Output:\n"
 	       "  -j, --json             JSON Lines, one object per event\n"
+	       "      --format FMT       one line per event as FMT says: %%p path, %%w%%f its\n"
+	       "                         directory and name, %%e events (%%Xe: separated by\n"
+	       "                         X), %%T time, %%0 NUL, %%n newline, %%%% and %%{NAME}\n"
+	       "                         (new_path pid ppid uid comm exe dev ino flags iso\n"
+	       "                         epoch mount_id error); names quoted as in text\n"
+	       "      --raw              with --format: names as they are (unsafe on a\n"
+	       "                         terminal: a file name can forge lines)\n"
+	       "      --no-newline       with --format: nothing after each record\n"
+	       "      --csv              CSV (RFC 4180) with a header line; with --format,\n"
+	       "                         its placeholders separated by commas: the columns\n"
+	       "  -0, --null             a NUL after each record, names as they are (the\n"
+	       "                         path alone, unless --format), for xargs -0\n"
+	       "      --timefmt FMT      times as strftime(3) FMT, plus %%N (nanoseconds),\n"
+	       "                         %%3N, %%6N; %%s.%%6N is the epoch (not for --json)\n"
+	       "      --utc              times in UTC (JSON too)\n"
 	       "  -o, --output FILE      write to FILE: new, or a regular file of yours\n"
 	       "                         (truncated); mode 0600\n"
 	       "      --follow-output-symlink  follow symbolic links to FILE\n"
 	       "  -c, --count            print a summary when done instead of a stream\n"
 	       "      --top N            paths and processes in the summary (default 10)\n"
+	       "      --interval SECONDS  a table of the counts every SECONDS (implies\n"
+	       "                         --count; redrawn in place on a terminal)\n"
+	       "      --sort EVENT       with --interval: rows by EVENT's count (default:\n"
+	       "                         total)\n"
 	       "      --append           append to the -o FILE instead of truncating it\n"
 	       "      --journal          one journal entry per event, with fields (journald)\n"
 	       "      --syslog[=FACILITY]  one syslog message per event (default: daemon)\n"
 	       "  -t, --timeout SECONDS  stop after SECONDS (fractions allowed)\n"
 	       "  -n, --max-events N     stop after N events\n"
+	       "  -1                     stop after one event (-n 1)\n"
 	       "      --options-from FILE  options from FILE, one per line (# comments)\n"
 	       "  -h, --help             this help\n"
 	       "  -V, --version          fanwatch and libfanotify versions\n"
 	       "\n"
 	       "Events: access modify attrib open open_exec close_write close_nowrite create\n"
-	       "delete moved_from moved_to rename delete_self move_self fs_error mount umount.\n"
+	       "delete moved_from moved_to rename delete_self move_self fs_error mount umount;\n"
+	       "close is close_write,close_nowrite, move is moved_from,moved_to, all (or\n"
+	       "all_events) every file event the scope can report.  Any case.\n"
 	       "With --mounts or --errors and no -e, only those events are reported.\n"
 	       "\n"
 	       "GLOB: without '/' it matches the file name, with '/' the whole path ('*'\n"
@@ -166,7 +236,7 @@ static void print_help(void)
 	       "\n"
 	       "Exit status: 0 success, 1 runtime error, 2 usage error; with COMMAND, its\n"
 	       "status (128+N if killed by signal N).  See fanwatch(1).\n",
-	       def);
+	       def, FW_PARENTS_DEFAULT);
 }
 
 static void print_version(void)
@@ -194,10 +264,13 @@ static void list_valid_events(void)
 	for (i = 0; i < fw_event_count; i++)
 		if (fw_event_names[i].bit != FAN_Q_OVERFLOW)
 			fprintf(stderr, " %s", fw_event_names[i].name);
+	fputs("; shorthands:", stderr);
+	for (i = 0; i < fw_event_shorthand_count; i++)
+		fprintf(stderr, " %s", fw_event_shorthands[i].name);
 	fputc('\n', stderr);
 }
 
-static uint64_t parse_events(const char *list)
+static uint64_t parse_events(const char *list, bool *all)
 {
 	char *copy = strdup(list), *tok, *save = NULL, *p;
 	uint64_t mask = 0, bit;
@@ -207,7 +280,13 @@ static uint64_t parse_events(const char *list)
 	if (!*list || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
 		usage_error("--events: empty event name in '%s'", list);
 	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
-		bit = fw_event_from_name(tok);
+		bool is_all = false;
+
+		bit = fw_event_word(tok, &is_all);
+		if (is_all) {		/* added in validate(): what the scope can report (i15) */
+			*all = true;
+			continue;
+		}
 		if (!bit) {
 			fw_warn("%s%s--events: unknown event '%s'", opt_where ? opt_where : "",
 				opt_where ? ": " : "", tok);
@@ -265,6 +344,45 @@ static void push_nonempty(struct fw_strv *sv, const char *opt, char *s)
 	strv_push(sv, s);
 }
 
+/* ---- who did it: --parents, --show ---- */
+
+static const struct { const char *name; unsigned int bit; } show_names[] = {
+	{ "ppid", FW_SHOW_PPID }, { "uid", FW_SHOW_UID }, { "user", FW_SHOW_USER },
+	{ "gid", FW_SHOW_GID }, { "cgroup", FW_SHOW_CGROUP }, { "mntns", FW_SHOW_MNTNS },
+	{ "exe", FW_SHOW_EXE }, { "attribution", FW_SHOW_ATTRIBUTION },
+};
+
+static unsigned int parse_show(const char *list)
+{
+	char *copy = strdup(list), *tok, *save = NULL, *p;
+	unsigned int bits = 0;
+	size_t i, n = sizeof(show_names) / sizeof(show_names[0]);
+
+	if (!copy)
+		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
+	if (!*list || list[strlen(list) - 1] == ',' || *list == ',' || strstr(list, ",,"))
+		usage_error("--show: empty field name in '%s'", list);
+	for (p = copy; (tok = strtok_r(p, ",", &save)); p = NULL) {
+		for (i = 0; i < n && strcmp(tok, show_names[i].name); i++)
+			;
+		if (i < n)
+			bits |= show_names[i].bit;
+		else if (!strcmp(tok, "all"))
+			bits |= ~0u;
+		else
+			usage_error("--show: unknown field '%s' (fields: ppid uid user gid cgroup mntns "
+				    "exe attribution all)", tok);
+	}
+	free(copy);
+	return bits;
+}
+
+static unsigned int parse_parents(const char *arg)
+{
+	return arg ? (unsigned int)parse_count("--parents", arg, FW_PARENTS_MAX)
+		   : FW_PARENTS_DEFAULT;
+}
+
 static void push_pid(struct fw_opts *o, const char *s)
 {
 	pid_t *v = realloc(o->pids, (o->npids + 1) * sizeof(*v));
@@ -278,6 +396,7 @@ static void push_pid(struct fw_opts *o, const char *s)
 struct parse_state {
 	bool events_given, mounts, errors, scope_given, tree_marks;
 	bool undecidable;	/* i11 */
+	bool all_events;	/* -e all: what the scope can report (i15) */
 };
 
 static void set_scope(struct fw_opts *o, struct parse_state *ps, enum fw_scope s)
@@ -378,13 +497,14 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 {
 	switch (c) {
 	case 1: strv_push(&o->paths, arg); break;
-	case 'e': o->events |= parse_events(arg); ps->events_given = true; break;
+	case 'e': o->events |= parse_events(arg, &ps->all_events); ps->events_given = true; break;
 	case 'o': if (!*arg) usage_error("--output: empty file name"); o->output = arg; break;
 	case 'j': o->json = true; break;
 	case 'c': o->count = true; break;
 	case 't': o->timeout = parse_seconds(arg); break;
 	case 'n': o->max_events = parse_count("--max-events", arg, UINT64_MAX / 2); break;
 	case 'p': push_pid(o, arg); break;
+	case 'C':	/* fatrace's -C (i15) */
 	case OPT_COMM:
 		if (strlen(arg) > 15)
 			usage_error("--comm: '%s' is longer than 15 bytes (the kernel's limit)", arg);
@@ -407,6 +527,9 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 		o->tree_fs = !strcmp(arg, "filesystem");
 		ps->tree_marks = true;
 		break;
+	/* who did it */
+	case OPT_PARENTS: o->parents = parse_parents(arg); break;
+	case OPT_SHOW: o->show |= parse_show(arg); break;
 	case OPT_JOURNAL: case OPT_SYSLOG: case OPT_APPEND: case OPT_OPTIONS_FROM:
 		parse_service(o, ps, c, arg);
 		break;
@@ -421,7 +544,9 @@ static void parse_one(struct fw_opts *o, struct parse_state *ps, int c, char *ar
 	case 'u': if (!*arg) usage_error("--user: empty user name"); o->user = arg; break;
 	case 'h': print_help(); exit(FW_EXIT_OK);
 	case 'V': print_version(); exit(FW_EXIT_OK);
-	default: usage_error("unknown or incomplete option");
+	default:
+		if (!fw_peer_option(o, c, arg))	/* i15 */
+			usage_error("unknown or incomplete option");
 	}
 }
 
@@ -437,6 +562,10 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 	/* the default, cut to what a mount mark can report */
 	if (!ps->events_given && o->scope == FW_SCOPE_MOUNT)
 		o->events &= ~(uint64_t)FW_DIRENT_EVENTS;
+	/* -e all: every file event the scope can report (i15) */
+	if (ps->all_events)
+		o->events |= FW_FILE_EVENTS &
+			     (o->scope == FW_SCOPE_MOUNT ? ~(uint64_t)FW_DIRENT_EVENTS : ~(uint64_t)0);
 	if (o->scope == FW_SCOPE_MOUNT && (o->events & FW_DIRENT_EVENTS))
 		usage_error("--mount cannot report attrib, create, delete, moved_from, moved_to, "
 			    "rename, delete_self or move_self (the kernel refuses them on mount "
@@ -448,7 +577,7 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 	if (o->denies.n && o->scope == FW_SCOPE_ALL)
 		usage_error("--deny with --all is refused: a stopped fanwatch would block every "
 			    "open on the machine; use --filesystem on the filesystems you mean");
-	if (o->top && !o->count)
+	if (o->top && !o->count && !o->interval)
 		usage_error("--top needs --count");
 	if (ps->tree_marks && o->scope != FW_SCOPE_TREE)
 		usage_error("--tree-marks is for directory PATHs, not with --mount, --filesystem "
@@ -464,6 +593,7 @@ static void validate(struct fw_opts *o, const struct parse_state *ps)
 	}
 	if (!o->top)
 		o->top = 10;
+	fw_peer_validate(o);	/* i15 */
 	validate_service(o);
 }
 
@@ -475,7 +605,7 @@ void fw_opts_parse(struct fw_opts *o, int argc, char **argv)
 	*o = (struct fw_opts){ .timeout = -1 };
 	opterr = 0;
 	/* leading '-': PATHs come back as option 1, in order, up to "--" */
-	while ((c = getopt_long(argc, argv, "-e:o:jct:n:p:u:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-e:o:jct:n:p:u:hV" "10IC:", long_opts, NULL)) != -1) {
 		if (c == '?') {
 			const char *bad = argv[optind - 1];
 
@@ -505,4 +635,5 @@ void fw_opts_free(struct fw_opts *o)
 		free(o->optfiles.v[--o->optfiles.n]);
 	free(o->optfiles.v);
 	fw_rules_free(o->deny_rules);
+	fw_peer_free(o);	/* i15 */
 }

@@ -232,7 +232,7 @@ static bool want_color(const struct fw_opts *o)
 
 int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 {
-	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json };
+	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json, .show = o->show };
 	if (o->journal)
 		out->sink = fw_journal_open(o);
 	else if (o->syslog)
@@ -240,11 +240,17 @@ int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 	else if (o->output)
 		out->fd = open_output(o);
 	out->color = want_color(o);
+	/* --format, --csv, -0, --timefmt, --utc (i15) */
+	out->fmt = o->format;
+	out->tfmt = o->timefmt;
+	out->utc = o->utc;
+	out->tty = !o->output && !out->sink && isatty(STDOUT_FILENO) == 1;
 	out->cap = OUT_BUF_SIZE;
 	out->buf = malloc(out->cap);
 	if (!out->buf)
 		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
 	fw_out_stamp(out);
+	fw_format_begin(out);	/* the CSV header (i15) */
 	return 0;
 }
 
@@ -323,6 +329,7 @@ int fw_out_reopen(struct fw_out *out, const struct fw_opts *o)
 		return -EIO;
 	}
 	swap_fd(out, fd);
+	fw_format_begin(out);	/* a new CSV file gets its header (i15) */
 	return 0;
 }
 
@@ -592,6 +599,8 @@ void fw_out_record(struct fw_out *out, const struct fw_record *rec)
 {
 	if (out->sink)
 		out->sink->record(out, rec);
+	else if (out->fmt)	/* --format, --csv, -0 (i15) */
+		fw_format_record(out, rec);
 	else if (out->json)
 		fw_json_record(out, rec);
 	else
@@ -713,7 +722,10 @@ static void stamp_second(struct fw_out *out, time_t sec)
 	char *j = out->json_time;
 	size_t n;
 
-	localtime_r(&sec, &tm);
+	if (out->utc)		/* --utc (i15) */
+		gmtime_r(&sec, &tm);
+	else
+		localtime_r(&sec, &tm);
 	two(out->text_time, tm.tm_hour);
 	out->text_time[2] = ':';
 	two(out->text_time + 3, tm.tm_min);
@@ -744,6 +756,8 @@ void fw_out_stamp_at(struct fw_out *out, const struct timespec *ts)
 	/* the microseconds, in both strings ("...T" HH:MM:SS.uuuuuu "+HH:MM") */
 	six(out->text_time + 9, ts->tv_nsec / 1000);
 	memcpy(out->json_time + out->json_time_len - 6 - 6, out->text_time + 9, 6);
+	if (out->tfmt)		/* --timefmt (i15) */
+		out->user_time_len = fw_timefmt_put(out->tfmt, ts, out->user_time);
 }
 
 /* ---- numbers ---- */

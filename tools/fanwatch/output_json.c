@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "fanwatch.h"
 
@@ -191,6 +192,12 @@ static void put_bytes_n(struct fw_out *out, const char *key, size_t klen, const 
 
 #define put_bytes(out, k, s, len) put_bytes_n((out), "" k, sizeof(k) - 1, (s), (len))
 
+/* A constant plain ASCII string, no quotes. */
+static void put_str_raw(struct fw_out *out, const char *s)
+{
+	fw_out_put(out, s, strlen(s));
+}
+
 void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len)
 {
 	put_bytes_n(out, key, strlen(key), s, len);
@@ -253,21 +260,104 @@ static void put_flags(struct fw_out *out, unsigned int flags)
 		put_lit(out, ",\"reason\":\"no_descriptor\"");
 }
 
+/* How the name (and the ids with it) was learnt; "unknown" without a name. */
+const char *fw_attribution(const struct fan_process *p)
+{
+	if (!p || !p->comm)
+		return "unknown";
+	if (p->flags & LIBFANOTIFY_PROC_VERIFIED)
+		return "verified";
+	return p->flags & LIBFANOTIFY_PROC_RECORDED ? "recorded" : "unverified";
+}
+
+static void put_opt_num(struct fw_out *out, const char *key, size_t klen, bool known, int64_t v)
+{
+	if (known) {
+		put_num_n(out, key, klen, v);
+	} else {
+		put_key_n(out, key, klen);
+		put_lit(out, "null");
+	}
+}
+
+static void put_str_n(struct fw_out *out, const char *key, size_t klen, const char *s)
+{
+	put_bytes_n(out, key, klen, s, s ? strlen(s) : 0);
+}
+
+#define put_opt(out, k, known, v) put_opt_num((out), "" k, sizeof(k) - 1, (known), (v))
+#define put_str(out, k, s) put_str_n((out), "" k, sizeof(k) - 1, (s))
+
+/* ,"parents":[{"pid":N,"comm":"..."},...] (comm null when unknown) */
+static void put_parents(struct fw_out *out, const struct fw_ident *id)
+{
+	size_t i;
+	char num[24];
+
+	put_lit(out, ",\"parents\":[");
+	for (i = 0; i < id->nparents; i++) {
+		const struct fan_process_parent *p = &id->parents[i];
+
+		put_lit(out, "{\"pid\":");
+		fw_out_put(out, num, fw_fmt_i64(num, p->pid));
+		put_bytes(out, "comm", p->comm[0] ? p->comm : NULL, strnlen(p->comm, sizeof(p->comm)));
+		put_lit(out, "}");
+		if (i + 1 < id->nparents)
+			put_lit(out, ",");
+	}
+	put_lit(out, "]");
+}
+
+/*
+ * Every identity field, null when unknown (fanwatch(1), JSON OUTPUT):
+ * pid ppid uid user gid comm exe cgroup mntns attribution [parents].
+ */
+
+/* ,"dev":"MAJ:MIN","ino":N where known (i15); records mostly share one device */
+static void put_inode(struct fw_out *out, const struct fw_record *rec)
+{
+	static dev_t last_dev;
+	static char dev_text[64];
+	static size_t dev_len;
+	char *p;
+	size_t n;
+
+	if (rec->flags & FW_REC_DEV) {
+		if (!dev_len || rec->dev != last_dev) {
+			n = (size_t)snprintf(dev_text, sizeof(dev_text), ",\"dev\":\"%u:%u\"",
+					     major(rec->dev), minor(rec->dev));
+			dev_len = n < sizeof(dev_text) ? n : 0;
+			last_dev = rec->dev;
+		}
+		fw_out_put(out, dev_text, dev_len);
+	}
+	if (rec->flags & FW_REC_INO) {
+		p = fw_out_reserve(out, 7 + 20);
+		memcpy(p, ",\"ino\":", 7);
+		out->len += 7 + fw_fmt_u64(p + 7, rec->ino);
+	}
+}
+
 static void format_process(struct fw_out *out, const struct fw_record *rec)
 {
 	const struct fan_process *p = rec->proc;
+	const struct fw_ident *id = rec->ident;
 
-	if (rec->pid > 0)
-		put_num(out, "pid", rec->pid);
-	else
-		put_lit(out, ",\"pid\":null");
-	if (p && p->ppid > 0)
-		put_num(out, "ppid", p->ppid);
-	if (p && p->uid != (uid_t)-1)
-		put_num(out, "uid", (int64_t)p->uid);
-	put_bytes(out, "comm", p ? p->comm : NULL, p && p->comm ? strlen(p->comm) : 0);
-	if (p && p->exe)
-		put_bytes(out, "exe", p->exe, strlen(p->exe));
+	put_opt(out, "pid", rec->pid > 0, rec->pid);
+	put_opt(out, "ppid", p && p->ppid > 0, p ? p->ppid : 0);
+	put_opt(out, "uid", p && p->uid != (uid_t)-1, p ? (int64_t)p->uid : 0);
+	put_str(out, "user", id ? id->user : NULL);
+	put_opt(out, "gid", p && p->gid != (gid_t)-1, p ? (int64_t)p->gid : 0);
+	put_str(out, "comm", p ? p->comm : NULL);
+	put_str(out, "exe", p ? p->exe : NULL);
+	put_str(out, "cgroup", id ? id->cgroup : NULL);
+	put_opt(out, "mntns", id && id->mntns, id ? (int64_t)id->mntns : 0);
+	put_key(out, "attribution");
+	fw_out_put(out, "\"", 1);
+	put_str_raw(out, fw_attribution(rec->pid > 0 ? p : NULL));
+	fw_out_put(out, "\"", 1);
+	if (id && id->parents_asked)
+		put_parents(out, id);
 }
 
 /*
@@ -346,6 +436,7 @@ void fw_json_record(struct fw_out *out, const struct fw_record *rec)
 		if (rec->new_path.s || (rec->flags & FW_REC_NEW_PATH))
 			put_bytes(out, "new_path", rec->new_path.s, rec->new_path.len);
 		put_flags(out, rec->flags);
+		put_inode(out, rec);	/* i15 */
 		put_process(out, rec);
 		if (rec->flags & FW_REC_ERROR)
 			put_error(out, rec);

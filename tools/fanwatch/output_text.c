@@ -12,6 +12,8 @@
 
 #include "fanwatch.h"
 
+static void put_str(struct fw_out *out, const char *s);
+
 #define EVENTS_COL 18
 #define PID_COL 7
 #define COMM_COL 15
@@ -277,9 +279,117 @@ static void put_annotations(struct fw_out *out, const struct fw_record *rec)
 	}
 }
 
+/* ---- who did it: --show and --parents (procs.c fills rec->ident) ---- */
+
+/*
+ * A value inside an annotation: as a path is written, and also quoted when
+ * it holds '[' or ']', which are then written \x5b and \x5d, so that no
+ * value can close its annotation or forge another.
+ */
+static void put_value(struct fw_out *out, const char *s, size_t len)
+{
+	const char *q;
+	char *buf, *p;
+	size_t n, i;
+
+	if (!s) {
+		fw_out_put(out, "-", 1);
+		return;
+	}
+	if (!memchr(s, '[', len) && !memchr(s, ']', len)) {
+		fw_text_path(out, s, len);
+		return;
+	}
+	buf = malloc(len * 4 + 2);
+	if (!buf) {
+		fw_out_put(out, "?", 1);
+		return;
+	}
+	n = quote_into(buf, (const unsigned char *)s, len);
+	p = fw_out_reserve(out, n * 4);
+	for (i = 0, q = buf; i < n; i++, q++) {
+		if (*q == '[' || *q == ']')
+			p = put_hex(p, (unsigned char)*q);
+		else
+			*p++ = *q;
+	}
+	out->len = (size_t)(p - out->buf);
+	free(buf);
+}
+
+static void put_num_field(struct fw_out *out, const char *key, bool known, uint64_t v)
+{
+	char num[24];
+
+	put_str(out, " [");
+	put_str(out, key);
+	put_str(out, " ");
+	if (known)
+		fw_out_put(out, num, fw_fmt_u64(num, v));
+	else
+		fw_out_put(out, "-", 1);
+	put_str(out, "]");
+}
+
+static void put_str_field(struct fw_out *out, const char *key, const char *v)
+{
+	put_str(out, " [");
+	put_str(out, key);
+	put_str(out, " ");
+	put_value(out, v, v ? strlen(v) : 0);
+	put_str(out, "]");
+}
+
+/* [parents PID NAME PID NAME ...], nearest first; "-" for a name not known. */
+static void put_parents(struct fw_out *out, const struct fw_ident *id)
+{
+	char num[24];
+	size_t i;
+
+	put_str(out, " [parents");
+	for (i = 0; i < id->nparents; i++) {
+		const struct fan_process_parent *p = &id->parents[i];
+
+		put_str(out, " ");
+		fw_out_put(out, num, fw_fmt_u64(num, (uint64_t)p->pid));
+		put_str(out, " ");
+		put_value(out, p->comm[0] ? p->comm : NULL, strnlen(p->comm, sizeof(p->comm)));
+	}
+	put_str(out, "]");
+}
+
+static void put_ident(struct fw_out *out, const struct fw_record *rec)
+{
+	const struct fan_process *p = rec->pid > 0 ? rec->proc : NULL;
+	const struct fw_ident *id = rec->ident;
+	unsigned int show = out->show;
+
+	if (show & FW_SHOW_PPID)
+		put_num_field(out, "ppid", p && p->ppid > 0, p ? (uint64_t)p->ppid : 0);
+	if (show & FW_SHOW_UID)
+		put_num_field(out, "uid", p && p->uid != (uid_t)-1, p ? p->uid : 0);
+	if (show & FW_SHOW_USER)
+		put_str_field(out, "user", id && p ? id->user : NULL);
+	if (show & FW_SHOW_GID)
+		put_num_field(out, "gid", p && p->gid != (gid_t)-1, p ? p->gid : 0);
+	if (show & FW_SHOW_CGROUP)
+		put_str_field(out, "cgroup", id && p ? id->cgroup : NULL);
+	if (show & FW_SHOW_MNTNS)
+		put_num_field(out, "mntns", id && p && id->mntns, id ? id->mntns : 0);
+	if (show & FW_SHOW_EXE)
+		put_str_field(out, "exe", p ? p->exe : NULL);
+	if (show & FW_SHOW_ATTRIBUTION)
+		put_str_field(out, "attribution", fw_attribution(p));
+	if (id && p && id->parents_asked)
+		put_parents(out, id);
+}
+
 void fw_text_record(struct fw_out *out, const struct fw_record *rec)
 {
-	fw_out_put(out, out->text_time, out->text_time_len);
+	if (out->tfmt)		/* --timefmt (i15) */
+		fw_out_put(out, out->user_time, out->user_time_len);
+	else
+		fw_out_put(out, out->text_time, out->text_time_len);
 	fw_out_put(out, " ", 1);
 	put_events(out, rec);
 	if (rec->flags & FW_REC_OVERFLOW) {
@@ -294,5 +404,6 @@ void fw_text_record(struct fw_out *out, const struct fw_record *rec)
 		fw_text_path(out, rec->new_path.s, rec->new_path.len);
 	}
 	put_annotations(out, rec);
+	put_ident(out, rec);
 	fw_out_put(out, "\n", 1);
 }

@@ -67,6 +67,9 @@ struct fw_state {
 	int trigger_ok;			/* found entries of the event handled pass the filters: -1 unknown */
 	bool stop;			/* leave the loop */
 	bool limit_hit;			/* --max-events reached */
+	/* i15: dev and ino; the --interval view */
+	struct fw_inodes *inodes;	/* NULL unless dev and ino are shown */
+	struct fw_interval *interval;	/* NULL without --interval */
 };
 
 /* command.c: -- COMMAND */
@@ -103,6 +106,12 @@ bool fw_filter_pid(struct fw_state *st, pid_t pid);
 bool fw_filter_comm(const struct fw_state *st, const struct fan_process *p);
 /* --include/--exclude alone. */
 bool fw_filter_paths(const struct fw_state *st, const struct fw_record *rec);
+/*
+ * fan_subtree_skip_fn (arg: the state): is the directory at path excluded
+ * (--exclude and friends), its subtree with it?  Then the tracker leaves
+ * it unmarked.
+ */
+int fw_filter_prune(void *arg, const char *path, size_t len);
 /* All of them on a finished record. */
 bool fw_filter_record(struct fw_state *st, const struct fw_record *rec);
 
@@ -115,7 +124,9 @@ void fw_emit_found(void *arg, const struct fan_subtree_entry *e);
 void fw_emit_summary_notes(const struct fw_state *st);
 
 /* procs.c: process identities, looked up once per process per batch */
-struct fw_procs *fw_procs_new(void);
+struct fw_procs *fw_procs_new(const struct fw_state *st);
+/* The resolver's options for the reporting group: its process table if privileged. */
+const struct fan_resolver_opts *fw_procs_resolver_opts(const struct fw_state *st);
 void fw_procs_free(struct fw_procs *c);
 void fw_procs_next_batch(struct fw_procs *c);
 const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *r,
@@ -126,6 +137,29 @@ const struct fan_process *fw_procs_get(struct fw_procs *c, struct fan_resolver *
  * batches too (so its formatted form can be reused).
  */
 uint64_t fw_procs_id(const struct fan_process *p);
+/* The identity fields of p (returned by fw_procs_get()), NULL for NULL. */
+const struct fw_ident *fw_procs_ident(const struct fan_process *p);
+
+/* inode.c (i15): dev and ino of an event's object, from its file handle */
+struct fw_inodes;
+struct fw_inodes *fw_inodes_new(void);
+void fw_inodes_free(struct fw_inodes *c);
+/* Set rec->dev/ino (FW_REC_DEV/FW_REC_INO) where known; batch: bumped for each batch. */
+void fw_inodes_fill(struct fw_inodes *c, struct fan_group *g, const struct fan_event *ev,
+		    uint64_t batch, struct fw_record *rec);
+/* Handles opened to learn an inode number (not decoded from the handle). */
+uint64_t fw_inodes_opened(const struct fw_inodes *c);
+
+/* interval.c (i15): --interval, a table of the counts every interval */
+struct fw_interval;
+struct fw_interval *fw_interval_new(struct fw_state *st);
+void fw_interval_free(struct fw_interval *iv);
+/* Milliseconds until the next table, -1 without --interval. */
+int fw_interval_timeout(const struct fw_interval *iv);
+/* Write the table if it is due, and start the next interval. */
+void fw_interval_tick(struct fw_state *st);
+/* When stopping: the table of the interval under way. */
+void fw_interval_final(struct fw_state *st);
 
 /* mounts.c: --mounts, --all */
 void fw_mounts_setup(struct fw_state *st);

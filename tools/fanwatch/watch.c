@@ -86,10 +86,21 @@ static void group_new(struct fw_state *st)
 			 "Linux %s", fan_init_flag_since(FAN_REPORT_NAME));
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create a fanotify group: %s", strerror(-r));
-	r = fan_resolver_new(st->notif, NULL, &st->res);
+	r = fan_resolver_new(st->notif, fw_procs_resolver_opts(st), &st->res);
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot create a resolver: %s", strerror(-r));
-	st->procs = fw_procs_new();
+	if (fw_procs_resolver_opts(st)->flags & LIBFANOTIFY_RESOLVER_PROC_TABLE) {
+		struct fan_resolver_proc_stats ps = { .sz = sizeof(ps) };
+
+		/* asked for and refused (a unit without CAP_NET_ADMIN or AF_NETLINK): say so */
+		if (fan_resolver_get_proc_stats(st->res, &ps) == 0 && ps.table < 0)
+			fw_warn("no process table (%s%s): processes that exit before their "
+				"events are read are reported without a name",
+				strerror(-ps.table),
+				ps.table == -EPERM ? ": needs CAP_NET_ADMIN" :
+				ps.table == -EAFNOSUPPORT ? ": needs AF_NETLINK sockets" : "");
+	}
+	st->procs = fw_procs_new(st);
 }
 
 /*
@@ -276,7 +287,16 @@ static void subtree_new(struct fw_state *st)
 {
 	LIBFANOTIFY_OPTS(fan_subtree_opts, o, .mask = st->dir_mask, .found = fw_emit_found,
 			 .arg = st, .flags = st->o->tree_fs ? LIBFANOTIFY_SUBTREE_FILESYSTEM : 0);
-	int r = fan_subtree_new(st->notif, &o, &st->subtree);
+	int r;
+
+	/*
+	 * Excluded directories are left unmarked, their subtrees with them
+	 * (i15), unless --deny must see opens there too, or one filesystem
+	 * mark covers them anyway (fw_prune_note() says which).
+	 */
+	if (fw_prunes(st->o))
+		o.skip = fw_filter_prune;
+	r = fan_subtree_new(st->notif, &o, &st->subtree);
 
 	if (r < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot track the tree: %s", strerror(-r));
