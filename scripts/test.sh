@@ -7,6 +7,18 @@
 #   scripts/test.sh            everything (what CI runs)
 #   FUZZ_SECONDS=0 scripts/test.sh     skip the fuzzing step
 #
+# Kernel personalities (test/kernel): the live, resolve, fanwatch, subtree
+# and kernel suites run again as if on the kernels users run, each with a
+# seccomp filter and a preloaded shim that answer as that release did:
+# 5.14 (RHEL 9), 5.15 (Ubuntu 22.04), 6.1 (Debian 12), 6.8 (Ubuntu 24.04);
+# 6.18 is this machine, the plain run.  These suites are the ones whose
+# behaviour depends on the kernel; unit, docs and fuzzing do not touch it,
+# and stress would only repeat the same paths a million times.  Under
+# ASan+UBSan only 5.15: it lacks all that 6.1 and 6.8 lack and has pidfds,
+# so it reaches their fallbacks too (5.14 only adds groups without pidfds,
+# which the plain run has as well).  One suite under one personality:
+#   meson test -C build-ci --setup linux_5_15 --suite fanwatch
+#
 # The suites include 'python' (python/tests: the binding's pytest files,
 # through Debian's python3; in the sanitized build with the ASan runtime
 # preloaded into the interpreter, leak checking on) and 'stress' (test/stress: a million events through the
@@ -38,14 +50,26 @@ setup build-ci -Dpython=enabled
 ninja -C build-ci
 meson test -C build-ci --print-errorlogs
 
+KERNELS=(5_14 5_15 6_1 6_8)
+KERNEL_SUITES=(--suite live --suite resolve --suite fanwatch --suite subtree --suite kernel)
+for k in "${KERNELS[@]}"; do
+	step "live, resolve, fanwatch, subtree and kernel suites as Linux ${k/_/.} (kernel personality)"
+	meson test -C build-ci --no-rebuild --setup "linux_$k" "${KERNEL_SUITES[@]}" --print-errorlogs
+done
+
 step "the same suites under ASan + UBSan"
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
 	-Dpython=enabled
 ninja -C build-asan
-# verify_asan_link_order=0: a fanwatch test preloads a shim (LD_PRELOAD)
+# verify_asan_link_order=0: kernel personalities and two fanwatch tests preload shims (LD_PRELOAD)
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:verify_asan_link_order=0 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --timeout-multiplier 3
+step "live, resolve, fanwatch, subtree and kernel suites as Linux 5.15 under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:verify_asan_link_order=0 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --no-rebuild --setup linux_5_15 "${KERNEL_SUITES[@]}" \
+	--print-errorlogs --timeout-multiplier 3
 
 if [[ ${FUZZ_SECONDS:-30} != 0 ]]; then
 	step "fuzz each harness for ${FUZZ_SECONDS:-30} s"

@@ -150,6 +150,7 @@ struct fan_root {
 	uint64_t mnt_id;	/* statx mount id of that root */
 	long old_id;		/* its id in mountinfo and name_to_handle_at(); -1 unknown */
 	int fd;			/* -1 when closed */
+	struct fan_fsid fsid;	/* its filesystem's: mount ids are reused before Linux 6.8 */
 };
 
 /*

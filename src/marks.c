@@ -126,16 +126,23 @@ static int mount_root(int opath_fd, mode_t mode, uint64_t *mnt)
 	return cur;
 }
 
-/* Open a mount's root for open_by_handle_at() (which refuses O_PATH). */
+/*
+ * Open a mount's root for open_by_handle_at() (which refuses O_PATH).
+ * Before Linux 6.8 (no STATX_MNT_ID_UNIQUE) a mount id is reused, usually
+ * by the next mount: the filesystem is checked too, so another one mounted
+ * there is never taken for it.
+ */
 static int open_root(const struct fan_root *m)
 {
+	struct fan_fsid fsid;
 	uint64_t mnt, ino;
 	int fd = open(m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
 	/* unmounted, or something else mounted there now: not ours */
-	if (where(fd, &mnt, &ino) < 0 || mnt != m->mnt_id) {
+	if (where(fd, &mnt, &ino) < 0 || mnt != m->mnt_id || fsid_of(fd, &fsid) < 0 ||
+	    !lf_fsid_equal(&fsid, &m->fsid)) {
 		lf_sys_close(fd);
 		return -ENOENT;
 	}
@@ -152,10 +159,23 @@ static bool path_leads_to(const char *path, uint64_t mnt)
 	return (st.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE)) && st.stx_mnt_id == mnt;
 }
 
-/* Is the recorded mount still at its path?  (A held descriptor always is.) */
+/*
+ * Is the recorded mount still at its path?  Before 6.8 mount ids are
+ * reused: its filesystem (device and fsid) is compared too.
+ */
 static bool mount_alive(const struct fan_mount *m)
 {
-	return !m->at.path || path_leads_to(m->at.path, m->at.mnt_id);
+	struct fan_fsid fsid;
+	struct statfs sfs;
+	struct stat st;
+
+	if (!m->at.path)
+		return true;	/* a held descriptor always is */
+	if (!path_leads_to(m->at.path, m->at.mnt_id) || stat(m->at.path, &st) < 0 ||
+	    st.st_dev != m->dev || statfs(m->at.path, &sfs) < 0)
+		return false;
+	memcpy(fsid.val, &sfs.f_fsid, sizeof(fsid.val));
+	return lf_fsid_equal(&fsid, &m->fsid);
 }
 
 struct fan_mount *lf_mount_find(const struct fan_group *g, const struct fan_fsid *fsid)
@@ -430,6 +450,7 @@ static int mount_keep(struct fan_group *g, const struct fan_fsid *fsid, int opat
 	m.subtree = !whole;
 	if (m.subtree)
 		mi_walk(mi_whole, &(struct mi_find_whole){ .dev = m.dev, .out = &m.whole });
+	m.at.fsid = m.whole.fsid = *fsid;
 	if (old) {		/* the filesystem is back (same fsid), on a new mount */
 		root_free(&old->at);
 		root_free(&old->whole);

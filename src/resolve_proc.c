@@ -671,7 +671,8 @@ static struct pentry *resolve_entry(struct fan_resolver *r, const struct fan_eve
 		c->tab_seq = seq;
 		c->tab_ms = c->now_ms;
 	}
-	if (pidfd >= 0 && fstat(pidfd, &st) == 0)
+	/* before pidfs (6.9) every pidfd has the same inode: it names no process */
+	if (pidfd >= 0 && pidfs(c, pidfd) && fstat(pidfd, &st) == 0)
 		ino = st.st_ino;
 	e = slot(c, pid, ino);
 	if (!entry_fresh(c, e, pid, ino, seq, want)) {

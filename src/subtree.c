@@ -488,10 +488,20 @@ static void on_rename(struct fan_subtree *t, const struct dref *o, const struct 
 /* Before 5.17: a move is a move out, then a move in. */
 static void on_moved_from(struct fan_subtree *t, const struct dref *d, const struct dref *child)
 {
-	struct st_node *p = lf_st_find(t, d->key, d->klen), *c = child_of(t, child, p, d);
+	struct st_node *p = lf_st_find(t, d->key, d->klen), *c = child_of(t, child, p, d), *other;
 
-	if (c)
-		moved_out(t, c);
+	if (!c)
+		return;
+	/*
+	 * By name, the mirror can hold two directories of one name for a
+	 * moment: a rename-exchange comes as two moves whose MOVED_FROM and
+	 * MOVED_TO the kernel merges by name, and the first one handled put
+	 * one node on the other's name.  Each is looked for where it is.
+	 */
+	other = !child->klen && t->by_handle ? lf_st_find_name(t, p, d->name, d->len, c) : NULL;
+	moved_out(t, c);
+	if (other)
+		moved_out(t, other);
 }
 
 static void on_moved_to(struct fan_subtree *t, const struct dref *d, const struct dref *child)

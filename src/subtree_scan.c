@@ -176,6 +176,22 @@ int lf_st_open_child(struct fan_subtree *t, struct st_node *parent, const char *
 		if (fd != -EPERM && fd != -ENOENT)
 			return fd;	/* opened, or gone (-ESTALE) */
 	}
+	/*
+	 * No handle of its own (before 5.17): by name under its parent, the
+	 * parent opened by handle: the path the tree has for the parent may be
+	 * a rename behind (still queued), or lead through a link put there.
+	 */
+	if (t->by_handle && !klen && name && parent) {
+		int pfd = open_by_key(t, parent->key, parent->klen);
+
+		if (pfd >= 0) {
+			fd = openat2_(pfd, name, O_PATH | O_DIRECTORY, BENEATH);
+			lf_sys_close(pfd);
+			return fd;
+		}
+		if (pfd != -EPERM && pfd != -ENOENT)
+			return pfd;
+	}
 	return open_by_path(t, parent, name, key, klen);
 }
 

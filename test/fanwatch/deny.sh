@@ -45,6 +45,10 @@ try_errno() {
 	if ! "$FW" --deny '*.key' --deny-errno EIO -t 0.01 "$dir" >/dev/null 2>"$LOG/probe.err"; then
 		grep -q 'needs Linux 6.14\|refuses permission events' "$LOG/probe.err" ||
 			fail "--deny-errno on $name: $(cat "$LOG/probe.err")"
+		if ! kernel_has 6.14; then
+			grep -q -- '--deny-errno needs Linux 6\.14' "$LOG/probe.err" ||
+				fail "--deny-errno on Linux $(kernel_release): $(cat "$LOG/probe.err")"
+		fi
 		note "--deny-errno on $name: not available: $(cat "$LOG/probe.err")"
 		return 0
 	fi

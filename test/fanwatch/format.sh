@@ -7,6 +7,8 @@
 # (a comma, a quote, a newline, invalid UTF-8 among them); bad formats are
 # usage errors.
 . "${FWT_DIR:?}/lib.sh"
+# its exact lines include renames (one record, old and new path)
+kernel_has 5.17 || skip "exact lines of renames: FAN_RENAME needs Linux 5.17 (running as Linux $(kernel_release); renames as moved_from + moved_to are events.sh's)"
 
 FWP="python3 $FWT_DIR/fwpeer.py"
 hostile_names 40

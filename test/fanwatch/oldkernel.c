@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * LD_PRELOAD shim for the "kernel too old" test: makes fanotify_init() and
- * fanotify_mark() refuse, with EINVAL as an old kernel does, whatever
- * FW_REFUSE_INIT (init flags) and FW_REFUSE_MARK (mask bits) name, in hex.
- *
- * Also, for the permission-mode tests:
+ * LD_PRELOAD shim injecting faults that are no kernel's (older kernels are
+ * simulated by test/kernel: kpersona, oldkernel.sh), for the
+ * permission-mode tests:
  *   FW_REFUSE_UNSHARE=1  unshare(2) fails with EPERM (no descriptor table of
  *                        the permission thread's own);
  *   FW_GUARD_PERM=1      a permission mark on anything but a tmpfs fails with
@@ -24,27 +22,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-int fanotify_init(unsigned int flags, unsigned int event_f_flags);
 int fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd, const char *path);
-
-static uint64_t refused(const char *var)
-{
-	const char *v = getenv(var);
-
-	return v ? strtoull(v, NULL, 16) : 0;
-}
-
-int fanotify_init(unsigned int flags, unsigned int event_f_flags)
-{
-	int (*real)(unsigned int, unsigned int) = (int (*)(unsigned int, unsigned int))
-		dlsym(RTLD_NEXT, "fanotify_init");
-
-	if (flags & refused("FW_REFUSE_INIT")) {
-		errno = EINVAL;
-		return -1;
-	}
-	return real(flags, event_f_flags);
-}
 
 int unshare(int flags);
 
@@ -83,10 +61,6 @@ int fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd, const ch
 	int (*real)(int, unsigned int, uint64_t, int, const char *) =
 		(int (*)(int, unsigned int, uint64_t, int, const char *))dlsym(RTLD_NEXT, "fanotify_mark");
 
-	if (mask & refused("FW_REFUSE_MARK")) {
-		errno = EINVAL;
-		return -1;
-	}
 	if (!guard_ok(flags, mask, dirfd, path)) {
 		errno = EPERM;
 		return -1;

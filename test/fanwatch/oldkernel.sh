@@ -1,31 +1,37 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# A kernel too old for a requested event: fanwatch names the event and the
-# kernel release it needs, and exits 1 (the refusals are simulated with an
-# LD_PRELOAD shim that makes fanotify_init/fanotify_mark return EINVAL).
+# Kernels older than what is asked for, simulated with kernel personalities
+# (test/kernel/kpersona: a seccomp filter and a shim that answer as that
+# release did).  What fanwatch cannot do at all it refuses, naming the
+# feature and the release it needs (exit 1); what it can do another way
+# (renames before 5.17, processes before 5.15) it does, saying on stderr
+# what it cannot do.  Under a personality already, the older one wins.
 . "${FWT_DIR:?}/lib.sh"
 
-SHIM=${FW_OLDKERNEL:?}
-old() {	# refuse-init refuse-mark message args...
-	local i=$1 m=$2 re=$3
+KP=("${KPERSONA:?}" --shim "${KSHIM:?}")
+old() {	# release status message-regex fanwatch-args...
+	local rel=$1 st=$2 re=$3
 	shift 3
-	expect_status 1 "$re" env LD_PRELOAD="$SHIM" FW_REFUSE_INIT="$i" FW_REFUSE_MARK="$m" "$FW" "$@"
+	expect_status "$st" "$re" "${KP[@]}" "$rel" "$FW" "$@"
 }
-# FAN_RENAME 0x10000000 (5.17)
-old 0 10000000 "does not support the 'rename' event \(it needs Linux 5.17\)" -e rename "$W"
-# FAN_RENAME is always used internally: a default watch needs it too
-old 0 10000000 "'rename' event \(it needs Linux 5.17\)" -e open "$W"
-# FAN_OPEN_EXEC 0x1000 (5.0)
-old 0 1000 "'open_exec' event \(it needs Linux 5.0\)" -e open_exec "$W"
-# FAN_FS_ERROR 0x8000 (5.16)
-old 0 8000 "'fs_error' event \(it needs Linux 5.16\)" --errors "$W"
-# FAN_REPORT_MNT 0x4000 (6.15)
-old 4000 0 'mount and umount events need Linux 6.15' --mounts
-# FAN_REPORT_NAME 0x800 (5.9): fanwatch's group itself
-old 800 0 'fanwatch needs Linux 5.9' "$W"
-# FAN_PRE_ACCESS 0x100000 (6.14): --deny-errno
-old 0 100000 '--deny-errno needs Linux 6.14' --deny x --deny-errno EIO "$W"
-note "old kernels: each refusal named with its release"
-# the shim itself lets everything else through
-env LD_PRELOAD="$SHIM" FW_REFUSE_MARK=0 "$FW" -t 0.1 "$W" 2>/dev/null || fail "shim breaks fanwatch"
+old 5.8 1 'fanwatch needs Linux 5\.9' "$W"
+old 5.15 1 "'fs_error' event \(it needs Linux 5\.16\)" --errors "$W"
+old 6.14 1 'mount and umount events need Linux 6\.15' --mounts
+old 6.13 1 '--deny-errno needs Linux 6\.14' --deny x --deny-errno EIO "$W"
+note "too old: each refusal names its release"
+
+# works, and says what it cannot do: the default events, and rename asked for
+old 5.16 0 "$NOTE_NO_RENAME" -t 0.1 "$W"
+grep -q 'for create,open,modify,attrib,close_write,moved_from,moved_to,delete;' "$LOG/cmd.err" ||
+	fail "default events before 5.17: $(cat "$LOG/cmd.err")"
+old 5.16 0 "$NOTE_NO_RENAME" -t 0.1 -e rename "$W"
+grep -q 'for moved_from,moved_to;' "$LOG/cmd.err" || fail "-e rename before 5.17: $(cat "$LOG/cmd.err")"
+old 5.14 0 "$NOTE_NO_PIDFD" -t 0.1 "$W"
+note "renames before 5.17, processes before 5.15: watched, and said"
+
+# the newest personality takes nothing away: no such word
+if kernel_has 6.18; then
+	"${KP[@]}" 6.18 "$FW" -t 0.1 "$W" >/dev/null 2>"$LOG/new.err" || fail "fanwatch under 6.18"
+	no_false_kernel_notes "$LOG/new.err"
+fi
 exit 0

@@ -13,11 +13,28 @@ mkfifo "$TMP/fifo"
 F=$!
 STARTED+=("$F")
 exec 3<"$TMP/fifo"
-for ((i = 0; i < 200; i++)); do grep -q '^fanwatch: watching' "$LOG/pipe.err" && break; sleep 0.025; done
+# watching before the reader goes (events before it would write nothing);
+# under load startup can take seconds: waited for, never assumed
+watching() {	# ERRFILE PID
+	local i
+	for ((i = 0; i < 2400; i++)); do
+		grep -q '^fanwatch: watching' "$1" && return 0
+		kill -0 "$2" 2>/dev/null || fail "fanwatch exited before watching: $(cat "$1")"
+		sleep 0.025
+	done
+	fail "fanwatch not watching after 60 s: $(cat "$1")"
+}
+ended() {	# PID: gone within 60 s, else killed and failed
+	local i
+	for ((i = 0; i < 1200; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done
+	kill -KILL "$1"
+	fail "fanwatch still running 60 s after $2"
+}
+watching "$LOG/pipe.err" "$F"
 exec 3<&-
 "$WL" files "$W/d" 5 >/dev/null
 st=0
-for ((i = 0; i < 100; i++)); do kill -0 "$F" 2>/dev/null || break; sleep 0.05; done
+ended "$F" "its reader went away"
 wait "$F" || st=$?
 [[ $st == 1 ]] || fail "EPIPE: exit $st, expected 1"
 grep -q 'cannot write output: Broken pipe' "$LOG/pipe.err" || fail "EPIPE: $(cat "$LOG/pipe.err")"
@@ -29,9 +46,8 @@ mount -t tmpfs -o size=64k small "$TMP/small"
 EXTRA_MOUNTS+=("$TMP/small")
 fw_start full --json -o "$TMP/small/log" "$W"
 "$WL" files "$W/d" 2000 >/dev/null
-for ((i = 0; i < 100; i++)); do kill -0 "$FWPID" 2>/dev/null || break; sleep 0.05; done
 st=0
-kill -0 "$FWPID" 2>/dev/null && { kill -INT "$FWPID"; }
+ended "$FWPID" "its output filesystem filled up"
 wait "$FWPID" || st=$?
 [[ $st == 1 ]] || fail "ENOSPC: exit $st, expected 1"
 grep -q 'cannot write output: No space left on device' "$LOG/full.err" || fail "ENOSPC: $(cat "$LOG/full.err")"
@@ -44,7 +60,7 @@ exec 4<>"$TMP/stuck"	# held open, never read: writes block once the pipe is full
 "$FW" --deny '*.key' "$W" >"$TMP/stuck" 2>"$LOG/stuck.err" &
 F=$!
 STARTED+=("$F")
-for ((i = 0; i < 200; i++)); do grep -q '^fanwatch: watching' "$LOG/stuck.err" && break; sleep 0.025; done
+watching "$LOG/stuck.err" "$F"
 start=$(date +%s)
 timeout 60 "$WL" files "$W/d" 5000 >/dev/null || fail "the workload hung or failed"
 timeout 20 "$WL" tryopen "$W/d/x.key" tryopen "$W/d/k1" >"$LOG/tries" || fail "opens hung"

@@ -12,6 +12,10 @@
 #    victim's record is unknown, never the impostor's name.
 # About 5 s.
 . "${FWT_DIR:?}/lib.sh"
+# Under kernel personalities before pidfs the pidfd inode names no process
+# (resolve-pid-reuse); how the process table then tells the impostor from
+# the victim within one batch is not settled yet (issue 14): not run there.
+kernel_has 6.9 || skip "a reused pid told apart within a batch: needs pidfs (Linux 6.9) for now (running as Linux $(kernel_release))"
 WHO="python3 $FWT_DIR/fwwho.py"
 REUSE=${FW_REUSE:?}
 

@@ -5,6 +5,8 @@
 # after one event with status 0; --timeout without an event also ends with
 # status 0 and no output (fanwatch's 2 means a usage error).
 . "${FWT_DIR:?}/lib.sh"
+# its exact records include renames (one record, old and new path)
+kernel_has 5.17 || skip "exact records of renames: FAN_RENAME needs Linux 5.17 (running as Linux $(kernel_release); renames as moved_from + moved_to are events.sh's)"
 
 mkdir "$W/d"
 echo x >"$W/f"

@@ -6,14 +6,20 @@
 . "${FWT_DIR:?}/lib.sh"
 
 mkdir "$W/d"
+# the default events; before Linux 5.17 a rename is moved_from + moved_to,
+# said on a line of its own, as is (before 5.15) that process names are unchecked
+events=create,open,modify,attrib,close_write,rename,delete notes=0
+kernel_has 5.17 || events=create,open,modify,attrib,close_write,moved_from,moved_to,delete notes=1
+kernel_has 5.15 || notes=$((notes + 1))
 fw_start s1 --json "$W"
-grep -Eq "^fanwatch: watching 1 path \(2 directories\) for create,open,modify,attrib,close_write,rename,delete; pid $FWPID\$" \
+grep -Eq "^fanwatch: watching 1 path \(2 directories\) for $events; pid $FWPID\$" \
 	"$LOG/s1.err" || fail "startup line: $(cat "$LOG/s1.err")"
 run_wl create "$W/d/first"
 fw_stop
 [[ $FWSTATUS == 0 ]] || fail "SIGINT: exit $FWSTATUS"
 expect_json "$LOG/s1.out" --event create --path "$W/d/first" --pid "$WLPID"
-[[ $(wc -l <"$LOG/s1.err") == 2 ]] || fail "stderr is not startup + summary: $(cat "$LOG/s1.err")"
+[[ $(wc -l <"$LOG/s1.err") == $((2 + notes)) ]] ||
+	fail "stderr is not $notes kernel notes, startup and summary: $(cat "$LOG/s1.err")"
 grep -Eq '^fanwatch: [0-9]+ events seen, [1-9][0-9]* reported, [0-9]+ filtered, 0 overflows$' "$LOG/s1.err" ||
 	fail "summary: $(tail -1 "$LOG/s1.err")"
 note "SIGINT: ok"
@@ -29,7 +35,8 @@ note "SIGTERM: ok"
 start=$(date +%s.%N)
 "$FW" -t 0.5 "$W" >/dev/null 2>"$LOG/t.err" || fail "--timeout: exit $?"
 el=$(awk "BEGIN{print $(date +%s.%N) - $start}")
-awk "BEGIN{exit !($el >= 0.5 && $el < 5)}" || fail "--timeout 0.5 took $el s"
+# the upper bound only tells "it ended by itself": startup alone took 5 s under ASan at load 20
+awk "BEGIN{exit !($el >= 0.5 && $el < 30)}" || fail "--timeout 0.5 took $el s"
 grep -q 'events seen' "$LOG/t.err" || fail "no summary after --timeout"
 note "--timeout: ok ($el s)"
 

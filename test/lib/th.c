@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -156,23 +157,35 @@ void th_private_ext4(char *dir, size_t size, unsigned int size_mb, const char *e
 		snprintf(img, img_size, "%s", image);
 }
 
+/* The smallest set with init flag bit that a kernel knowing it accepts. */
+static unsigned int with_companions(unsigned int bit)
+{
+	if (bit == FAN_REPORT_NAME)
+		return bit | FAN_REPORT_DIR_FID;
+	if (bit == FAN_REPORT_TARGET_FID)
+		return bit | FAN_REPORT_DFID_NAME | FAN_REPORT_FID;
+	return bit;
+}
+
 void th_require_init(unsigned int init_flags, unsigned int event_f_flags)
 {
 	int r = fan_probe_init(init_flags, event_f_flags);
 	char names[256] = "";
 	unsigned int bit;
+	size_t len;
 
 	if (r == 0)
 		return;
 	for (bit = 1; bit; bit <<= 1) {
 		const char *n = (init_flags & bit) ? fan_init_flag_name(bit) : NULL;
 
-		if (n && fan_probe_init(bit & ~0xcu, 0) < 0) {
-			strncat(names, n, sizeof(names) - strlen(names) - 2);
-			strcat(names, " ");
-		}
+		len = strlen(names);
+		if (n && fan_probe_init(with_companions(bit) & ~0xcu, 0) < 0)
+			snprintf(names + len, sizeof(names) - len, "%s (Linux %s) ", n,
+				 fan_init_flag_since(bit));
 	}
-	th_skip("kernel refuses fanotify_init(0x%x): %s%s%s", init_flags, strerror(-r),
+	th_skip("kernel%s%s refuses fanotify_init(0x%x): %s%s%s", th_kernel() ? " " : "",
+		th_kernel() ? th_kernel() : "", init_flags, strerror(-r),
 		names[0] ? "; refused alone: " : "", names);
 }
 
@@ -240,4 +253,76 @@ double th_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *th_kernel(void)
+{
+	const char *k = getenv("TH_KERNEL");
+
+	return k && *k ? k : NULL;
+}
+
+/* "6.18.44-xyz" or "2.6.37" as one comparable number (at most three parts). */
+static long release_number(const char *s)
+{
+	long part[3] = { 0, 0, 0 };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		char *end;
+
+		part[i] = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		s = end;
+		if (*s != '.')
+			break;
+		s++;
+	}
+	return part[0] * 1000000 + part[1] * 1000 + part[2];
+}
+
+bool th_kernel_has(const char *since)
+{
+	struct utsname u;
+
+	if (th_kernel())
+		return release_number(th_kernel()) >= release_number(since);
+	return uname(&u) == 0 && release_number(u.release) >= release_number(since);
+}
+
+void th_require_kernel(const char *since, const char *feature)
+{
+	if (th_kernel_has(since))
+		return;
+	if (th_kernel())
+		th_skip("%s needs Linux %s (running as Linux %s)", feature, since, th_kernel());
+	th_skip("%s needs Linux %s", feature, since);
+}
+
+static bool dated_ok(const char *since)
+{
+	return !since || th_kernel_has(since);
+}
+
+bool th_kernel_knows(unsigned int init_flags, unsigned int mark_flags, uint64_t mask)
+{
+	unsigned int bit;
+	uint64_t b;
+
+	for (bit = 1; bit; bit <<= 1)
+		if ((init_flags & bit) && !dated_ok(fan_init_flag_since(bit)))
+			return false;
+	if ((mark_flags & FAN_MARK_MNTNS) == FAN_MARK_MNTNS) {
+		if (!dated_ok(fan_mark_flag_since(FAN_MARK_MNTNS)))
+			return false;
+		mark_flags &= ~FAN_MARK_MNTNS;
+	}
+	for (bit = 1; bit; bit <<= 1)
+		if ((mark_flags & bit) && !dated_ok(fan_mark_flag_since(bit)))
+			return false;
+	for (b = 1; b; b <<= 1)
+		if ((mask & b) && !dated_ok(fan_event_since(b)))
+			return false;
+	return true;
 }

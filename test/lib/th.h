@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define TH_SKIP 77
@@ -60,6 +61,25 @@ void th_private_ext4(char *dir, size_t size, unsigned int size_mb, const char *e
 
 /* Skip unless the kernel accepts these init flags (names them in the reason). */
 void th_require_init(unsigned int init_flags, unsigned int event_f_flags);
+
+/*
+ * Kernel personalities (test/kernel/kpersona): the release a test runs as,
+ * from TH_KERNEL ("6.1"), or NULL on the plain running kernel.
+ */
+const char *th_kernel(void);
+/*
+ * Does the kernel have what Linux `since` brought?  Under a personality
+ * compared with it, else with the running kernel's release (which a
+ * distribution may have backported to: where a probe can tell, probe).
+ */
+bool th_kernel_has(const char *since);
+/* Skip (77) "FEATURE needs Linux SINCE (...)" unless th_kernel_has(since). */
+void th_require_kernel(const char *since, const char *feature);
+/*
+ * Does the kernel know every init flag, mark flag (and type) and mask bit
+ * given, by the releases src/names.c dates them to?  (th_kernel_has())
+ */
+bool th_kernel_knows(unsigned int init_flags, unsigned int mark_flags, uint64_t mask);
 
 /* Run fn(arg) in a child process; returns its pid. */
 pid_t th_spawn(void (*fn)(void *arg), void *arg);

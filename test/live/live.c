@@ -17,20 +17,29 @@
 #include "live.h"
 #include "fidcheck.h"
 
+/* "6.18.44-..." or, under a kernel personality (test/kernel), "6.1 (simulated)". */
 static const char *kernel_release(void)
 {
 	static struct utsname u;
+	static char sim[64];
 
+	if (th_kernel()) {
+		snprintf(sim, sizeof(sim), "%s (simulated)", th_kernel());
+		return sim;
+	}
 	if (uname(&u) < 0)
 		return "?";
 	return u.release;
 }
 
-/* Append "NAME(since)" (or the hex value) to buf, '|'-separated. */
+/*
+ * Append "NAME(since)" (or the hex value) to buf, '|'-separated.  Under a
+ * kernel personality only what it is too old for: the reason for a skip.
+ */
 static size_t add_name(char *buf, size_t size, size_t off, const char *n, const char *since,
 		       uint64_t value)
 {
-	if (off >= size)
+	if (off >= size || (th_kernel() && since && th_kernel_has(since)))
 		return off;
 	if (n)
 		return off + (size_t)snprintf(buf + off, size - off, "%s%s(%s)", off ? "|" : "", n,
@@ -70,7 +79,7 @@ static void mark_names(unsigned int flags, char *buf, size_t size)
 		if (flags & bit)
 			off = add_name(buf, size, off, fan_mark_flag_name(bit),
 				       fan_mark_flag_since(bit), bit);
-	if (!buf[0])
+	if (!buf[0] && !th_kernel())
 		snprintf(buf, size, "FAN_MARK_INODE");
 }
 
@@ -126,8 +135,9 @@ void lv_require_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t 
 			strerror(-r));
 	mark_names(mark_flags, marks, sizeof(marks));
 	mask_names(mask, events, sizeof(events));
-	th_skip("kernel %s refuses fanotify_mark(%s, %s)%s%s: %s", kernel_release(), marks,
-		events, path ? " on " : "", path ? path : "", strerror(-r));
+	th_skip("kernel %s refuses fanotify_mark(%s%s%s)%s%s: %s", kernel_release(), marks,
+		marks[0] && events[0] ? ", " : "", events, path ? " on " : "", path ? path : "",
+		strerror(-r));
 }
 
 struct fan_group *lv_group_opts(const struct fan_group_opts *o)

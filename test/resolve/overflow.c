@@ -11,7 +11,8 @@
  * caller never passes the overflow event on (only the group's overflow
  * count tells), when it only observes, and unprivileged (uid 65534: paths
  * from the directory marks, which must be checked after the overflow, and
- * give the name alone rather than the stale path).
+ * give the name alone rather than the stale path).  Before Linux 5.17 the
+ * marks ask for FAN_MOVED_FROM | FAN_MOVED_TO instead of FAN_RENAME.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -90,11 +91,11 @@ static void run(const char *tag, enum feed how, bool unpriv)
 	T_EQ(mkdir(top, 0777), 0);
 	T_EQ(mkdir(a, 0777), 0);
 	if (unpriv) {
-		T_EQ(fan_group_add_mark(g, 0, FAN_CREATE | FAN_RENAME | FAN_ONDIR, top), 0);
+		T_EQ(fan_group_add_mark(g, 0, FAN_CREATE | rh_rename_mask() | FAN_ONDIR, top), 0);
 		T_EQ(fan_group_add_mark(g, 0, FAN_CREATE | FAN_ONDIR, a), 0);
 	} else {
-		T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, FAN_CREATE | FAN_RENAME | FAN_ONDIR,
-					dir), 0);
+		T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM,
+					FAN_CREATE | rh_rename_mask() | FAN_ONDIR, dir), 0);
 	}
 	th_write_file(a, "f1", 0);
 	rh_drain(g, r, &e, false);

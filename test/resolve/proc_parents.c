@@ -366,6 +366,8 @@ static void cgroup_and_mntns(void)
 int main(void)
 {
 	th_init(60);
+	if (th_kernel())
+		th_require_kernel("6.13", "ancestry under kernel personalities (not settled before PIDFD_GET_INFO, issue 14)");
 	th_private_tmpfs(dir, sizeof(dir));
 	prctl(PR_GET_NAME, self_comm);
 	live_chain();

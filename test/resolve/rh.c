@@ -277,3 +277,23 @@ bool rh_holds(const char *path)
 	closedir(dir);
 	return found;
 }
+
+uint64_t rh_rename_mask(void)
+{
+	return fan_probe_mark(FAN_REPORT_DFID_NAME | FAN_REPORT_FID, FAN_MARK_FILESYSTEM,
+			      FAN_RENAME, -1, NULL) == 0 ? FAN_RENAME
+							 : FAN_MOVED_FROM | FAN_MOVED_TO;
+}
+
+const struct rh_ev *rh_expect_rename(const struct rh_evs *e, const char *old, const char *nw)
+{
+	const struct rh_ev *v;
+
+	if (rh_rename_mask() == FAN_RENAME) {
+		v = rh_expect(e, FAN_RENAME, old);
+		T_STREQ(v->new_path.path, nw);
+		return v;
+	}
+	rh_expect(e, FAN_MOVED_FROM, old);
+	return rh_expect(e, FAN_MOVED_TO, nw);
+}

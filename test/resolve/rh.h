@@ -60,6 +60,19 @@ struct fan_fsid rh_fsid_of(const char *path);
 /* Does a descriptor of ours lead to path, under it, or to "path (deleted)"? */
 bool rh_holds(const char *path);
 
+/*
+ * How this kernel reports renames: FAN_RENAME (one event, both paths) from
+ * Linux 5.17, else FAN_MOVED_FROM | FAN_MOVED_TO (two events).  Probed.
+ */
+uint64_t rh_rename_mask(void);
+/*
+ * Expect the rename of old to nw among e, as this kernel reports it: one
+ * FAN_RENAME event with both paths, or a FAN_MOVED_FROM with old and a
+ * FAN_MOVED_TO with nw.  The event giving the new path is returned (the
+ * whole FAN_RENAME, or the MOVED_TO).
+ */
+const struct rh_ev *rh_expect_rename(const struct rh_evs *e, const char *old, const char *nw);
+
 /* printf into a fresh malloc'd string. */
 char *rh_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -6,7 +6,8 @@
  * until the deletion that names it in its parent: every deletion is
  * asserted with its full path (the exact set, hostile names included).
  *
- * Groups: a filesystem mark with FAN_RENAME (paths kept right by events:
+ * Groups: a filesystem mark with FAN_RENAME (before Linux 5.17
+ * FAN_MOVED_FROM | FAN_MOVED_TO) (paths kept right by events:
  * no flag), inode marks on every directory with and without privilege
  * (the paths of deleted directories cannot be checked any more: full,
  * possibly UNVERIFIED, never partial), and FAN_REPORT_TARGET_FID (the
@@ -149,7 +150,7 @@ static void run(const char *tag, unsigned int init, bool fs, bool may_be_unverif
 	T_EQ(mkdir(top, 0777), 0);
 	build(tag);
 	if (fs)
-		T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, EVENTS | FAN_RENAME, dir), 0);
+		T_EQ(fan_group_add_mark(g, FAN_MARK_FILESYSTEM, EVENTS | rh_rename_mask(), dir), 0);
 	else
 		mark_dirs(g, tag);
 	records = g->nmarkrecs;

@@ -46,6 +46,7 @@ struct fw_state {
 	size_t nroots;
 	size_t nfs;			/* filesystems marked (--all) */
 	bool privileged;		/* CAP_SYS_ADMIN at start */
+	bool no_rename;			/* no FAN_RENAME (before 5.17): MOVED_FROM + MOVED_TO */
 	struct fw_ids ids;		/* what a root fanwatch becomes after setup (i11) */
 
 	struct fw_out out;

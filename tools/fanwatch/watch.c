@@ -39,12 +39,24 @@
 	(FAN_CREATE | FAN_RENAME | FAN_DELETE | FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
 /* Mount and filesystem scope: directory renames keep the path cache right. */
 #define WIDE_INTERNAL (FAN_RENAME | FAN_ONDIR)
+/* The same before Linux 5.17 (no FAN_RENAME): each side of a rename on its own. */
+#define WIDE_INTERNAL_OLD (FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ONDIR)
 /* What an inode mark on a non-directory can report. */
 #define FILE_MARK_EVENTS                                                       \
 	(FAN_ACCESS | FAN_MODIFY | FAN_ATTRIB | FAN_OPEN | FAN_OPEN_EXEC |        \
 	 FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_DELETE_SELF | FAN_MOVE_SELF)
 
 /* ---- setup ---- */
+
+/* What fanwatch asks for besides the user's events (tree scope: what the tracker needs). */
+static uint64_t internal_mask(const struct fw_state *st)
+{
+	/* before 5.17 the tracker asks for FAN_MOVED_FROM | FAN_MOVED_TO itself */
+	if (st->no_rename)
+		return st->o->scope == FW_SCOPE_TREE ? TREE_INTERNAL & ~(uint64_t)FAN_RENAME
+						     : WIDE_INTERNAL_OLD;
+	return st->o->scope == FW_SCOPE_TREE ? TREE_INTERNAL : WIDE_INTERNAL;
+}
 
 static void group_new(struct fw_state *st)
 {
@@ -55,9 +67,12 @@ static void group_new(struct fw_state *st)
 	int r;
 
 	/* pidfd-checked identities: never a process that reused the pid */
-	if (st->privileged &&
-	    fan_probe_init(init | FAN_REPORT_PIDFD, O_RDONLY) == 0)
+	if (st->privileged && fan_probe_init(init | FAN_REPORT_PIDFD, O_RDONLY) == 0)
 		init |= FAN_REPORT_PIDFD;
+	else if (st->privileged)
+		fw_warn("this kernel cannot report pidfds (Linux %s): process names and ids are "
+			"read by pid, unchecked, and can belong to a process that took over the "
+			"pid of one that exited", fan_init_flag_since(FAN_REPORT_PIDFD));
 	/* a new directory's own handle (5.17): found wherever it went before we looked */
 	if (fan_probe_init(init | FAN_REPORT_TARGET_FID, O_RDONLY) == 0)
 		init |= FAN_REPORT_TARGET_FID;
@@ -88,12 +103,40 @@ static void group_new(struct fw_state *st)
 	st->procs = fw_procs_new(st);
 }
 
+/*
+ * Before Linux 5.17 there is no FAN_RENAME: a rename comes as a MOVED_FROM
+ * (old path) and a MOVED_TO (new path), which is what is reported then.  In
+ * tree scope the tracker follows moves the same way (libfanotify(7)): a
+ * directory moved in is watched from its MOVED_TO on and what it held is
+ * reported as found; one moved out is unmarked at its MOVED_FROM.  Nor is
+ * there FAN_REPORT_TARGET_FID: a new directory is found by its name, so
+ * one renamed before the tracker saw its creation is found at its move,
+ * what it held reported with the path of then.
+ */
+static void rename_fallback(struct fw_state *st, unsigned int type)
+{
+	unsigned int init = fan_group_init_flags(st->notif) & ~(FAN_CLOEXEC | FAN_NONBLOCK);
+	bool tree = st->o->scope == FW_SCOPE_TREE;
+
+	if (fan_probe_mark(init, type, FAN_RENAME, -1, NULL) != -EINVAL)
+		return;
+	st->no_rename = true;
+	if (st->o->events & FAN_RENAME)
+		st->o->events = (st->o->events & ~(uint64_t)FAN_RENAME) | FAN_MOVED_FROM | FAN_MOVED_TO;
+	if (st->o->events & (FAN_MOVED_FROM | FAN_MOVED_TO) || tree)
+		fw_warn("this kernel has no rename event (Linux %s): a rename is reported as "
+			"moved_from with the old path and moved_to with the new one%s",
+			fan_event_since(FAN_RENAME),
+			tree ? "; a new directory is found by its name: one renamed before fanwatch "
+			       "saw it is found at its new name, what it held reported with that path"
+			     : "");
+}
+
 /* Name an event this kernel refuses and the release that brought it. */
 static void check_events(struct fw_state *st, unsigned int type)
 {
 	unsigned int init = fan_group_init_flags(st->notif) & ~(FAN_CLOEXEC | FAN_NONBLOCK);
-	uint64_t internal = st->o->scope == FW_SCOPE_TREE ? TREE_INTERNAL : WIDE_INTERNAL;
-	uint64_t want = (st->o->events | internal) & FW_FILE_EVENTS, bit;
+	uint64_t want = (st->o->events | internal_mask(st)) & FW_FILE_EVENTS, bit;
 	int r;
 
 	if (type == FAN_MARK_MOUNT)
@@ -294,7 +337,7 @@ static void mark_roots(struct fw_state *st, uint64_t file_mask)
 		if (st->o->scope == FW_SCOPE_MOUNT) {
 			mark_wide(st, FAN_MARK_MOUNT, r->path, file_mask);
 			/* the kernel refuses dirent events on mount marks: renames from the fs */
-			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, WIDE_INTERNAL);
+			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, internal_mask(st));
 		} else if (st->o->scope == FW_SCOPE_FILESYSTEM) {
 			mark_wide(st, FAN_MARK_FILESYSTEM, r->path, st->dir_mask);
 		} else if (r->is_dir) {
@@ -315,12 +358,16 @@ void fw_watch_setup(struct fw_state *st)
 	if (!file_mask && !(st->o->events & FAN_FS_ERROR))
 		return;		/* mount events only */
 	group_new(st);
+	if (file_mask)
+		rename_fallback(st, st->o->scope == FW_SCOPE_TREE && !st->o->tree_fs
+					    ? FAN_MARK_INODE : FAN_MARK_FILESYSTEM);
+	file_mask = st->o->events & FW_FILE_EVENTS;
 	if (st->o->scope == FW_SCOPE_TREE)
 		st->dir_mask = file_mask;	/* the tracker adds what it needs */
 	else if (st->o->scope == FW_SCOPE_MOUNT)
 		st->dir_mask = file_mask;
 	else
-		st->dir_mask = file_mask | WIDE_INTERNAL;
+		st->dir_mask = file_mask | internal_mask(st);
 	if (file_mask)
 		check_events(st, st->o->scope == FW_SCOPE_TREE && !st->o->tree_fs ? FAN_MARK_INODE
 										 : FAN_MARK_FILESYSTEM);
