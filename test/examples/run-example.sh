@@ -56,6 +56,9 @@ trap cleanup EXIT
 
 # start ARGS...: run the example in the background, wait for its "watching" line.
 start() {
+	# emptied here, not only by the redirection: that happens in the child,
+	# maybe after the first look for "watching" found the previous run's
+	: >"$err"
 	$runas "$prog" "$@" >"$out" 2>"$err" &
 	pid=$!
 	i=0
