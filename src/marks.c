@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "missing.h"
 #include "pathmap.h"
 
 bool lf_fsid_equal(const struct fan_fsid *a, const struct fan_fsid *b)
@@ -53,13 +54,6 @@ static int open_target(int dirfd, const char *path, bool nofollow)
 		fd = openat(dirfd, path, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
 	return fd < 0 ? -errno : fd;
 }
-
-#ifndef STATX_MNT_ID
-#define STATX_MNT_ID 0x1000		/* Linux 5.8 */
-#endif
-#ifndef STATX_MNT_ID_UNIQUE
-#define STATX_MNT_ID_UNIQUE 0x4000	/* Linux 6.8: never reused */
-#endif
 
 /* The mount a descriptor is on (statx), and its inode, to see where ".." leads. */
 static int where(int fd, uint64_t *mnt, uint64_t *ino)
@@ -234,19 +228,11 @@ static void root_free(struct fan_root *root)
 
 /* ---- is a mount's root the filesystem's root? ---- */
 
-#ifndef SYS_statmount
-#define SYS_statmount 457
-#endif
-#define STATMOUNT_MNT_ROOT_ 0x8u	/* Linux 6.8 */
-#define SM_MASK_OFF 8
-#define SM_MNT_ROOT_OFF 104		/* u32 offset of mnt_root into str[] */
-#define SM_STR_OFF 512
-
 /* 1: the mount shows the whole filesystem, 0: a directory of it, -errno: unknown. */
 static int statmount_whole(uint64_t mnt_id)
 {
-	struct { uint32_t size, spare; uint64_t mnt_id, param; } req = {
-		.size = 24, .mnt_id = mnt_id, .param = STATMOUNT_MNT_ROOT_,
+	struct lf_mnt_id_req req = {
+		.size = LF_MNT_ID_REQ_SIZE_VER0, .mnt_id = mnt_id, .param = STATMOUNT_MNT_ROOT,
 	};
 	unsigned char buf[SM_STR_OFF + 4096];
 	uint32_t off, size;
@@ -254,10 +240,10 @@ static int statmount_whole(uint64_t mnt_id)
 
 	if (syscall(SYS_statmount, &req, buf, sizeof(buf), 0) != 0)
 		return -errno;
-	memcpy(&size, buf, 4);
+	memcpy(&size, buf + SM_SIZE_OFF, 4);
 	memcpy(&mask, buf + SM_MASK_OFF, 8);
 	memcpy(&off, buf + SM_MNT_ROOT_OFF, 4);
-	if (!(mask & STATMOUNT_MNT_ROOT_) || size > sizeof(buf) || size <= SM_STR_OFF ||
+	if (!(mask & STATMOUNT_MNT_ROOT) || size > sizeof(buf) || size <= SM_STR_OFF ||
 	    off >= size - SM_STR_OFF)
 		return -EIO;
 	return !strcmp((const char *)buf + SM_STR_OFF + off, "/");	/* NUL inside: size */
@@ -491,10 +477,6 @@ static size_t markrec_key(unsigned char *key, const struct obj_handle *h)
 {
 	return lf_handle_key(key, &h->fsid, h->type, h->data, h->bytes);
 }
-
-#ifndef AT_HANDLE_FID
-#define AT_HANDLE_FID 0x200	/* Linux 6.5 */
-#endif
 
 /*
  * Filesystems that cannot export handles still report ones for

@@ -66,6 +66,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "missing.h"
 #include "proctab.h"
 
 #define CN_RING 16384u			/* connector forks and exits kept */
@@ -76,7 +77,6 @@
 #define MSG_MAX 2048			/* a taskstats record is about 600 bytes */
 #define ACK_WAIT_MS 1000
 #define QUARANTINE_MAX 4096
-#define PF_EXITING_ 0x4u
 
 /* Linux 6.6: subscribe with an event filter. */
 struct cn_input {
@@ -307,7 +307,7 @@ static void quarantine_add(struct proctab *t, pid_t tid, unsigned long long star
 
 static bool exiting(char state, unsigned long flags)
 {
-	return (flags & PF_EXITING_) && state != 'Z' && state != 'X';
+	return (flags & PF_EXITING) && state != 'Z' && state != 'X';
 }
 
 /* The tasks of process pid that are exiting (its stat first: most have one thread). */

@@ -14,27 +14,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "missing.h"
 #include "resolve.h"
-
-#ifndef SYS_statmount
-#define SYS_statmount 457
-#endif
-#ifndef SYS_listmount
-#define SYS_listmount 458
-#endif
-#define LSMT_ROOT_ 0xffffffffffffffffull	/* every mount of the namespace */
-#define STATMOUNT_MNT_POINT_ 0x10u
-#define SM_MASK_OFF 8		/* u64: what was filled in */
-#define SM_MNT_POINT_OFF 108	/* u32 offset into str[] */
-#define SM_STR_OFF 512
 
 /* mnt_id (unique) of the mount fd is on, or 0. */
 uint64_t lf_fd_mnt_id(int fd)
 {
 	struct statx stx;
 
-	if (statx(fd, "", AT_EMPTY_PATH, 0x4000 /* STATX_MNT_ID_UNIQUE */, &stx) < 0 ||
-	    !(stx.stx_mask & 0x4000))
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
 		return 0;
 	return stx.stx_mnt_id;
 }
@@ -42,8 +31,8 @@ uint64_t lf_fd_mnt_id(int fd)
 /* statmount()'s mount point string, or NULL. */
 static const char *statmount_point(struct sbuf *buf, uint64_t mnt_id)
 {
-	struct { uint32_t size, spare; uint64_t mnt_id, param; } req = {
-		.size = 24, .mnt_id = mnt_id, .param = STATMOUNT_MNT_POINT_,
+	struct lf_mnt_id_req req = {
+		.size = LF_MNT_ID_REQ_SIZE_VER0, .mnt_id = mnt_id, .param = STATMOUNT_MNT_POINT,
 	};
 	uint32_t off, size;
 	uint64_t mask;
@@ -51,10 +40,10 @@ static const char *statmount_point(struct sbuf *buf, uint64_t mnt_id)
 	if (lf_sbuf_reserve(buf, SM_STR_OFF + 8192) < 0 ||
 	    syscall(SYS_statmount, &req, buf->s, buf->cap, 0) != 0)
 		return NULL;
-	memcpy(&size, buf->s, 4);
+	memcpy(&size, buf->s + SM_SIZE_OFF, 4);
 	memcpy(&mask, buf->s + SM_MASK_OFF, 8);
 	memcpy(&off, buf->s + SM_MNT_POINT_OFF, 4);
-	if (!(mask & STATMOUNT_MNT_POINT_) || size > buf->cap || size <= SM_STR_OFF ||
+	if (!(mask & STATMOUNT_MNT_POINT) || size > buf->cap || size <= SM_STR_OFF ||
 	    off >= size - SM_STR_OFF || !memchr(buf->s + SM_STR_OFF + off, 0, size - SM_STR_OFF - off))
 		return NULL;
 	return buf->s + SM_STR_OFF + off;
@@ -74,15 +63,10 @@ int lf_mount_point(struct fan_resolver *r, uint64_t mnt_id, struct sbuf *out)
 	return p ? lf_sbuf_set(out, p, plen) : -ENOENT;
 }
 
-struct mnt_id_req_ {
-	uint32_t size, spare;
-	uint64_t mnt_id, param;
-};
-
 /* Remember the mount point of every mount there is now. */
 void lf_mounts_seed(struct fan_resolver *r)
 {
-	struct mnt_id_req_ req = { .size = 24, .mnt_id = LSMT_ROOT_ };
+	struct lf_mnt_id_req req = { .size = LF_MNT_ID_REQ_SIZE_VER0, .mnt_id = LSMT_ROOT };
 	uint64_t ids[256];
 	long n, i;
 

@@ -55,10 +55,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "missing.h"
 #include "resolve.h"
 
 #define DEFAULT_CACHE_BYTES (4u << 20)
-#define FILEID_INVALID_ 255	/* superblock-wide FS_ERROR: no object */
 #define DIRENT_EVENTS (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME)
 
 FAN_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_opts *opts,
@@ -171,17 +171,12 @@ bool lf_name_ok(const char *name, size_t len)
 	return len && !memchr(name, '/', len) && !(len == 2 && name[0] == '.' && name[1] == '.');
 }
 
-#ifndef AT_HANDLE_FID
-#define AT_HANDLE_FID 0x200	/* Linux 6.5 */
-#endif
-#define MAX_HANDLE_SZ_ 128	/* the kernel's MAX_HANDLE_SZ: more is EINVAL */
-
 bool lf_leads_to(const struct fan_group *g, const void *key, size_t klen, const char *path)
 {
 	union {
 		struct file_handle fh;
-		unsigned char space[sizeof(struct file_handle) + MAX_HANDLE_SZ_];
-	} u = { .fh.handle_bytes = MAX_HANDLE_SZ_ };
+		unsigned char space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} u = { .fh.handle_bytes = MAX_HANDLE_SZ };
 	const unsigned char *k = key;
 	const struct fan_mount *m;
 	struct fan_fsid fsid;
@@ -194,7 +189,7 @@ bool lf_leads_to(const struct fan_group *g, const void *key, size_t klen, const 
 	/* the last component is not followed: a symlink put there is not the directory */
 	res = lf_sys_name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt, 0);
 	if (res == -EOPNOTSUPP) {
-		u.fh.handle_bytes = MAX_HANDLE_SZ_;
+		u.fh.handle_bytes = MAX_HANDLE_SZ;
 		res = lf_sys_name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt, AT_HANDLE_FID);
 	}
 	memcpy(&type, k + 8, 4);
@@ -612,7 +607,7 @@ static int error_object_path(struct fan_resolver *r, struct look *lk, const stru
 static int object_path(struct fan_resolver *r, struct look *lk, const struct fan_info *rec,
 		       const struct fan_fid *fid, struct sbuf *out)
 {
-	if (fid->handle_type == FILEID_INVALID_ && fid->handle_bytes == 0)
+	if (fid->handle_type == FILEID_INVALID && fid->handle_bytes == 0)
 		return fs_root_path(r, fid, out, &lk->flags);
 	if (fan_event_mask(lk->ev) & FAN_FS_ERROR)
 		return error_object_path(r, lk, fid, out);

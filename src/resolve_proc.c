@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "missing.h"
 #include "proctab.h"
 #include "resolve.h"
 
@@ -58,7 +59,6 @@ struct pentry {
 };
 
 #define HELD_MAX 16
-#define PIDFS_MAGIC_ 0x50494446
 
 /* Descriptors on a process's /proc entries, kept across batches. */
 struct held {
@@ -247,17 +247,6 @@ static void fill_new(struct pentry *e, pid_t pid)
 	e->cgroup = NULL;
 }
 
-/* struct pidfd_info as of Linux 6.13 (PIDFD_INFO_SIZE_VER0): what we read. */
-struct pidfd_info_v0 {
-	uint64_t mask, cgroupid;
-	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
-	uint32_t spare0;
-};
-#define PIDFD_GET_INFO_ _IOWR(0xFF, 11, struct pidfd_info_v0)
-#define PIDFD_INFO_PID_ 0x1u
-#define PIDFD_INFO_CREDS_ 0x2u
-#define PIDFD_INFO_CGROUPID_ 0x4u
-
 /*
  * Ids of the pidfd's process: 0, -ESRCH once it has been reaped (a zombie
  * still answers), or another -errno for a kernel without the ioctl.  With
@@ -265,14 +254,14 @@ struct pidfd_info_v0 {
  */
 static int pidfd_ids_ext(int pidfd, struct fan_process *p, struct pentry *e)
 {
-	struct pidfd_info_v0 info = {
-		.mask = PIDFD_INFO_PID_ | PIDFD_INFO_CREDS_ | (e ? PIDFD_INFO_CGROUPID_ : 0)
+	struct lf_pidfd_info_v0 info = {
+		.mask = PIDFD_INFO_PID | PIDFD_INFO_CREDS | (e ? PIDFD_INFO_CGROUPID : 0)
 	};
 
-	if (ioctl(pidfd, PIDFD_GET_INFO_, &info) < 0)
+	if (ioctl(pidfd, LF_PIDFD_GET_INFO_V0, &info) < 0)
 		return -errno;
-	if ((info.mask & (PIDFD_INFO_PID_ | PIDFD_INFO_CREDS_)) !=
-	    (PIDFD_INFO_PID_ | PIDFD_INFO_CREDS_))
+	if ((info.mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS)) !=
+	    (PIDFD_INFO_PID | PIDFD_INFO_CREDS))
 		return -EOPNOTSUPP;
 	p->pid = (pid_t)info.tgid;
 	p->ppid = (pid_t)info.ppid;
@@ -281,7 +270,7 @@ static int pidfd_ids_ext(int pidfd, struct fan_process *p, struct pentry *e)
 	p->gid = info.rgid;
 	if (e) {
 		e->egid = info.egid;
-		if (info.mask & PIDFD_INFO_CGROUPID_)
+		if (info.mask & PIDFD_INFO_CGROUPID)
 			e->cgroup_id = info.cgroupid;
 	}
 	return 0;
@@ -506,7 +495,7 @@ static bool pidfs(struct pcache *c, int pidfd)
 	struct statfs sfs;
 
 	if (c->pidfs < 0)
-		c->pidfs = fstatfs(pidfd, &sfs) == 0 && sfs.f_type == PIDFS_MAGIC_;
+		c->pidfs = fstatfs(pidfd, &sfs) == 0 && sfs.f_type == PIDFS_MAGIC;
 	return c->pidfs;
 }
 

@@ -32,15 +32,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "missing.h"
 #include "subtree.h"
 
 #define HELD_LEVELS 16	/* levels read recursively (two descriptors each) before queueing */
 #define PENDING_MAX 256
 #define BENEATH (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV)
-
-#ifndef AT_HANDLE_FID
-#define AT_HANDLE_FID 0x200	/* Linux 6.5 */
-#endif
 
 static int openat2_(int dfd, const char *path, int flags, unsigned long long resolve)
 {
