@@ -144,7 +144,7 @@ void lf_batch_release(struct fan_group *g)
 	g->batch_len = 0;
 }
 
-FAN_EXPORT void fan_group_release(struct fan_group *g)
+LF_EXPORT void fan_group_release(struct fan_group *g)
 {
 	if (g)
 		lf_batch_release(g);
@@ -223,7 +223,7 @@ static unsigned int fds_per_event(const struct fan_group *g)
 {
 	unsigned int n = (g->init_flags & FAN_REPORT_PIDFD) ? 1 : 0;
 
-	return n + ((g->init_flags & FAN_FID_FLAGS) ? 0 : 1);
+	return n + ((g->init_flags & LF_FID_FLAGS) ? 0 : 1);
 }
 
 /*
@@ -254,7 +254,7 @@ static size_t fd_limit(struct fan_group *g)
 static size_t read_len_for_fds(struct fan_group *g, size_t len)
 {
 	unsigned int per = fds_per_event(g);
-	size_t events, floor = (g->init_flags & FAN_FID_FLAGS) ? LIBFANOTIFY_MIN_BUF_SIZE
+	size_t events, floor = (g->init_flags & LF_FID_FLAGS) ? LIBFANOTIFY_MIN_BUF_SIZE
 							       : FAN_EVENT_METADATA_LEN + PIDFD_MIN;
 
 	if (!per)
@@ -291,7 +291,7 @@ static bool read_saw_empty(const struct fan_group *g, ssize_t n, size_t len)
 {
 	if (n == -EAGAIN)
 		return true;
-	if (n < 0 || (!(g->init_flags & FAN_FID_FLAGS) && !(g->init_flags & FAN_REPORT_FD_ERROR)))
+	if (n < 0 || (!(g->init_flags & LF_FID_FLAGS) && !(g->init_flags & FAN_REPORT_FD_ERROR)))
 		return false;
 	return len - (size_t)n >= MAX_EVENT_LEN;
 }
@@ -341,7 +341,7 @@ static unsigned char *own_half(const struct fan_group *g)
 	return g->own_buf + (g->own_half ? g->own_stride : 0);
 }
 
-FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
+LF_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
 {
 	uint64_t before;
 	ssize_t n;
@@ -376,7 +376,7 @@ FAN_EXPORT int fan_group_read_buf(struct fan_group *g, void *buf, size_t len)
  * event kept from the previous batch then lies outside the current one.
  * A read that brought no event leaves the turn where it was.
  */
-FAN_EXPORT int fan_group_read(struct fan_group *g)
+LF_EXPORT int fan_group_read(struct fan_group *g)
 {
 	if (!g || !g->own_buf)
 		return -EINVAL;
@@ -390,14 +390,14 @@ static struct fan_event *skip_hidden(struct fan_group *g, struct fan_event *ev)
 	return ev;
 }
 
-FAN_EXPORT struct fan_event *fan_group_first_event(struct fan_group *g)
+LF_EXPORT struct fan_event *fan_group_first_event(struct fan_group *g)
 {
 	if (!g)
 		return NULL;
 	return skip_hidden(g, fan_buffer_first(g->batch, g->batch_len));
 }
 
-FAN_EXPORT struct fan_event *fan_group_next_event(struct fan_group *g, struct fan_event *ev)
+LF_EXPORT struct fan_event *fan_group_next_event(struct fan_group *g, struct fan_event *ev)
 {
 	if (!g || !ev || !lf_batch_owns(g, ev))
 		return NULL;

@@ -277,7 +277,7 @@ void lf_timer_stop(struct fan_group *g)
 	pthread_mutex_unlock(&t->lock);
 }
 
-FAN_EXPORT int fan_perm_set_deadline(struct fan_perm *p, unsigned int ms, uint32_t response)
+LF_EXPORT int fan_perm_set_deadline(struct fan_perm *p, unsigned int ms, uint32_t response)
 {
 	struct fan_group *g;
 	int r = -ECANCELED;

@@ -82,7 +82,7 @@ static int group_setup(int fd, const struct fan_group_opts *o, struct fan_group 
 	return 0;
 }
 
-FAN_EXPORT int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_group **ret)
+LF_EXPORT int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_group **ret)
 {
 	struct fan_group_opts o;
 	int fd, r;
@@ -99,7 +99,7 @@ FAN_EXPORT int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_
 	return r;
 }
 
-FAN_EXPORT int fan_group_new(unsigned int init_flags, unsigned int event_f_flags,
+LF_EXPORT int fan_group_new(unsigned int init_flags, unsigned int event_f_flags,
 			     struct fan_group **ret)
 {
 	LIBFANOTIFY_OPTS(fan_group_opts, o, .init_flags = init_flags,
@@ -128,7 +128,7 @@ static int fdinfo_flags(int fd, unsigned int *flags, unsigned int *event_f_flags
 	return found;
 }
 
-FAN_EXPORT int fan_group_adopt(int fd, const struct fan_group_opts *opts,
+LF_EXPORT int fan_group_adopt(int fd, const struct fan_group_opts *opts,
 			       struct fan_group **ret)
 {
 	struct fan_group_opts o;
@@ -170,7 +170,7 @@ void lf_group_unref(struct fan_group *g)
 	free(g);
 }
 
-FAN_EXPORT void fan_group_free(struct fan_group *g)
+LF_EXPORT void fan_group_free(struct fan_group *g)
 {
 	if (!g)
 		return;
@@ -187,22 +187,22 @@ FAN_EXPORT void fan_group_free(struct fan_group *g)
 	lf_group_unref(g);
 }
 
-FAN_EXPORT int fan_group_fd(const struct fan_group *g)
+LF_EXPORT int fan_group_fd(const struct fan_group *g)
 {
 	return g ? g->fd : -EINVAL;
 }
 
-FAN_EXPORT unsigned int fan_group_init_flags(const struct fan_group *g)
+LF_EXPORT unsigned int fan_group_init_flags(const struct fan_group *g)
 {
 	return g ? g->init_flags : 0;
 }
 
-FAN_EXPORT unsigned int fan_group_event_f_flags(const struct fan_group *g)
+LF_EXPORT unsigned int fan_group_event_f_flags(const struct fan_group *g)
 {
 	return g ? g->event_f_flags : 0;
 }
 
-FAN_EXPORT int fan_group_get_stats(const struct fan_group *g, struct fan_group_stats *st)
+LF_EXPORT int fan_group_get_stats(const struct fan_group *g, struct fan_group_stats *st)
 {
 	struct fan_group_stats now = g ? g->stats : (struct fan_group_stats){ 0 };
 	size_t n;

@@ -11,11 +11,11 @@
 
 #include "fanotify/fanotify.h"
 
-#define FAN_EXPORT __attribute__((visibility("default")))
+#define LF_EXPORT __attribute__((visibility("default")))
 
-#define FAN_PERM_MASK \
+#define LF_PERM_EVENTS \
 	(FAN_OPEN_PERM | FAN_ACCESS_PERM | FAN_OPEN_EXEC_PERM | FAN_PRE_ACCESS)
-#define FAN_FID_FLAGS (FAN_REPORT_FID | FAN_REPORT_DIR_FID)
+#define LF_FID_FLAGS (FAN_REPORT_FID | FAN_REPORT_DIR_FID)
 
 /* ---- byte layout of what read() returns (uapi, verified on 6.18) ---- */
 enum {

@@ -189,7 +189,7 @@ int lf_root_fd(struct fan_root *root)
 	return root->fd < 0 ? (root->path ? root->fd : -ENOENT) : root->fd;
 }
 
-FAN_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid)
+LF_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid)
 {
 	struct fan_mount *m;
 
@@ -593,7 +593,7 @@ struct target {
 
 static bool fid_group(const struct fan_group *g, unsigned int flags)
 {
-	return (g->init_flags & FAN_FID_FLAGS) && (flags & FAN_MARK_MNTNS) != FAN_MARK_MNTNS;
+	return (g->init_flags & LF_FID_FLAGS) && (flags & FAN_MARK_MNTNS) != FAN_MARK_MNTNS;
 }
 
 static int target_open(struct fan_group *g, unsigned int flags, int dirfd, const char *path,
@@ -693,7 +693,7 @@ static void mark_undo(struct fan_group *g, unsigned int flags, uint64_t mask, in
 	(void)lf_sys_fanotify_mark(g->fd, flags | FAN_MARK_REMOVE, mask, dirfd, path);
 }
 
-FAN_EXPORT int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+LF_EXPORT int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
 			      int dirfd, const char *path)
 {
 	struct target t;
@@ -715,7 +715,7 @@ FAN_EXPORT int fan_group_mark(struct fan_group *g, unsigned int flags, uint64_t 
 	return r;
 }
 
-FAN_EXPORT int fan_group_add_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+LF_EXPORT int fan_group_add_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
 				  const char *path)
 {
 	if (!path || (flags & (FAN_MARK_REMOVE | FAN_MARK_FLUSH)))
@@ -723,7 +723,7 @@ FAN_EXPORT int fan_group_add_mark(struct fan_group *g, unsigned int flags, uint6
 	return fan_group_mark(g, flags | FAN_MARK_ADD, mask, AT_FDCWD, path);
 }
 
-FAN_EXPORT int fan_group_add_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask,
+LF_EXPORT int fan_group_add_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask,
 				     int fd)
 {
 	if (fd < 0)
@@ -733,7 +733,7 @@ FAN_EXPORT int fan_group_add_mark_fd(struct fan_group *g, unsigned int flags, ui
 	return fan_group_mark(g, flags | FAN_MARK_ADD, mask, fd, NULL);
 }
 
-FAN_EXPORT int fan_group_remove_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
+LF_EXPORT int fan_group_remove_mark(struct fan_group *g, unsigned int flags, uint64_t mask,
 				     const char *path)
 {
 	if (!path || (flags & (FAN_MARK_ADD | FAN_MARK_FLUSH)))
@@ -741,7 +741,7 @@ FAN_EXPORT int fan_group_remove_mark(struct fan_group *g, unsigned int flags, ui
 	return fan_group_mark(g, flags | FAN_MARK_REMOVE, mask, AT_FDCWD, path);
 }
 
-FAN_EXPORT int fan_group_remove_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask,
+LF_EXPORT int fan_group_remove_mark_fd(struct fan_group *g, unsigned int flags, uint64_t mask,
 					int fd)
 {
 	if (fd < 0)
@@ -751,7 +751,7 @@ FAN_EXPORT int fan_group_remove_mark_fd(struct fan_group *g, unsigned int flags,
 	return fan_group_mark(g, flags | FAN_MARK_REMOVE, mask, fd, NULL);
 }
 
-FAN_EXPORT int fan_group_flush_marks(struct fan_group *g, unsigned int type)
+LF_EXPORT int fan_group_flush_marks(struct fan_group *g, unsigned int type)
 {
 	if (type != FAN_MARK_INODE && type != FAN_MARK_MOUNT && type != FAN_MARK_FILESYSTEM &&
 	    type != FAN_MARK_MNTNS)
@@ -759,7 +759,7 @@ FAN_EXPORT int fan_group_flush_marks(struct fan_group *g, unsigned int type)
 	return fan_group_mark(g, FAN_MARK_FLUSH | type, 0, AT_FDCWD, NULL);
 }
 
-FAN_EXPORT int fan_group_add_mntns_mark(struct fan_group *g, uint64_t mask, int nsfd)
+LF_EXPORT int fan_group_add_mntns_mark(struct fan_group *g, uint64_t mask, int nsfd)
 {
 	int fd = nsfd, r;
 
@@ -774,7 +774,7 @@ FAN_EXPORT int fan_group_add_mntns_mark(struct fan_group *g, uint64_t mask, int 
 	return r;
 }
 
-FAN_EXPORT int fan_group_add_mount(struct fan_group *g, int dirfd, const char *path)
+LF_EXPORT int fan_group_add_mount(struct fan_group *g, int dirfd, const char *path)
 {
 	struct fan_fsid fsid;
 	struct stat st;

@@ -96,21 +96,21 @@ static const struct name *lookup(const struct name *t, size_t n, uint64_t key)
 	return NULL;
 }
 
-FAN_EXPORT const char *fan_event_name(uint64_t bit)
+LF_EXPORT const char *fan_event_name(uint64_t bit)
 {
 	const struct name *n = LOOKUP(events, bit);
 
 	return n ? n->name : NULL;
 }
 
-FAN_EXPORT const char *fan_event_since(uint64_t bit)
+LF_EXPORT const char *fan_event_since(uint64_t bit)
 {
 	const struct name *n = LOOKUP(events, bit);
 
 	return n ? n->since : NULL;
 }
 
-FAN_EXPORT uint64_t fan_event_from_name(const char *name)
+LF_EXPORT uint64_t fan_event_from_name(const char *name)
 {
 	size_t i;
 
@@ -122,42 +122,42 @@ FAN_EXPORT uint64_t fan_event_from_name(const char *name)
 	return 0;
 }
 
-FAN_EXPORT const char *fan_init_flag_name(unsigned int flag)
+LF_EXPORT const char *fan_init_flag_name(unsigned int flag)
 {
 	const struct name *n = LOOKUP(init_flags, flag);
 
 	return n ? n->name : NULL;
 }
 
-FAN_EXPORT const char *fan_init_flag_since(unsigned int flag)
+LF_EXPORT const char *fan_init_flag_since(unsigned int flag)
 {
 	const struct name *n = LOOKUP(init_flags, flag);
 
 	return n ? n->since : NULL;
 }
 
-FAN_EXPORT const char *fan_mark_flag_name(unsigned int flag)
+LF_EXPORT const char *fan_mark_flag_name(unsigned int flag)
 {
 	const struct name *n = LOOKUP(mark_flags, flag);
 
 	return n ? n->name : NULL;
 }
 
-FAN_EXPORT const char *fan_mark_flag_since(unsigned int flag)
+LF_EXPORT const char *fan_mark_flag_since(unsigned int flag)
 {
 	const struct name *n = LOOKUP(mark_flags, flag);
 
 	return n ? n->since : NULL;
 }
 
-FAN_EXPORT const char *fan_info_type_name(unsigned int type)
+LF_EXPORT const char *fan_info_type_name(unsigned int type)
 {
 	const struct name *n = LOOKUP(info_types, type);
 
 	return n ? n->name : NULL;
 }
 
-FAN_EXPORT int fan_mask_format(uint64_t mask, const char *sep, char *buf, size_t size)
+LF_EXPORT int fan_mask_format(uint64_t mask, const char *sep, char *buf, size_t size)
 {
 	size_t i, len = 0;
 	uint64_t known = 0;

@@ -85,7 +85,7 @@ bool lf_parse_event_ok(const void *event, size_t room)
 	return true;
 }
 
-FAN_EXPORT int fan_buffer_validate(const void *buf, size_t len, size_t *valid_len)
+LF_EXPORT int fan_buffer_validate(const void *buf, size_t len, size_t *valid_len)
 {
 	const unsigned char *p = bytes(buf);
 	size_t off = 0;
@@ -106,12 +106,12 @@ FAN_EXPORT int fan_buffer_validate(const void *buf, size_t len, size_t *valid_le
 	return off == len ? n : -EBADMSG;
 }
 
-FAN_EXPORT struct fan_event *fan_buffer_first(void *buf, size_t len)
+LF_EXPORT struct fan_event *fan_buffer_first(void *buf, size_t len)
 {
 	return buf && len >= MD_SIZE ? (struct fan_event *)buf : NULL;
 }
 
-FAN_EXPORT struct fan_event *fan_buffer_next(void *buf, size_t len, struct fan_event *ev)
+LF_EXPORT struct fan_event *fan_buffer_next(void *buf, size_t len, struct fan_event *ev)
 {
 	size_t off;
 
@@ -121,37 +121,37 @@ FAN_EXPORT struct fan_event *fan_buffer_next(void *buf, size_t len, struct fan_e
 	return off + MD_SIZE <= len ? (struct fan_event *)((unsigned char *)buf + off) : NULL;
 }
 
-FAN_EXPORT uint32_t fan_event_len(const struct fan_event *ev)
+LF_EXPORT uint32_t fan_event_len(const struct fan_event *ev)
 {
 	return rd32(ev, MD_EVENT_LEN);
 }
 
-FAN_EXPORT uint8_t fan_event_version(const struct fan_event *ev)
+LF_EXPORT uint8_t fan_event_version(const struct fan_event *ev)
 {
 	return rd8(ev, MD_VERS);
 }
 
-FAN_EXPORT uint16_t fan_event_metadata_len(const struct fan_event *ev)
+LF_EXPORT uint16_t fan_event_metadata_len(const struct fan_event *ev)
 {
 	return rd16(ev, MD_METADATA_LEN);
 }
 
-FAN_EXPORT uint64_t fan_event_mask(const struct fan_event *ev)
+LF_EXPORT uint64_t fan_event_mask(const struct fan_event *ev)
 {
 	return rd64(ev, MD_MASK);
 }
 
-FAN_EXPORT pid_t fan_event_pid(const struct fan_event *ev)
+LF_EXPORT pid_t fan_event_pid(const struct fan_event *ev)
 {
 	return (pid_t)(int32_t)rd32(ev, MD_PID);
 }
 
-FAN_EXPORT int fan_event_fd(const struct fan_event *ev)
+LF_EXPORT int fan_event_fd(const struct fan_event *ev)
 {
 	return (int32_t)rd32(ev, MD_FD);
 }
 
-FAN_EXPORT int fan_event_fd_error(const struct fan_event *ev)
+LF_EXPORT int fan_event_fd_error(const struct fan_event *ev)
 {
 	int fd = fan_event_fd(ev);
 
@@ -159,23 +159,23 @@ FAN_EXPORT int fan_event_fd_error(const struct fan_event *ev)
 	return fd < FAN_NOFD ? fd : 0;
 }
 
-FAN_EXPORT int fan_event_is_overflow(const struct fan_event *ev)
+LF_EXPORT int fan_event_is_overflow(const struct fan_event *ev)
 {
 	return (fan_event_mask(ev) & FAN_Q_OVERFLOW) != 0;
 }
 
-FAN_EXPORT int fan_event_is_permission(const struct fan_event *ev)
+LF_EXPORT int fan_event_is_permission(const struct fan_event *ev)
 {
-	return (fan_event_mask(ev) & FAN_PERM_MASK) != 0;
+	return (fan_event_mask(ev) & LF_PERM_EVENTS) != 0;
 }
 
-FAN_EXPORT int fan_event_needs_answer(const struct fan_event *ev)
+LF_EXPORT int fan_event_needs_answer(const struct fan_event *ev)
 {
 	return fan_event_is_permission(ev) && fan_event_fd(ev) >= 0 &&
 	       !(rd8(ev, MD_RESERVED) & (ST_ANSWERED | ST_DEFERRED));
 }
 
-FAN_EXPORT int fan_event_take_fd(struct fan_event *ev)
+LF_EXPORT int fan_event_take_fd(struct fan_event *ev)
 {
 	uint8_t st;
 	int fd;
@@ -190,7 +190,7 @@ FAN_EXPORT int fan_event_take_fd(struct fan_event *ev)
 	return fd;
 }
 
-FAN_EXPORT const struct fan_info *fan_event_first_info(const struct fan_event *ev)
+LF_EXPORT const struct fan_info *fan_event_first_info(const struct fan_event *ev)
 {
 	uint16_t mdlen = rd16(ev, MD_METADATA_LEN);
 
@@ -198,7 +198,7 @@ FAN_EXPORT const struct fan_info *fan_event_first_info(const struct fan_event *e
 					       : NULL;
 }
 
-FAN_EXPORT const struct fan_info *fan_event_next_info(const struct fan_event *ev,
+LF_EXPORT const struct fan_info *fan_event_next_info(const struct fan_event *ev,
 						      const struct fan_info *rec)
 {
 	size_t off;
@@ -209,7 +209,7 @@ FAN_EXPORT const struct fan_info *fan_event_next_info(const struct fan_event *ev
 	return off < rd32(ev, MD_EVENT_LEN) ? (const struct fan_info *)(bytes(ev) + off) : NULL;
 }
 
-FAN_EXPORT const struct fan_info *fan_event_find_info(const struct fan_event *ev,
+LF_EXPORT const struct fan_info *fan_event_find_info(const struct fan_event *ev,
 						      unsigned int type)
 {
 	const struct fan_info *rec;
@@ -225,14 +225,14 @@ const unsigned char *lf_event_find_pidfd_rec(const struct fan_event *ev)
 	return (const unsigned char *)fan_event_find_info(ev, FAN_EVENT_INFO_TYPE_PIDFD);
 }
 
-FAN_EXPORT int fan_event_pidfd(const struct fan_event *ev)
+LF_EXPORT int fan_event_pidfd(const struct fan_event *ev)
 {
 	const unsigned char *rec = lf_event_find_pidfd_rec(ev);
 
 	return rec ? (int32_t)rd32(rec, PIDFD_FD) : FAN_NOPIDFD;
 }
 
-FAN_EXPORT int fan_event_take_pidfd(struct fan_event *ev)
+LF_EXPORT int fan_event_take_pidfd(struct fan_event *ev)
 {
 	unsigned char *rec;
 	int fd;
@@ -249,22 +249,22 @@ FAN_EXPORT int fan_event_take_pidfd(struct fan_event *ev)
 	return fd;
 }
 
-FAN_EXPORT unsigned int fan_info_type(const struct fan_info *rec)
+LF_EXPORT unsigned int fan_info_type(const struct fan_info *rec)
 {
 	return rd8(rec, INFO_TYPE);
 }
 
-FAN_EXPORT size_t fan_info_len(const struct fan_info *rec)
+LF_EXPORT size_t fan_info_len(const struct fan_info *rec)
 {
 	return rd16(rec, INFO_LEN);
 }
 
-FAN_EXPORT const void *fan_info_raw(const struct fan_info *rec)
+LF_EXPORT const void *fan_info_raw(const struct fan_info *rec)
 {
 	return rec;
 }
 
-FAN_EXPORT int fan_info_fid(const struct fan_info *rec, struct fan_fid *out)
+LF_EXPORT int fan_info_fid(const struct fan_info *rec, struct fan_fid *out)
 {
 	const unsigned char *p = bytes(rec);
 	unsigned int type;
@@ -288,7 +288,7 @@ FAN_EXPORT int fan_info_fid(const struct fan_info *rec, struct fan_fid *out)
 	return 0;
 }
 
-FAN_EXPORT int fan_info_pidfd(const struct fan_info *rec, int *pidfd)
+LF_EXPORT int fan_info_pidfd(const struct fan_info *rec, int *pidfd)
 {
 	if (!rec || !pidfd || rd8(rec, INFO_TYPE) != FAN_EVENT_INFO_TYPE_PIDFD)
 		return -EINVAL;
@@ -296,7 +296,7 @@ FAN_EXPORT int fan_info_pidfd(const struct fan_info *rec, int *pidfd)
 	return 0;
 }
 
-FAN_EXPORT int fan_info_error(const struct fan_info *rec, struct fan_fs_error *out)
+LF_EXPORT int fan_info_error(const struct fan_info *rec, struct fan_fs_error *out)
 {
 	if (!rec || !out || rd8(rec, INFO_TYPE) != FAN_EVENT_INFO_TYPE_ERROR)
 		return -EINVAL;
@@ -305,7 +305,7 @@ FAN_EXPORT int fan_info_error(const struct fan_info *rec, struct fan_fs_error *o
 	return 0;
 }
 
-FAN_EXPORT int fan_info_range(const struct fan_info *rec, struct fan_range *out)
+LF_EXPORT int fan_info_range(const struct fan_info *rec, struct fan_range *out)
 {
 	if (!rec || !out || rd8(rec, INFO_TYPE) != FAN_EVENT_INFO_TYPE_RANGE)
 		return -EINVAL;
@@ -319,7 +319,7 @@ FAN_EXPORT int fan_info_range(const struct fan_info *rec, struct fan_range *out)
  * id at offset 8 where u64 is 8-aligned (x86_64, arm64, ...), 12 bytes with
  * the id at offset 4 on i386.  The record's length tells which.
  */
-FAN_EXPORT int fan_info_mnt(const struct fan_info *rec, uint64_t *mnt_id)
+LF_EXPORT int fan_info_mnt(const struct fan_info *rec, uint64_t *mnt_id)
 {
 	if (!rec || !mnt_id || rd8(rec, INFO_TYPE) != FAN_EVENT_INFO_TYPE_MNT)
 		return -EINVAL;

@@ -59,7 +59,7 @@ static int link_path(int fd, char *buf, struct fan_path *out)
 	return 0;
 }
 
-FAN_EXPORT int fan_perm_path(struct fan_perm *p, struct fan_path *path)
+LF_EXPORT int fan_perm_path(struct fan_perm *p, struct fan_path *path)
 {
 	struct fan_path out = { .path = NULL };
 	int r;

@@ -72,7 +72,7 @@ static int try_init(unsigned int init_flags, unsigned int event_f_flags)
 	return 0;
 }
 
-FAN_EXPORT int fan_probe_init(unsigned int init_flags, unsigned int event_f_flags)
+LF_EXPORT int fan_probe_init(unsigned int init_flags, unsigned int event_f_flags)
 {
 	int r;
 
@@ -119,7 +119,7 @@ static int detached_dir(void)
 static int private_target(unsigned int mark_flags, uint64_t mask)
 {
 	unsigned int type = mark_flags & FAN_MARK_MNTNS;
-	bool perm = (mask & FAN_PERM_MASK) != 0;
+	bool perm = (mask & LF_PERM_EVENTS) != 0;
 	int fd;
 
 	if (type == FAN_MARK_MNTNS)
@@ -156,7 +156,7 @@ static int try_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t m
 	return r;
 }
 
-FAN_EXPORT int fan_probe_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t mask,
+LF_EXPORT int fan_probe_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t mask,
 			      int dirfd, const char *path)
 {
 	int r;

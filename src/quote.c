@@ -179,7 +179,7 @@ static size_t put_char(struct out *o, const unsigned char *s, size_t left, bool 
 	return n;
 }
 
-FAN_EXPORT int fan_path_quote(const char *path, size_t len, unsigned int flags, char *buf,
+LF_EXPORT int fan_path_quote(const char *path, size_t len, unsigned int flags, char *buf,
 			      size_t size)
 {
 	const unsigned char *s = (const unsigned char *)path;

@@ -61,7 +61,7 @@
 #define DEFAULT_CACHE_BYTES (4u << 20)
 #define DIRENT_EVENTS (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME)
 
-FAN_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_opts *opts,
+LF_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_opts *opts,
 				struct fan_resolver **ret)
 {
 	struct fan_resolver_opts o = { .sz = sizeof(o) };
@@ -92,7 +92,7 @@ FAN_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_o
 	return 0;
 }
 
-FAN_EXPORT void fan_resolver_free(struct fan_resolver *r)
+LF_EXPORT void fan_resolver_free(struct fan_resolver *r)
 {
 	size_t i;
 
@@ -114,7 +114,7 @@ FAN_EXPORT void fan_resolver_free(struct fan_resolver *r)
 	free(r);
 }
 
-FAN_EXPORT void fan_resolver_flush(struct fan_resolver *r)
+LF_EXPORT void fan_resolver_flush(struct fan_resolver *r)
 {
 	if (!r)
 		return;
@@ -785,7 +785,7 @@ static inline void notice_overflow(struct fan_resolver *r, const struct fan_even
 	}
 }
 
-FAN_EXPORT int fan_resolve_path(struct fan_resolver *r, const struct fan_event *ev,
+LF_EXPORT int fan_resolve_path(struct fan_resolver *r, const struct fan_event *ev,
 				struct fan_path *path, struct fan_path *new_path)
 {
 	struct fan_path scratch, nscratch;
@@ -805,7 +805,7 @@ FAN_EXPORT int fan_resolve_path(struct fan_resolver *r, const struct fan_event *
 	return res;
 }
 
-FAN_EXPORT void fan_resolver_observe(struct fan_resolver *r, const struct fan_event *ev)
+LF_EXPORT void fan_resolver_observe(struct fan_resolver *r, const struct fan_event *ev)
 {
 	struct fan_path p, np;
 

@@ -695,7 +695,7 @@ int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct f
 	return ret;
 }
 
-FAN_EXPORT int fan_resolve_process(struct fan_resolver *r, const struct fan_event *ev,
+LF_EXPORT int fan_resolve_process(struct fan_resolver *r, const struct fan_event *ev,
 				   struct fan_process *out)
 {
 	if (!r || !ev || !out)
@@ -703,7 +703,7 @@ FAN_EXPORT int fan_resolve_process(struct fan_resolver *r, const struct fan_even
 	return lf_proc_resolve(r, ev, out);
 }
 
-FAN_EXPORT int fan_resolve_process_info(struct fan_resolver *r, const struct fan_event *ev,
+LF_EXPORT int fan_resolve_process_info(struct fan_resolver *r, const struct fan_event *ev,
 					struct fan_process_info *info)
 {
 	struct fan_process_info o = { .sz = sizeof(o), .egid = (gid_t)-1 };
@@ -862,7 +862,7 @@ static size_t walk_recorded(struct fan_resolver *r, pid_t pid, pid_t ppid, uint6
 	return n;
 }
 
-FAN_EXPORT int fan_resolve_parents(struct fan_resolver *r, const struct fan_event *ev,
+LF_EXPORT int fan_resolve_parents(struct fan_resolver *r, const struct fan_event *ev,
 				   struct fan_process_parent *out, size_t max)
 {
 	struct fan_process p;
@@ -888,14 +888,14 @@ FAN_EXPORT int fan_resolve_parents(struct fan_resolver *r, const struct fan_even
 	return (int)n;
 }
 
-FAN_EXPORT int fan_resolver_fd(const struct fan_resolver *r)
+LF_EXPORT int fan_resolver_fd(const struct fan_resolver *r)
 {
 	if (!r)
 		return -EINVAL;
 	return r->procs->tab ? lf_proctab_fd(r->procs->tab) : -ENODATA;
 }
 
-FAN_EXPORT int fan_resolver_read(struct fan_resolver *r)
+LF_EXPORT int fan_resolver_read(struct fan_resolver *r)
 {
 	if (!r)
 		return -EINVAL;
@@ -905,7 +905,7 @@ FAN_EXPORT int fan_resolver_read(struct fan_resolver *r)
 	return 0;
 }
 
-FAN_EXPORT int fan_resolver_get_proc_stats(const struct fan_resolver *r,
+LF_EXPORT int fan_resolver_get_proc_stats(const struct fan_resolver *r,
 					   struct fan_resolver_proc_stats *st)
 {
 	struct fan_resolver_proc_stats o;

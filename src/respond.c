@@ -40,7 +40,7 @@ int lf_respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_ru
 	return lf_sys_write_exact(gfd, buf, len);
 }
 
-FAN_EXPORT int fan_group_respond_fd(struct fan_group *g, int fd, uint32_t response,
+LF_EXPORT int fan_group_respond_fd(struct fan_group *g, int fd, uint32_t response,
 				    const struct fan_audit_rule *rule)
 {
 	if (!g)
@@ -55,7 +55,7 @@ static int check_answerable(const struct fan_event *ev)
 	return fan_event_needs_answer(ev) ? 0 : -EALREADY;
 }
 
-FAN_EXPORT int fan_event_respond(struct fan_group *g, struct fan_event *ev,
+LF_EXPORT int fan_event_respond(struct fan_group *g, struct fan_event *ev,
 				 uint32_t response, const struct fan_audit_rule *rule)
 {
 	int r;
@@ -98,7 +98,7 @@ static void list_del(struct fan_group *g, struct fan_perm *p)
 	pthread_mutex_unlock(&g->list_lock);
 }
 
-FAN_EXPORT int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct fan_perm **ret)
+LF_EXPORT int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct fan_perm **ret)
 {
 	unsigned char *rec;
 	struct fan_perm *p;
@@ -136,7 +136,7 @@ FAN_EXPORT int fan_event_defer(struct fan_group *g, struct fan_event *ev, struct
 	return 0;
 }
 
-FAN_EXPORT const struct fan_event *fan_perm_event(const struct fan_perm *p)
+LF_EXPORT const struct fan_event *fan_perm_event(const struct fan_perm *p)
 {
 	return p ? (const struct fan_event *)p->ev : NULL;
 }
@@ -169,7 +169,7 @@ static void answered_elsewhere(struct fan_perm *p)
 	wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
 }
 
-FAN_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
+LF_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
 				const struct fan_audit_rule *rule)
 {
 	struct fan_group *g;
@@ -204,7 +204,7 @@ FAN_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
 	return r;
 }
 
-FAN_EXPORT void fan_perm_free(struct fan_perm *p)
+LF_EXPORT void fan_perm_free(struct fan_perm *p)
 {
 	struct fan_group *g;
 
@@ -223,7 +223,7 @@ FAN_EXPORT void fan_perm_free(struct fan_perm *p)
 	perm_destroy(p);
 }
 
-FAN_EXPORT int fan_perm_answered(const struct fan_perm *p)
+LF_EXPORT int fan_perm_answered(const struct fan_perm *p)
 {
 	if (!p)
 		return -EINVAL;

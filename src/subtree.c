@@ -60,7 +60,7 @@ static void group_set(struct st_group *gi, struct fan_group *g, uint64_t mask, b
 	}
 }
 
-FAN_EXPORT int fan_subtree_new(struct fan_group *g, const struct fan_subtree_opts *opts,
+LF_EXPORT int fan_subtree_new(struct fan_group *g, const struct fan_subtree_opts *opts,
 			       struct fan_subtree **ret)
 {
 	struct fan_subtree_opts o = { .sz = sizeof(o) };
@@ -101,7 +101,7 @@ FAN_EXPORT int fan_subtree_new(struct fan_group *g, const struct fan_subtree_opt
 	return 0;
 }
 
-FAN_EXPORT void fan_subtree_free(struct fan_subtree *t)
+LF_EXPORT void fan_subtree_free(struct fan_subtree *t)
 {
 	size_t i;
 
@@ -125,7 +125,7 @@ FAN_EXPORT void fan_subtree_free(struct fan_subtree *t)
 	free(t);
 }
 
-FAN_EXPORT int fan_subtree_add_group(struct fan_subtree *t, struct fan_group *g, uint64_t mask)
+LF_EXPORT int fan_subtree_add_group(struct fan_subtree *t, struct fan_group *g, uint64_t mask)
 {
 	size_t i;
 
@@ -289,7 +289,7 @@ static int add_root(struct fan_subtree *t, int dirfd, const char *path)
 	return res;
 }
 
-FAN_EXPORT int fan_subtree_add_root(struct fan_subtree *t, int dirfd, const char *path)
+LF_EXPORT int fan_subtree_add_root(struct fan_subtree *t, int dirfd, const char *path)
 {
 	int res;
 
@@ -321,7 +321,7 @@ static void detach_nested(struct fan_subtree *t, struct st_node *top)
 	}
 }
 
-FAN_EXPORT int fan_subtree_remove_root(struct fan_subtree *t, int root)
+LF_EXPORT int fan_subtree_remove_root(struct fan_subtree *t, int root)
 {
 	struct st_node *n;
 
@@ -597,7 +597,7 @@ static void reap_before(struct fan_subtree *t, const struct fan_event *ev)
 		lf_st_reap(t);
 }
 
-FAN_EXPORT int fan_subtree_handle(struct fan_subtree *t, const struct fan_event *ev)
+LF_EXPORT int fan_subtree_handle(struct fan_subtree *t, const struct fan_event *ev)
 {
 	uint64_t mask;
 	int res = 0;
@@ -623,7 +623,7 @@ FAN_EXPORT int fan_subtree_handle(struct fan_subtree *t, const struct fan_event 
 	return res;
 }
 
-FAN_EXPORT int fan_subtree_rescan(struct fan_subtree *t)
+LF_EXPORT int fan_subtree_rescan(struct fan_subtree *t)
 {
 	int res;
 
@@ -638,7 +638,7 @@ FAN_EXPORT int fan_subtree_rescan(struct fan_subtree *t)
 	return res;
 }
 
-FAN_EXPORT int fan_subtree_timeout(const struct fan_subtree *t)
+LF_EXPORT int fan_subtree_timeout(const struct fan_subtree *t)
 {
 	struct timespec now;
 	long ms;
@@ -663,7 +663,7 @@ static int root_of(struct fan_subtree *t, const struct fan_info *rec)
 	return lf_st_top(n)->root;
 }
 
-FAN_EXPORT int fan_subtree_in_scope(struct fan_subtree *t, const struct fan_event *ev)
+LF_EXPORT int fan_subtree_in_scope(struct fan_subtree *t, const struct fan_event *ev)
 {
 	struct recs rs;
 	int r;
@@ -691,7 +691,7 @@ int lf_subtree_dir_path(struct fan_subtree *t, const void *key, size_t klen, str
 	return n ? lf_st_path(t, n, out) : -ENOENT;
 }
 
-FAN_EXPORT int fan_subtree_get_stats(const struct fan_subtree *t, struct fan_subtree_stats *st)
+LF_EXPORT int fan_subtree_get_stats(const struct fan_subtree *t, struct fan_subtree_stats *st)
 {
 	size_t sz;
 

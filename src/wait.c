@@ -42,7 +42,7 @@ static int visible_events(struct fan_group *g)
 	return n;
 }
 
-FAN_EXPORT int fan_group_wait_read(struct fan_group *g, int timeout_ms)
+LF_EXPORT int fan_group_wait_read(struct fan_group *g, int timeout_ms)
 {
 	int64_t end = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
 	struct pollfd pfd;
