@@ -105,7 +105,7 @@ static void finish(struct fan_group *g, struct fan_event *ev, struct fd_run *run
 	if (st & ST_DEFERRED)
 		return;		/* its descriptors belong to a fan_perm now */
 	if (fan_event_needs_answer(ev)) {
-		if (lf_respond_raw(g->fd, fd, g->default_response, NULL) < 0)
+		if (lf_sys_respond(g->fd, fd, g->default_response, NULL) < 0)
 			stat_add(&g->stats.answer_errors, 1);
 		else
 			stat_add(&g->stats.default_answers, 1);
@@ -178,7 +178,7 @@ static bool handle_self(struct fan_group *g, struct fan_event *ev)
 	uint8_t st = rd8(ev, MD_RESERVED);
 
 	if (fan_event_needs_answer(ev) &&
-	    lf_respond_raw(g->fd, fan_event_fd(ev), FAN_ALLOW, NULL) == 0) {
+	    lf_sys_respond(g->fd, fan_event_fd(ev), FAN_ALLOW, NULL) == 0) {
 		st |= ST_ANSWERED;
 		g->stats.self_answers++;
 	}

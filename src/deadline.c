@@ -140,12 +140,12 @@ static void answer_due(struct fan_group *g, struct fan_perm *p)
 {
 	int fd = fan_event_fd((const struct fan_event *)p->ev);
 
-	if (lf_respond_raw(g->fd, fd, p->due_response, NULL) == 0) {
+	if (lf_sys_respond(g->fd, fd, p->due_response, NULL) == 0) {
 		stat_add(&g->stats.deadline_answers);
 		return;
 	}
 	stat_add(&g->stats.answer_errors);
-	if (lf_respond_raw(g->fd, fd, lf_group_default(g), NULL) == 0)
+	if (lf_sys_respond(g->fd, fd, lf_group_default(g), NULL) == 0)
 		stat_add(&g->stats.default_answers);
 	else
 		stat_add(&g->stats.answer_errors);

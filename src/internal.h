@@ -137,6 +137,8 @@ int lf_sys_pidfd_send_signal(int pidfd, int sig);
 ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size);
 /* The same through fd_dir, an open /proc/thread-self/fd (-1: by its path). */
 ssize_t lf_sys_readlink_fd_at(int fd_dir, int fd, char *buf, size_t size);
+/* Write one permission response (and its audit rule, if any) to group fd gfd. */
+int lf_sys_respond(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule);
 
 /* ---- groups, marks and the filesystems they touch ---- */
 /*
@@ -298,7 +300,6 @@ bool lf_batch_window(const struct fan_group *g, const struct fan_event *ev, uint
 void lf_group_note_empty(struct fan_group *g);
 
 /* respond.c */
-int lf_respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule);
 void lf_perms_shutdown(struct fan_group *g);
 
 /* marks.c */

@@ -15,37 +15,12 @@ static void stat_add(uint64_t *counter)
 	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
 }
 
-int lf_respond_raw(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule)
-{
-	unsigned char buf[8 + 16];
-	size_t len = 8;
-
-	if (fd < 0 || !(response & (FAN_ALLOW | FAN_DENY)))
-		return -EINVAL;
-	if (rule) {
-		uint8_t type = FAN_RESPONSE_INFO_AUDIT_RULE, pad = 0;
-		uint16_t rlen = 16;
-
-		response |= FAN_INFO;
-		memcpy(buf + 8, &type, 1);
-		memcpy(buf + 9, &pad, 1);
-		memcpy(buf + 10, &rlen, 2);
-		memcpy(buf + 12, &rule->rule_number, 4);
-		memcpy(buf + 16, &rule->subj_trust, 4);
-		memcpy(buf + 20, &rule->obj_trust, 4);
-		len += 16;
-	}
-	memcpy(buf, &fd, 4);
-	memcpy(buf + 4, &response, 4);
-	return lf_sys_write_exact(gfd, buf, len);
-}
-
 LF_EXPORT int fan_group_respond_fd(struct fan_group *g, int fd, uint32_t response,
 				    const struct fan_audit_rule *rule)
 {
 	if (!g)
 		return -EINVAL;
-	return lf_respond_raw(g->fd, fd, response, rule);
+	return lf_sys_respond(g->fd, fd, response, rule);
 }
 
 static int check_answerable(const struct fan_event *ev)
@@ -65,7 +40,7 @@ LF_EXPORT int fan_event_respond(struct fan_group *g, struct fan_event *ev,
 	r = check_answerable(ev);
 	if (r < 0)
 		return r;
-	r = lf_respond_raw(g->fd, fan_event_fd(ev), response, rule);
+	r = lf_sys_respond(g->fd, fan_event_fd(ev), response, rule);
 	if (r == 0) {
 		wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
 		g->reader_answers++;
@@ -183,7 +158,7 @@ LF_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
 	pthread_rwlock_rdlock(&g->life);
 	if (!g->closed) {
 		if (lf_perm_claim(p)) {
-			r = lf_respond_raw(g->fd, fan_event_fd(ev), response, rule);
+			r = lf_sys_respond(g->fd, fan_event_fd(ev), response, rule);
 			if (r == 0) {
 				wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
 				stat_add(&g->stats.caller_answers);

@@ -103,3 +103,32 @@ ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size)
 {
 	return lf_sys_readlink_fd_at(-1, fd, buf, size);
 }
+
+/*
+ * A permission response as the kernel reads it: struct fanotify_response,
+ * then an audit-rule record with FAN_INFO when rule is given.
+ */
+int lf_sys_respond(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule)
+{
+	unsigned char buf[8 + 16];
+	size_t len = 8;
+
+	if (fd < 0 || !(response & (FAN_ALLOW | FAN_DENY)))
+		return -EINVAL;
+	if (rule) {
+		uint8_t type = FAN_RESPONSE_INFO_AUDIT_RULE, pad = 0;
+		uint16_t rlen = 16;
+
+		response |= FAN_INFO;
+		memcpy(buf + 8, &type, 1);
+		memcpy(buf + 9, &pad, 1);
+		memcpy(buf + 10, &rlen, 2);
+		memcpy(buf + 12, &rule->rule_number, 4);
+		memcpy(buf + 16, &rule->subj_trust, 4);
+		memcpy(buf + 20, &rule->obj_trust, 4);
+		len += 16;
+	}
+	memcpy(buf, &fd, 4);
+	memcpy(buf + 4, &response, 4);
+	return lf_sys_write_exact(gfd, buf, len);
+}
