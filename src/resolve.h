@@ -94,8 +94,7 @@ struct fan_resolver {
 
 int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out);
 
-/* resolve_path.c: the cache key of a record (0: none) */
-size_t lf_rec_key(unsigned char *key, const struct fan_info *rec);
+/* resolve_path.c */
 /* The path of the directory fid names, at lk->ev's moment (the one place it is looked up). */
 int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
 		struct sbuf *out);
@@ -104,12 +103,16 @@ int lf_entry_path(struct fan_resolver *r, struct look *lk, const struct fan_info
 		  struct sbuf *out);
 /* Is name something a directory entry can be called ("." for the directory itself)? */
 bool lf_name_ok(const char *name, size_t len);
-/* Does path lead to the object of key now (name_to_handle_at(), no privilege needed)? */
-bool lf_leads_to(const struct fan_group *g, const void *key, size_t klen, const char *path);
 /* Is prefix path, or a directory above it? */
 bool lf_path_under(const char *path, size_t len, const char *prefix, size_t plen);
+
+/* resolve_pinned.c: the map key of a fid, of a record (0: none) */
+size_t lf_fid_key(unsigned char *key, const struct fan_fid *fid);
+size_t lf_rec_key(unsigned char *key, const struct fan_info *rec);
 /* Bring in directory marks the group recorded since the last call. */
 void lf_sync_pinned(struct fan_resolver *r);
+/* Does path lead to the object of key now (name_to_handle_at(), no privilege needed)? */
+bool lf_leads_to(const struct fan_group *g, const void *key, size_t klen, const char *path);
 
 /* resolve_fd.c: path of an open descriptor; LIBFANOTIFY_PATH_DELETED in *flags */
 void lf_fd_dir_init(struct fan_resolver *r);

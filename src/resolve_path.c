@@ -42,7 +42,9 @@
  * The other parts: resolve_batch.c (the batch: its moves, its entries by
  * handle), resolve_fd.c (paths of open descriptors, beyond PATH_MAX too),
  * resolve_mount.c (mount points), resolve_track.c (keeping directory paths
- * right as directories move), resolve_cache.c (the bounded map),
+ * right as directories move), resolve_pinned.c (directory-mark paths
+ * brought in, keys, the check of a path against a handle),
+ * resolve_cache.c (the bounded map),
  * resolve_proc.c (processes).
  */
 #define _GNU_SOURCE
@@ -51,7 +53,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -122,86 +123,12 @@ LF_EXPORT void fan_resolver_flush(struct fan_resolver *r)
 	r->handle_err = 0;	/* privileges may have changed: try handles again */
 }
 
-/* ---- keys ---- */
-
-static size_t fid_key(unsigned char *key, const struct fan_fid *fid)
-{
-	return lf_handle_key(key, &fid->fsid, fid->handle_type, fid->handle_data, fid->handle_bytes);
-}
-
-size_t lf_rec_key(unsigned char *key, const struct fan_info *rec)
-{
-	struct fan_fid fid;
-
-	if (!rec || fan_info_fid(rec, &fid) < 0)
-		return 0;
-	return fid_key(key, &fid);
-}
-
-/* Bring in directory marks the group recorded since we last looked. */
-void lf_sync_pinned(struct fan_resolver *r)
-{
-	const struct fan_group *g = r->g;
-	unsigned char key[LF_KEY_MAX];
-	size_t i, klen;
-
-	if (g->markrec_gen == r->pinned_gen)
-		return;
-	if (g->markrec_epoch != r->pinned_epoch) {
-		lf_dcache_clear(r->pinned);
-		r->pinned_next = 0;
-		r->pinned_epoch = g->markrec_epoch;
-	}
-	for (i = lf_markrec_from(g, r->pinned_next); i < g->nmarkrecs; i++) {
-		const struct fan_markrec *d = &g->markrecs[i];
-
-		klen = lf_handle_key(key, &d->h.fsid, d->h.type, d->h.data, d->h.bytes);
-		if (klen)
-			lf_dcache_put(r->pinned, key, klen, d->path, strlen(d->path));
-	}
-	r->pinned_next = g->markrec_seq;
-	r->pinned_gen = g->markrec_gen;
-}
-
 /* ---- names and checks ---- */
 
 bool lf_name_ok(const char *name, size_t len)
 {
 	/* what the kernel reports: one entry's name, or "." for the directory itself */
 	return len && !memchr(name, '/', len) && !(len == 2 && name[0] == '.' && name[1] == '.');
-}
-
-bool lf_leads_to(const struct fan_group *g, const void *key, size_t klen, const char *path)
-{
-	union {
-		struct file_handle fh;
-		unsigned char space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
-	} u = { .fh.handle_bytes = MAX_HANDLE_SZ };
-	const unsigned char *k = key;
-	const struct fan_mount *m;
-	struct fan_fsid fsid;
-	struct statfs st;
-	int32_t type;
-	int mnt, res;
-
-	if (klen < 12)
-		return false;
-	/* the last component is not followed: a symlink put there is not the directory */
-	res = lf_sys_name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt, 0);
-	if (res == -EOPNOTSUPP) {
-		u.fh.handle_bytes = MAX_HANDLE_SZ;
-		res = lf_sys_name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt, AT_HANDLE_FID);
-	}
-	memcpy(&type, k + 8, 4);
-	if (res < 0 || u.fh.handle_type != type || u.fh.handle_bytes != klen - 12 ||
-	    memcmp(u.fh.f_handle, k + 12, klen - 12))
-		return false;
-	/* the handle, on the filesystem of the key: through a mount recorded for it, or by fsid */
-	memcpy(fsid.val, k, 8);
-	m = lf_mount_find(g, &fsid);
-	if (m && (mnt == m->at.old_id || mnt == m->whole.old_id))
-		return true;
-	return statfs(path, &st) == 0 && !memcmp(&st.f_fsid, k, 8);
 }
 
 static bool stamp_is(uint64_t st, uint64_t seq, unsigned int state)
@@ -428,7 +355,7 @@ int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *f
 		struct sbuf *out)
 {
 	unsigned char key[LF_KEY_MAX];
-	size_t klen = fid_key(key, fid);
+	size_t klen = lf_fid_key(key, fid);
 	struct sbuf cand = { 0 };
 	unsigned int hflags = 0;
 	bool bad = false, deleted = false;
@@ -532,7 +459,7 @@ static int file_path(struct fan_resolver *r, struct look *lk, const struct fan_f
 		lk->src = SRC_READ;
 		return 0;
 	}
-	if (!(klen = fid_key(key, fid)))
+	if (!(klen = lf_fid_key(key, fid)))
 		return res;
 	if (from_batch(r, lk, key, klen, out) == 0 ||
 	    (!lk->readtime && from_pinned(r, lk, &fid->fsid, key, klen, out, res) == 0))
@@ -585,7 +512,7 @@ static int error_object_path(struct fan_resolver *r, struct look *lk, const stru
 			     struct sbuf *out)
 {
 	unsigned char key[LF_KEY_MAX];
-	size_t klen = fid_key(key, fid), plen;
+	size_t klen = lf_fid_key(key, fid), plen;
 	const char *p = klen ? lf_dcache_get(r->cache, key, klen, &plen) : NULL;
 
 	lk->src = SRC_READ;
