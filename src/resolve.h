@@ -94,17 +94,22 @@ struct fan_resolver {
 
 int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out);
 
-/* resolve_path.c */
-/* The path of the directory fid names, at lk->ev's moment (the one place it is looked up). */
+/* resolve_dir.c: the path of the directory fid names, at lk->ev's moment (the one place it is looked up). */
 int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
 		struct sbuf *out);
 /* A directory entry's full path (directory + name) at lk->ev's moment; 0 only if whole. */
 int lf_entry_path(struct fan_resolver *r, struct look *lk, const struct fan_info *rec,
 		  struct sbuf *out);
+/* A file by its own handle (read now), else where the batch or its mark put it. */
+int lf_file_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
+		 struct sbuf *out);
+/* out (a directory) += "/" + fid's name; "." is the directory itself. */
+int lf_join_name(struct sbuf *out, const struct fan_fid *fid);
 /* Is name something a directory entry can be called ("." for the directory itself)? */
 bool lf_name_ok(const char *name, size_t len);
-/* Is prefix path, or a directory above it? */
-bool lf_path_under(const char *path, size_t len, const char *prefix, size_t plen);
+/* Check a directory-mark path (ev's moment) against the filesystem: true if it leads there. */
+bool lf_pinned_verify(struct fan_resolver *r, const struct fan_event *ev, const void *key,
+		      size_t klen, const char *path, size_t plen);
 
 /* resolve_pinned.c: the map key of a fid, of a record (0: none) */
 size_t lf_fid_key(unsigned char *key, const struct fan_fid *fid);
@@ -127,6 +132,8 @@ void lf_mounts_seed(struct fan_resolver *r);
 
 /* resolve_batch.c: the batch an event lies in, as an index of its directory moves and names */
 void lf_batch_free(struct fan_resolver *r);
+/* Is prefix path, or a directory above it? */
+bool lf_path_under(const char *path, size_t len, const char *prefix, size_t plen);
 /* Does the batch move a directory after ev?  At all? */
 bool lf_batch_moves_after(struct fan_resolver *r, const struct fan_event *ev);
 bool lf_batch_has_moves(struct fan_resolver *r, const struct fan_event *ev);
@@ -156,9 +163,6 @@ bool lf_may_move_dirs(uint64_t mask);
 /* Keep directory paths right after ev, whose resolved paths are path and new_path. */
 void lf_maintain(struct fan_resolver *r, const struct fan_event *ev,
 	      const struct fan_path *path, const struct fan_path *new_path);
-/* Check a directory-mark path (ev's moment) against the filesystem: true if it leads there. */
-bool lf_pinned_verify(struct fan_resolver *r, const struct fan_event *ev, const void *key,
-		      size_t klen, const char *path, size_t plen);
 void lf_gone_free(struct fan_resolver *r);
 /* Forget a half-seen move (after a queue overflow). */
 void lf_track_reset(struct fan_resolver *r);

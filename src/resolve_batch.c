@@ -12,7 +12,9 @@
  *   at its own moment, from the last move back, from what can be read now
  *   (never from the directory marks, which follow event order and stand at
  *   the event being resolved, not at the move).  Done once per batch, and
- *   only for a batch with a directory move.
+ *   only for a batch with a directory move.  Those lookups go through
+ *   resolve_dir.c, which calls back here: one recursion, bounded by
+ *   MAX_DEPTH.
  *
  * - Entry events that name their object by handle (FAN_REPORT_TARGET_FID):
  *   the creation (or move in, or rename to) of a directory gives its parent

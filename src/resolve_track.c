@@ -53,23 +53,6 @@ static size_t key_at(const char *path, unsigned char *key)
 	return res < 0 ? 0 : lf_handle_key(key, &h.fsid, h.type, h.data, h.bytes);
 }
 
-bool lf_pinned_verify(struct fan_resolver *r, const struct fan_event *ev, const void *key,
-		      size_t klen, const char *path, size_t plen)
-{
-	struct sbuf after = { 0 };
-	bool ok;
-
-	if (lf_leads_to(r->g, key, klen, path))
-		return true;
-	if (!lf_batch_moves_after(r, ev) || lf_sbuf_set(&after, path, plen) < 0)
-		return false;
-	/* moved later in the batch: where it leads after those moves */
-	lf_batch_redo(r, ev, &after);
-	ok = (after.len != plen || memcmp(after.s, path, plen)) && lf_leads_to(r->g, key, klen, after.s);
-	lf_sbuf_free(&after);
-	return ok;
-}
-
 struct stale_arg {
 	struct fan_resolver *r;
 	const struct fan_event *ev;
