@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 secs=${1:-60}
 build=$top/build-fuzz
-harnesses=(batch info dcache)
+harnesses=(batch info pathmap)
 
 if ! [[ $secs =~ ^[0-9]+$ ]] || ((secs == 0)); then
 	echo "usage: scripts/fuzz.sh [SECONDS]  (a positive number of seconds per harness)" >&2

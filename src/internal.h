@@ -263,7 +263,7 @@ struct fan_group {
 	struct fan_markrec *markrecs;	/* by seq */
 	size_t nmarkrecs;
 	uint64_t markrec_seq;	/* seq of the next record */
-	struct dcache *markrec_index;	/* handle -> seq (8 bytes): is an object recorded? */
+	struct pathmap *markrec_index;	/* handle -> seq (8 bytes): is an object recorded? */
 	uint64_t markrec_gen;	/* bumped when a record is added */
 	uint64_t markrec_epoch;	/* bumped when markrecs is emptied */
 	bool renames_ignored;	/* an ignore mask holds rename events: some may go unseen */

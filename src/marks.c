@@ -515,9 +515,9 @@ static void markrec_add(struct fan_group *g, int fd)
 
 	if (lf_object_handle(fd, &d.h) < 0 || !(klen = markrec_key(key, &d.h)))
 		return;
-	if (!g->markrec_index && !(g->markrec_index = lf_dcache_new(0)))
+	if (!g->markrec_index && !(g->markrec_index = lf_pathmap_new(0)))
 		return;
-	if (lf_dcache_get(g->markrec_index, key, klen, &plen))
+	if (lf_pathmap_get(g->markrec_index, key, klen, &plen))
 		return;
 	n = lf_sys_readlink_fd(fd, buf, sizeof(buf));
 	if (n <= 0 || (size_t)n >= sizeof(buf) || buf[0] != '/')
@@ -525,7 +525,7 @@ static void markrec_add(struct fan_group *g, int fd)
 	d.path = strndup(buf, (size_t)n);
 	d.seq = g->markrec_seq;
 	arr = d.path ? realloc(g->markrecs, (g->nmarkrecs + 1) * sizeof(*arr)) : NULL;
-	if (!arr || lf_dcache_put(g->markrec_index, key, klen, (const char *)&d.seq,
+	if (!arr || lf_pathmap_put(g->markrec_index, key, klen, (const char *)&d.seq,
 				  sizeof(d.seq)) < 0) {
 		free(d.path);
 		if (arr)
@@ -564,11 +564,11 @@ void lf_markrec_forget(struct fan_group *g, const void *key, size_t klen)
 	uint64_t seq;
 	size_t i, plen;
 
-	if (!g->markrec_index || !(v = lf_dcache_get(g->markrec_index, key, klen, &plen)) ||
+	if (!g->markrec_index || !(v = lf_pathmap_get(g->markrec_index, key, klen, &plen)) ||
 	    plen != sizeof(seq))
 		return;
 	memcpy(&seq, v, sizeof(seq));
-	lf_dcache_del(g->markrec_index, key, klen);
+	lf_pathmap_del(g->markrec_index, key, klen);
 	i = lf_markrec_from(g, seq);
 	if (i == g->nmarkrecs || g->markrecs[i].seq != seq)
 		return;
@@ -653,7 +653,7 @@ static void markrecs_clear(struct fan_group *g)
 	g->markrecs = NULL;
 	g->nmarkrecs = 0;
 	if (g->markrec_index)
-		lf_dcache_clear(g->markrec_index);
+		lf_pathmap_clear(g->markrec_index);
 	g->markrec_gen++;
 	g->markrec_epoch++;
 }
@@ -670,7 +670,7 @@ void lf_marks_free(struct fan_group *g)
 	g->mounts = NULL;
 	g->nmounts = 0;
 	markrecs_clear(g);
-	lf_dcache_free(g->markrec_index);
+	lf_pathmap_free(g->markrec_index);
 	g->markrec_index = NULL;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private: a map from byte keys (file handles) to paths, bounded in bytes
- * or not (resolve_cache.c), and a growable string.  Used by marks.c for its
+ * or not (pathmap.c), and a growable string.  Used by marks.c for its
  * record index and by the resolver for its caches.
  */
 #ifndef LIBFANOTIFY_PATHMAP_H
@@ -15,43 +15,43 @@
  * A map from a byte key (fsid, handle type, handle) to a path, either
  * bounded in bytes with least-recently-used eviction, or unbounded.
  */
-struct dcache;
+struct pathmap;
 
-struct dcache *lf_dcache_new(size_t max_bytes);	/* 0: unbounded */
-void lf_dcache_free(struct dcache *c);
-void lf_dcache_clear(struct dcache *c);
+struct pathmap *lf_pathmap_new(size_t max_bytes);	/* 0: unbounded */
+void lf_pathmap_free(struct pathmap *c);
+void lf_pathmap_clear(struct pathmap *c);
 /* The cached path or NULL; a hit becomes most recently used. */
-const char *lf_dcache_get(struct dcache *c, const void *key, size_t klen, size_t *plen);
-/* The same, leaving the order alone (safe inside lf_dcache_drop_under_if()'s stale()). */
-const char *lf_dcache_peek(const struct dcache *c, const void *key, size_t klen, size_t *plen);
-int lf_dcache_put(struct dcache *c, const void *key, size_t klen, const char *path, size_t plen);
+const char *lf_pathmap_get(struct pathmap *c, const void *key, size_t klen, size_t *plen);
+/* The same, leaving the order alone (safe inside lf_pathmap_drop_under_if()'s stale()). */
+const char *lf_pathmap_peek(const struct pathmap *c, const void *key, size_t klen, size_t *plen);
+int lf_pathmap_put(struct pathmap *c, const void *key, size_t klen, const char *path, size_t plen);
 /*
  * Each entry carries a stamp for its user (0 when put without one; a
  * rename_under() rewrite resets it): *stamp points into the entry, valid
  * until the map is changed.
  */
-const char *lf_dcache_get_stamp(struct dcache *c, const void *key, size_t klen, size_t *plen,
+const char *lf_pathmap_get_stamp(struct pathmap *c, const void *key, size_t klen, size_t *plen,
 				uint64_t **stamp);
-int lf_dcache_put_stamp(struct dcache *c, const void *key, size_t klen, const char *path,
+int lf_pathmap_put_stamp(struct pathmap *c, const void *key, size_t klen, const char *path,
 			size_t plen, uint64_t stamp);
-void lf_dcache_stamp_all(struct dcache *c, uint64_t stamp);
+void lf_pathmap_stamp_all(struct pathmap *c, uint64_t stamp);
 /* Remove one key; 0 if it was there, -ENOENT if not. */
-int lf_dcache_del(struct dcache *c, const void *key, size_t klen);
+int lf_pathmap_del(struct pathmap *c, const void *key, size_t klen);
 /* Drop every entry whose path is prefix or lies under it. */
-void lf_dcache_drop_under(struct dcache *c, const char *prefix, size_t len);
+void lf_pathmap_drop_under(struct pathmap *c, const char *prefix, size_t len);
 /*
  * Same, but only the entries for which stale(key, klen, path, arg) is
- * true.  stale must not change the cache (lf_dcache_peek() only).
+ * true.  stale must not change the cache (lf_pathmap_peek() only).
  */
-typedef bool dcache_stale_fn(const void *key, size_t klen, const char *path, void *arg);
-void lf_dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
-			  dcache_stale_fn *stale, void *arg);
+typedef bool pathmap_stale_fn(const void *key, size_t klen, const char *path, void *arg);
+void lf_pathmap_drop_under_if(struct pathmap *c, const char *prefix, size_t len,
+			  pathmap_stale_fn *stale, void *arg);
 /* Rewrite prefix into newp in every entry at or under prefix. */
-void lf_dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
+void lf_pathmap_rename_under(struct pathmap *c, const char *prefix, size_t len,
 			 const char *newp, size_t newlen);
 /* Bytes charged against the limit (entries with allocator overhead, buckets). */
-size_t lf_dcache_bytes(const struct dcache *c);
-size_t lf_dcache_count(const struct dcache *c);
+size_t lf_pathmap_bytes(const struct pathmap *c);
+size_t lf_pathmap_count(const struct pathmap *c);
 
 /* A growable string. */
 struct sbuf {

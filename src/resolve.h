@@ -66,8 +66,8 @@ struct pending_move {
 
 struct fan_resolver {
 	struct fan_group *g;
-	struct dcache *cache;		/* handle -> path at read time, bounded, dropped on renames */
-	struct dcache *pinned;		/* the group's directory marks, renamed in event order */
+	struct pathmap *cache;		/* handle -> path at read time, bounded, dropped on renames */
+	struct pathmap *pinned;		/* the group's directory marks, renamed in event order */
 	uint64_t pinned_gen;
 	uint64_t pinned_epoch;
 	uint64_t pinned_next;		/* seq of the next mark record to bring in */
@@ -86,7 +86,7 @@ struct fan_resolver {
 	struct sbuf scratch;
 	struct sbuf tail;		/* long_dir_path()'s collected names */
 	struct pcache *procs;
-	struct dcache *mounts;		/* mount id -> mount point, for detach events */
+	struct pathmap *mounts;		/* mount id -> mount point, for detach events */
 	int fd_dir;			/* /proc/thread-self/fd (O_PATH), -1 until first needed */
 	unsigned int fd_dir_gen;	/* fork generation (resolve_fd.c) it was opened in */
 	pthread_t fd_dir_thread;	/* the thread whose table fd_dir is */

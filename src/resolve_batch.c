@@ -472,7 +472,7 @@ static int pinned_side(struct fan_resolver *r, const struct fan_event *ev, unsig
 	if (!rec || fan_info_fid(rec, &fid) < 0 || !fid.name || !lf_name_ok(fid.name, fid.name_len) ||
 	    !(klen = lf_rec_key(key, rec)))
 		return -ENOENT;
-	p = lf_dcache_peek(r->pinned, key, klen, &plen);	/* may run inside a walk of it */
+	p = lf_pathmap_peek(r->pinned, key, klen, &plen);	/* may run inside a walk of it */
 	if (!p || lf_sbuf_set(out, p, plen) < 0)
 		return -ENOENT;
 	if (fid.name_len == 1 && fid.name[0] == '.')

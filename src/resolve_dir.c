@@ -147,7 +147,7 @@ static int from_cache(struct fan_resolver *r, struct look *lk, const struct fan_
 {
 	uint64_t *st, seq = r->g->batch_seq;
 	size_t plen;
-	const char *p = lf_dcache_get_stamp(r->cache, key, klen, &plen, &st);
+	const char *p = lf_pathmap_get_stamp(r->cache, key, klen, &plen, &st);
 
 	if (!p)
 		return 1;
@@ -191,7 +191,7 @@ static void cache_mark_bad(struct fan_resolver *r, const unsigned char *key, siz
 	uint64_t *st;
 	size_t plen;
 
-	if (lf_dcache_get_stamp(r->cache, key, klen, &plen, &st))
+	if (lf_pathmap_get_stamp(r->cache, key, klen, &plen, &st))
 		*st = stamp_make(r->g->batch_seq, STAMP_BAD, why);
 }
 
@@ -211,7 +211,7 @@ static int from_pinned(struct fan_resolver *r, struct look *lk, const struct fan
 	bool ok;
 
 	lf_sync_pinned(r);
-	p = lf_dcache_get_stamp(r->pinned, key, klen, &plen, &st);
+	p = lf_pathmap_get_stamp(r->pinned, key, klen, &plen, &st);
 	if (!p || lf_sbuf_set(out, p, plen) < 0)
 		return -ENOENT;
 	lk->src = SRC_PINNED;
@@ -226,10 +226,10 @@ static int from_pinned(struct fan_resolver *r, struct look *lk, const struct fan
 	}
 	ok = lf_pinned_verify(r, lk->ev, key, klen, out->s, out->len);
 	if (!ok && stamp == STAMP_SUSPECT) {
-		lf_dcache_del(r->pinned, key, klen);
+		lf_pathmap_del(r->pinned, key, klen);
 		return -ENOENT;
 	}
-	if (lf_dcache_get_stamp(r->pinned, key, klen, &plen, &st))
+	if (lf_pathmap_get_stamp(r->pinned, key, klen, &plen, &st))
 		*st = stamp_make(seq, ok ? STAMP_OK : STAMP_BAD, why);
 	if (!ok) {
 		lk->flags |= LIBFANOTIFY_PATH_UNVERIFIED;
@@ -291,7 +291,7 @@ int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *f
 	if (!bad) {
 		res = handle_path(r, fid, true, out, &hflags);
 		if (res == 0 && !(hflags & LIBFANOTIFY_PATH_DELETED)) {
-			lf_dcache_put_stamp(r->cache, key, klen, out->s, out->len,
+			lf_pathmap_put_stamp(r->cache, key, klen, out->s, out->len,
 					    stamp_make(r->g->batch_seq, STAMP_OK, 0));
 			if (!lf_batch_quiet(r))
 				lf_batch_undo(r, lk, out);

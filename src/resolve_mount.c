@@ -55,11 +55,11 @@ int lf_mount_point(struct fan_resolver *r, uint64_t mnt_id, struct sbuf *out)
 	size_t plen;
 
 	if (p) {
-		lf_dcache_put(r->mounts, &mnt_id, sizeof(mnt_id), p, strlen(p));
+		lf_pathmap_put(r->mounts, &mnt_id, sizeof(mnt_id), p, strlen(p));
 		return lf_sbuf_set(out, p, strlen(p));
 	}
 	/* detached already: what we saw while it was attached */
-	p = lf_dcache_get(r->mounts, &mnt_id, sizeof(mnt_id), &plen);
+	p = lf_pathmap_get(r->mounts, &mnt_id, sizeof(mnt_id), &plen);
 	return p ? lf_sbuf_set(out, p, plen) : -ENOENT;
 }
 
@@ -76,7 +76,7 @@ void lf_mounts_seed(struct fan_resolver *r)
 			const char *p = statmount_point(&r->scratch, ids[i]);
 
 			if (p)
-				lf_dcache_put(r->mounts, &ids[i], sizeof(ids[i]), p, strlen(p));
+				lf_pathmap_put(r->mounts, &ids[i], sizeof(ids[i]), p, strlen(p));
 		}
 		if (n > 0)
 			req.param = ids[n - 1];	/* continue after the last one */

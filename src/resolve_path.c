@@ -45,7 +45,7 @@
  * resolve_mount.c (mount points), resolve_track.c (keeping directory paths
  * right as directories move), resolve_pinned.c (directory-mark paths
  * brought in, keys, the check of a path against a handle),
- * resolve_cache.c (the bounded map),
+ * pathmap.c (the bounded map),
  * resolve_proc.c (processes).
  */
 #define _GNU_SOURCE
@@ -76,9 +76,9 @@ LF_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_op
 	if (!r)
 		return -ENOMEM;
 	r->g = g;
-	r->cache = lf_dcache_new(o.cache_bytes ? o.cache_bytes : DEFAULT_CACHE_BYTES);
-	r->pinned = lf_dcache_new(0);
-	r->mounts = lf_dcache_new(256u << 10);
+	r->cache = lf_pathmap_new(o.cache_bytes ? o.cache_bytes : DEFAULT_CACHE_BYTES);
+	r->pinned = lf_pathmap_new(0);
+	r->mounts = lf_pathmap_new(256u << 10);
 	r->procs = lf_pcache_new(g, o.proc_cache_entries ? o.proc_cache_entries : 1024, o.flags);
 	r->pinned_gen = (uint64_t)-1;
 	r->overflows = g->stats.overflows;
@@ -99,9 +99,9 @@ LF_EXPORT void fan_resolver_free(struct fan_resolver *r)
 
 	if (!r)
 		return;
-	lf_dcache_free(r->cache);
-	lf_dcache_free(r->pinned);
-	lf_dcache_free(r->mounts);
+	lf_pathmap_free(r->cache);
+	lf_pathmap_free(r->pinned);
+	lf_pathmap_free(r->mounts);
 	lf_pcache_free(r->procs);
 	lf_fd_dir_close(r);
 	for (i = 0; i < 2; i++)
@@ -119,7 +119,7 @@ LF_EXPORT void fan_resolver_flush(struct fan_resolver *r)
 {
 	if (!r)
 		return;
-	lf_dcache_clear(r->cache);
+	lf_pathmap_clear(r->cache);
 	r->handle_err = 0;	/* privileges may have changed: try handles again */
 }
 
@@ -169,12 +169,12 @@ static int error_object_path(struct fan_resolver *r, struct look *lk, const stru
 {
 	unsigned char key[LF_KEY_MAX];
 	size_t klen = lf_fid_key(key, fid), plen;
-	const char *p = klen ? lf_dcache_get(r->cache, key, klen, &plen) : NULL;
+	const char *p = klen ? lf_pathmap_get(r->cache, key, klen, &plen) : NULL;
 
 	lk->src = SRC_READ;
 	if (!p && klen) {
 		lf_sync_pinned(r);
-		p = lf_dcache_get(r->pinned, key, klen, &plen);
+		p = lf_pathmap_get(r->pinned, key, klen, &plen);
 		lk->src = SRC_PINNED;
 	}
 	if (!p)
@@ -346,9 +346,9 @@ static int resolve(struct fan_resolver *r, const struct fan_event *ev, struct fa
  */
 static void distrust(struct fan_resolver *r)
 {
-	lf_dcache_clear(r->cache);
+	lf_pathmap_clear(r->cache);
 	lf_sync_pinned(r);
-	lf_dcache_stamp_all(r->pinned, STAMP_SUSPECT);
+	lf_pathmap_stamp_all(r->pinned, STAMP_SUSPECT);
 	lf_track_reset(r);
 }
 

@@ -40,7 +40,7 @@ void lf_sync_pinned(struct fan_resolver *r)
 	if (g->markrec_gen == r->pinned_gen)
 		return;
 	if (g->markrec_epoch != r->pinned_epoch) {
-		lf_dcache_clear(r->pinned);
+		lf_pathmap_clear(r->pinned);
 		r->pinned_next = 0;
 		r->pinned_epoch = g->markrec_epoch;
 	}
@@ -49,7 +49,7 @@ void lf_sync_pinned(struct fan_resolver *r)
 
 		klen = lf_handle_key(key, &d->h.fsid, d->h.type, d->h.data, d->h.bytes);
 		if (klen)
-			lf_dcache_put(r->pinned, key, klen, d->path, strlen(d->path));
+			lf_pathmap_put(r->pinned, key, klen, d->path, strlen(d->path));
 	}
 	r->pinned_next = g->markrec_seq;
 	r->pinned_gen = g->markrec_gen;

@@ -71,7 +71,7 @@ static void pinned_check_under(struct fan_resolver *r, const struct fan_event *e
 {
 	struct stale_arg a = { r, ev };
 
-	lf_dcache_drop_under_if(r->pinned, prefix, len, pin_stale, &a);
+	lf_pathmap_drop_under_if(r->pinned, prefix, len, pin_stale, &a);
 }
 
 /* ---- deleted objects' directory-mark paths, until their entry goes ---- */
@@ -81,19 +81,19 @@ static void gone_note(struct fan_resolver *r, const unsigned char *key, size_t k
 	struct gone_ring *g = &r->gone;
 	size_t i, plen;
 
-	if (!lf_dcache_peek(r->pinned, key, klen, &plen))
+	if (!lf_pathmap_peek(r->pinned, key, klen, &plen))
 		return;
 	if (!g->keys) {
 		g->keys = calloc(GONE_MAX, sizeof(*g->keys));
 		g->klen = calloc(GONE_MAX, sizeof(*g->klen));
 		if (!g->keys || !g->klen) {
 			lf_gone_free(r);
-			lf_dcache_del(r->pinned, key, klen);
+			lf_pathmap_del(r->pinned, key, klen);
 			return;
 		}
 	}
 	if (g->n == GONE_MAX) {		/* the oldest waited long enough */
-		lf_dcache_del(r->pinned, g->keys[g->head], g->klen[g->head]);
+		lf_pathmap_del(r->pinned, g->keys[g->head], g->klen[g->head]);
 		g->head = (g->head + 1) % GONE_MAX;
 		g->n--;
 	}
@@ -113,16 +113,16 @@ void lf_gone_free(struct fan_resolver *r)
 static void pinned_rename(struct fan_resolver *r, const char *old, size_t olen,
 			  const char *nw, size_t nlen)
 {
-	lf_dcache_rename_under(r->pinned, old, olen, nw, nlen);
+	lf_pathmap_rename_under(r->pinned, old, olen, nw, nlen);
 	lf_sbuf_set(&r->moved, nw, nlen);
 }
 
 /* Copy of key's entry in c, or false. */
-static bool lookup_copy(struct dcache *c, const unsigned char *key, size_t klen,
+static bool lookup_copy(struct pathmap *c, const unsigned char *key, size_t klen,
 			struct sbuf *out)
 {
 	size_t plen;
-	const char *p = klen ? lf_dcache_get(c, key, klen, &plen) : NULL;
+	const char *p = klen ? lf_pathmap_get(c, key, klen, &plen) : NULL;
 
 	return p && lf_sbuf_set(out, p, plen) == 0;
 }
@@ -156,7 +156,7 @@ static size_t self_key(const struct fan_event *ev, unsigned char *key)
 static void cache_forget_key(struct fan_resolver *r, const unsigned char *key, size_t klen)
 {
 	if (lookup_copy(r->cache, key, klen, &r->scratch))
-		lf_dcache_drop_under(r->cache, r->scratch.s, r->scratch.len);
+		lf_pathmap_drop_under(r->cache, r->scratch.s, r->scratch.len);
 }
 
 /*
@@ -200,11 +200,11 @@ static void unknown_child(struct fan_resolver *r, const struct fan_event *ev,
 	size_t klen = child_key(r, ev, key);
 
 	if (klen && lookup_copy(r->cache, key, klen, &r->scratch))
-		lf_dcache_drop_under(r->cache, r->scratch.s, r->scratch.len);
+		lf_pathmap_drop_under(r->cache, r->scratch.s, r->scratch.len);
 	else if (known(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
-		lf_dcache_drop_under(r->cache, parent->path, parent->len);
+		lf_pathmap_drop_under(r->cache, parent->path, parent->len);
 	else
-		lf_dcache_clear(r->cache);
+		lf_pathmap_clear(r->cache);
 	if (klen && lookup_copy(r->pinned, key, klen, &r->scratch))
 		pinned_check_under(r, ev, r->scratch.s, r->scratch.len);
 	else if (known(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
@@ -216,7 +216,7 @@ static void unknown_child(struct fan_resolver *r, const struct fan_event *ev,
 static void on_rename(struct fan_resolver *r, const struct fan_event *ev,
 		      const struct fan_path *old, const struct fan_path *nw)
 {
-	lf_dcache_drop_under(r->cache, old->path, old->len);
+	lf_pathmap_drop_under(r->cache, old->path, old->len);
 	if (whole(old) && whole(nw) && r->src[0] == SRC_PINNED && r->src[1] == SRC_PINNED)
 		pinned_rename(r, old->path, old->len, nw->path, nw->len);
 	else
@@ -239,7 +239,7 @@ void lf_track_reset(struct fan_resolver *r)
 static void on_moved_from(struct fan_resolver *r, const struct fan_event *ev,
 			  const struct fan_path *old)
 {
-	lf_dcache_drop_under(r->cache, old->path, old->len);
+	lf_pathmap_drop_under(r->cache, old->path, old->len);
 	if (r->src[0] != SRC_PINNED || !whole(old) ||
 	    lf_sbuf_set(&r->pending.old, old->path, old->len) < 0) {
 		pinned_check_under(r, ev, old->path, old->len);
@@ -262,7 +262,7 @@ static void on_moved_to(struct fan_resolver *r, const struct fan_event *ev,
 		return;
 	if (lookup_copy(r->cache, key, klen, &r->scratch) &&
 	    (r->scratch.len != nw->len || memcmp(r->scratch.s, nw->path, nw->len)))
-		lf_dcache_drop_under(r->cache, r->scratch.s, r->scratch.len);
+		lf_pathmap_drop_under(r->cache, r->scratch.s, r->scratch.len);
 	if (r->src[0] == SRC_PINNED && whole(nw) && lookup_copy(r->pinned, key, klen, &r->scratch) &&
 	    (r->scratch.len != nw->len || memcmp(r->scratch.s, nw->path, nw->len)))
 		pinned_rename(r, r->scratch.s, r->scratch.len, nw->path, nw->len);
@@ -313,9 +313,9 @@ static void on_dir_gone(struct fan_resolver *r, const struct fan_event *ev,
 	} else if (mask & FAN_MOVED_TO) {
 		on_moved_to(r, ev, old);
 	} else {
-		lf_dcache_drop_under(r->cache, old->path, old->len);
+		lf_pathmap_drop_under(r->cache, old->path, old->len);
 		klen = child_key(r, ev, key);
-		if (!klen || lf_dcache_del(r->pinned, key, klen) < 0)
+		if (!klen || lf_pathmap_del(r->pinned, key, klen) < 0)
 			pinned_check_under(r, ev, old->path, old->len);
 	}
 }

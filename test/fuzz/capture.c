@@ -11,7 +11,7 @@
  * mount namespace (th_private_tmpfs), and permission marks only ever go
  * there.  Writes OUT/batch/<mode>.bin (one read() each), OUT/info/<mode>-N.bin
  * (the records of one event, for each new sequence of record types) and
- * OUT/{batch,info,dcache}/hand-*.bin.  Modes the kernel refuses are
+ * OUT/{batch,info,pathmap}/hand-*.bin.  Modes the kernel refuses are
  * reported and skipped.
  */
 #define _GNU_SOURCE
@@ -545,7 +545,7 @@ static void handcrafted(void)
 }
 
 /* Operation streams for the cache harness: limit byte, then random operations. */
-static void dcache_seeds(void)
+static void pathmap_seeds(void)
 {
 	static const unsigned char limits[] = { 0, 1, 40, 255 };
 	unsigned char ops[192];
@@ -560,14 +560,14 @@ static void dcache_seeds(void)
 			ops[j] = (unsigned char)(seed >> 16);
 		}
 		snprintf(name, sizeof(name), "hand-ops-%u", limits[i]);
-		save("dcache", name, ops, sizeof(ops));
+		save("pathmap", name, ops, sizeof(ops));
 	}
 }
 
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s CORPUS_DIR (with batch/ info/ dcache/ in it)\n", argv[0]);
+		fprintf(stderr, "usage: %s CORPUS_DIR (with batch/ info/ pathmap/ in it)\n", argv[0]);
 		return 2;
 	}
 	out = argv[1];
@@ -575,7 +575,7 @@ int main(int argc, char **argv)
 	if (geteuid() != 0)
 		th_skip("needs root: permission groups, mounts");
 	handcrafted();
-	dcache_seeds();
+	pathmap_seeds();
 	th_private_tmpfs(dir, sizeof(dir));
 	mode_fd();
 	mode_fid();

@@ -51,8 +51,8 @@ static size_t drain_checked(struct fan_group *g, struct fan_resolver *r, const c
 			T_EQ(fan_resolve_path(r, ev, &p, NULL), 0);
 			if (p.flags & LIBFANOTIFY_PATH_PARTIAL || strncmp(p.path, prefix, strlen(prefix)))
 				th_fail("bad path %s", p.path ? p.path : "(null)");
-			if (lf_dcache_bytes(r->cache) > LIMIT)
-				th_fail("cache holds %zu bytes > %u", lf_dcache_bytes(r->cache), LIMIT);
+			if (lf_pathmap_bytes(r->cache) > LIMIT)
+				th_fail("cache holds %zu bytes > %u", lf_pathmap_bytes(r->cache), LIMIT);
 			n++;
 		}
 	T_EQ(res, -EAGAIN);
@@ -76,7 +76,7 @@ static void many_dirs(struct fan_group *g, struct fan_resolver *r)
 			seen += drain_checked(g, r, dir);
 	}
 	T_ASSERT(seen >= 3000);
-	T_ASSERT(lf_dcache_count(r->cache) > 10);	/* it did cache, within the limit */
+	T_ASSERT(lf_pathmap_count(r->cache) > 10);	/* it did cache, within the limit */
 }
 
 static void many_names(struct fan_group *g, struct fan_resolver *r)

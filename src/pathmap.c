@@ -1,29 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
- * The directory cache: handle -> path, bounded in bytes.  Chained hash plus
- * an LRU list; every byte an entry costs (header, key, path, and what the
+ * The path map (pathmap.h): byte key (a handle) -> path, bounded in bytes
+ * or not.  Chained hash plus an LRU list; every byte an entry costs (header, key, path, and what the
  * allocator adds to each block) counts against the limit, as does the
  * bucket array, so memory stays within what the caller set whatever the
  * number of names seen.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "resolve.h"
+#include "pathmap.h"
 
-struct dentry_ {
-	struct dentry_ *hnext;
-	struct dentry_ *prev, *next;	/* LRU: head most recent */
+struct pm_entry {
+	struct pm_entry *hnext;
+	struct pm_entry *prev, *next;	/* LRU: head most recent */
 	uint64_t hash;
 	uint64_t stamp;			/* the user's: when the path was last checked */
 	uint32_t klen, plen;
 	unsigned char data[];		/* key, then path and its NUL */
 };
 
-struct dcache {
-	struct dentry_ **buckets;
+struct pathmap {
+	struct pm_entry **buckets;
 	size_t nbuckets;
-	struct dentry_ *head, *tail;
+	struct pm_entry *head, *tail;
 	size_t bytes, max_bytes, count;
 };
 
@@ -55,7 +56,7 @@ static uint64_t hash_bytes(const void *p, size_t n)
  */
 static size_t entry_cost(size_t klen, size_t plen)
 {
-	return (sizeof(struct dentry_) + klen + plen + 1 + 16 + 15) & ~(size_t)15;
+	return (sizeof(struct pm_entry) + klen + plen + 1 + 16 + 15) & ~(size_t)15;
 }
 
 static size_t pick_buckets(size_t max_bytes)
@@ -68,9 +69,9 @@ static size_t pick_buckets(size_t max_bytes)
 	return max_bytes ? n : 1024;
 }
 
-struct dcache *lf_dcache_new(size_t max_bytes)
+struct pathmap *lf_pathmap_new(size_t max_bytes)
 {
-	struct dcache *c = calloc(1, sizeof(*c));
+	struct pathmap *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
@@ -85,7 +86,7 @@ struct dcache *lf_dcache_new(size_t max_bytes)
 	return c;
 }
 
-static void lru_unlink(struct dcache *c, struct dentry_ *e)
+static void lru_unlink(struct pathmap *c, struct pm_entry *e)
 {
 	if (e->prev)
 		e->prev->next = e->next;
@@ -98,7 +99,7 @@ static void lru_unlink(struct dcache *c, struct dentry_ *e)
 	e->prev = e->next = NULL;
 }
 
-static void lru_push(struct dcache *c, struct dentry_ *e)
+static void lru_push(struct pathmap *c, struct pm_entry *e)
 {
 	e->prev = NULL;
 	e->next = c->head;
@@ -109,9 +110,9 @@ static void lru_push(struct dcache *c, struct dentry_ *e)
 		c->tail = e;
 }
 
-static void entry_remove(struct dcache *c, struct dentry_ *e)
+static void entry_remove(struct pathmap *c, struct pm_entry *e)
 {
-	struct dentry_ **pp = &c->buckets[e->hash & (c->nbuckets - 1)];
+	struct pm_entry **pp = &c->buckets[e->hash & (c->nbuckets - 1)];
 
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -123,9 +124,9 @@ static void entry_remove(struct dcache *c, struct dentry_ *e)
 }
 
 /* Unbounded tables grow their bucket array to keep chains short. */
-static void maybe_grow(struct dcache *c)
+static void maybe_grow(struct pathmap *c)
 {
-	struct dentry_ **nb, *e, *next;
+	struct pm_entry **nb, *e, *next;
 	size_t i, n = c->nbuckets * 2;
 
 	if (c->max_bytes || c->count < c->nbuckets * 2)
@@ -145,9 +146,9 @@ static void maybe_grow(struct dcache *c)
 	c->nbuckets = n;
 }
 
-static struct dentry_ *find(struct dcache *c, const void *key, size_t klen, uint64_t h)
+static struct pm_entry *find(struct pathmap *c, const void *key, size_t klen, uint64_t h)
 {
-	struct dentry_ *e;
+	struct pm_entry *e;
 
 	for (e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->hnext)
 		if (e->hash == h && e->klen == klen && !memcmp(e->data, key, klen))
@@ -155,10 +156,10 @@ static struct dentry_ *find(struct dcache *c, const void *key, size_t klen, uint
 	return NULL;
 }
 
-const char *lf_dcache_get_stamp(struct dcache *c, const void *key, size_t klen, size_t *plen,
+const char *lf_pathmap_get_stamp(struct pathmap *c, const void *key, size_t klen, size_t *plen,
 				uint64_t **stamp)
 {
-	struct dentry_ *e = find(c, key, klen, hash_bytes(key, klen));
+	struct pm_entry *e = find(c, key, klen, hash_bytes(key, klen));
 
 	if (!e)
 		return NULL;
@@ -172,9 +173,9 @@ const char *lf_dcache_get_stamp(struct dcache *c, const void *key, size_t klen, 
 	return (const char *)e->data + e->klen;
 }
 
-const char *lf_dcache_peek(const struct dcache *c, const void *key, size_t klen, size_t *plen)
+const char *lf_pathmap_peek(const struct pathmap *c, const void *key, size_t klen, size_t *plen)
 {
-	struct dentry_ *e = find((struct dcache *)(uintptr_t)c, key, klen, hash_bytes(key, klen));
+	struct pm_entry *e = find((struct pathmap *)(uintptr_t)c, key, klen, hash_bytes(key, klen));
 
 	if (!e)
 		return NULL;
@@ -182,22 +183,22 @@ const char *lf_dcache_peek(const struct dcache *c, const void *key, size_t klen,
 	return (const char *)e->data + e->klen;
 }
 
-const char *lf_dcache_get(struct dcache *c, const void *key, size_t klen, size_t *plen)
+const char *lf_pathmap_get(struct pathmap *c, const void *key, size_t klen, size_t *plen)
 {
-	return lf_dcache_get_stamp(c, key, klen, plen, NULL);
+	return lf_pathmap_get_stamp(c, key, klen, plen, NULL);
 }
 
-int lf_dcache_put(struct dcache *c, const void *key, size_t klen, const char *path, size_t plen)
+int lf_pathmap_put(struct pathmap *c, const void *key, size_t klen, const char *path, size_t plen)
 {
-	return lf_dcache_put_stamp(c, key, klen, path, plen, 0);
+	return lf_pathmap_put_stamp(c, key, klen, path, plen, 0);
 }
 
-int lf_dcache_put_stamp(struct dcache *c, const void *key, size_t klen, const char *path,
+int lf_pathmap_put_stamp(struct pathmap *c, const void *key, size_t klen, const char *path,
 			size_t plen, uint64_t stamp)
 {
 	uint64_t h = hash_bytes(key, klen);
 	size_t cost = entry_cost(klen, plen);
-	struct dentry_ *e = find(c, key, klen, h);
+	struct pm_entry *e = find(c, key, klen, h);
 
 	if (e)
 		entry_remove(c, e);
@@ -227,7 +228,7 @@ int lf_dcache_put_stamp(struct dcache *c, const void *key, size_t klen, const ch
 	return 0;
 }
 
-static bool under(const struct dentry_ *e, const char *prefix, size_t len)
+static bool under(const struct pm_entry *e, const char *prefix, size_t len)
 {
 	const char *p = (const char *)e->data + e->klen;
 
@@ -236,9 +237,9 @@ static bool under(const struct dentry_ *e, const char *prefix, size_t len)
 	return e->plen == len || p[len] == '/' || (len == 1 && prefix[0] == '/');
 }
 
-int lf_dcache_del(struct dcache *c, const void *key, size_t klen)
+int lf_pathmap_del(struct pathmap *c, const void *key, size_t klen)
 {
-	struct dentry_ *e = find(c, key, klen, hash_bytes(key, klen));
+	struct pm_entry *e = find(c, key, klen, hash_bytes(key, klen));
 
 	if (!e)
 		return -ENOENT;
@@ -246,10 +247,10 @@ int lf_dcache_del(struct dcache *c, const void *key, size_t klen)
 	return 0;
 }
 
-void lf_dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
-			  dcache_stale_fn *stale, void *arg)
+void lf_pathmap_drop_under_if(struct pathmap *c, const char *prefix, size_t len,
+			  pathmap_stale_fn *stale, void *arg)
 {
-	struct dentry_ *e, *next;
+	struct pm_entry *e, *next;
 
 	for (e = c->head; e; e = next) {
 		next = e->next;
@@ -259,15 +260,15 @@ void lf_dcache_drop_under_if(struct dcache *c, const char *prefix, size_t len,
 	}
 }
 
-void lf_dcache_drop_under(struct dcache *c, const char *prefix, size_t len)
+void lf_pathmap_drop_under(struct pathmap *c, const char *prefix, size_t len)
 {
-	lf_dcache_drop_under_if(c, prefix, len, NULL, NULL);
+	lf_pathmap_drop_under_if(c, prefix, len, NULL, NULL);
 }
 
-void lf_dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
+void lf_pathmap_rename_under(struct pathmap *c, const char *prefix, size_t len,
 			 const char *newp, size_t newlen)
 {
-	struct dentry_ *e, *next, *moved = NULL;
+	struct pm_entry *e, *next, *moved = NULL;
 	struct sbuf b = { 0 }, k = { 0 };
 
 	/* Unlink matches first, then reinsert: put() must not see them again. */
@@ -290,41 +291,41 @@ void lf_dcache_rename_under(struct dcache *c, const char *prefix, size_t len,
 		lru_push(c, e);		/* back on the list so it can be removed */
 		entry_remove(c, e);
 		if (ok)
-			lf_dcache_put(c, k.s, k.len, b.s, b.len);
+			lf_pathmap_put(c, k.s, k.len, b.s, b.len);
 	}
 	lf_sbuf_free(&b);
 	lf_sbuf_free(&k);
 }
 
-void lf_dcache_stamp_all(struct dcache *c, uint64_t stamp)
+void lf_pathmap_stamp_all(struct pathmap *c, uint64_t stamp)
 {
-	struct dentry_ *e;
+	struct pm_entry *e;
 
 	for (e = c->head; e; e = e->next)
 		e->stamp = stamp;
 }
 
-void lf_dcache_clear(struct dcache *c)
+void lf_pathmap_clear(struct pathmap *c)
 {
 	while (c->head)
 		entry_remove(c, c->head);
 }
 
-void lf_dcache_free(struct dcache *c)
+void lf_pathmap_free(struct pathmap *c)
 {
 	if (!c)
 		return;
-	lf_dcache_clear(c);
+	lf_pathmap_clear(c);
 	free(c->buckets);
 	free(c);
 }
 
-size_t lf_dcache_bytes(const struct dcache *c)
+size_t lf_pathmap_bytes(const struct pathmap *c)
 {
 	return c->bytes;
 }
 
-size_t lf_dcache_count(const struct dcache *c)
+size_t lf_pathmap_count(const struct pathmap *c)
 {
 	return c->count;
 }

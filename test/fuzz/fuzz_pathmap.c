@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The directory cache driven by random operations and compared with a
- * model: a plain map that never forgets.  An unbounded cache must equal the
+ * The path map (src/pathmap.c) driven by random operations and compared
+ * with a model: a plain map that never forgets.  An unbounded cache must equal the
  * model; a bounded one may forget entries but never lie (a hit always gives
  * the model's path), never exceed its limit, and never refuse a short path.
  *
@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "resolve.h"
+#include "pathmap.h"
 #include "fuzz.h"
 
 #define NKEYS 16
@@ -103,11 +103,11 @@ static size_t model_count(const struct model *m)
 }
 
 /* A lookup: equal to the model when unbounded; a miss or the model's path when bounded. */
-static void check_get(struct dcache *c, const struct model *m, unsigned int id, int bounded)
+static void check_get(struct pathmap *c, const struct model *m, unsigned int id, int bounded)
 {
 	unsigned char key[4];
 	size_t klen = key_of(id, key), plen = 0;
-	const char *p = lf_dcache_get(c, key, klen, &plen);
+	const char *p = lf_pathmap_get(c, key, klen, &plen);
 
 	if (!m->path[id]) {
 		CHECK(p == NULL);
@@ -120,41 +120,41 @@ static void check_get(struct dcache *c, const struct model *m, unsigned int id, 
 	CHECK(plen == m->len[id] && !memcmp(p, m->path[id], plen) && p[plen] == '\0');
 }
 
-static void op_put(struct dcache *c, struct model *m, unsigned int id, const char *p,
+static void op_put(struct pathmap *c, struct model *m, unsigned int id, const char *p,
 		   size_t len, int bounded)
 {
 	unsigned char key[4];
 	size_t klen = key_of(id, key), got = 0;
-	int r = lf_dcache_put(c, key, klen, p, len);
+	int r = lf_pathmap_put(c, key, klen, p, len);
 
 	if (r == -ENOSPC) {
 		/* Only in a bounded cache, only for what never fits; the old path is gone. */
 		CHECK(bounded && len >= SHORT_PATH);
-		CHECK(lf_dcache_get(c, key, klen, &got) == NULL);
+		CHECK(lf_pathmap_get(c, key, klen, &got) == NULL);
 		model_set(m, id, NULL, 0);
 		return;
 	}
 	CHECK(r == 0);
 	model_set(m, id, p, len);
-	CHECK(lf_dcache_get(c, key, klen, &got) != NULL && got == len);
+	CHECK(lf_pathmap_get(c, key, klen, &got) != NULL && got == len);
 }
 
-static void op_drop(struct dcache *c, struct model *m, const char *prefix, size_t len)
+static void op_drop(struct pathmap *c, struct model *m, const char *prefix, size_t len)
 {
 	unsigned int i;
 
-	lf_dcache_drop_under(c, prefix, len);
+	lf_pathmap_drop_under(c, prefix, len);
 	for (i = 0; i < NKEYS; i++)
 		if (m->path[i] && under(m->path[i], m->len[i], prefix, len))
 			model_set(m, i, NULL, 0);
 }
 
-static void op_rename(struct dcache *c, struct model *m, const char *prefix, size_t len,
+static void op_rename(struct pathmap *c, struct model *m, const char *prefix, size_t len,
 		      const char *newp, size_t newlen)
 {
 	unsigned int i;
 
-	lf_dcache_rename_under(c, prefix, len, newp, newlen);
+	lf_pathmap_rename_under(c, prefix, len, newp, newlen);
 	for (i = 0; i < NKEYS; i++) {
 		size_t rest;
 		char *buf;
@@ -172,7 +172,7 @@ static void op_rename(struct dcache *c, struct model *m, const char *prefix, siz
 	}
 }
 
-static void run(struct dcache *c, struct model *m, struct input *in, size_t limit)
+static void run(struct pathmap *c, struct model *m, struct input *in, size_t limit)
 {
 	char a[SHORT_PATH], b[SHORT_PATH], *big;
 	size_t alen, blen, n;
@@ -199,8 +199,8 @@ static void run(struct dcache *c, struct model *m, struct input *in, size_t limi
 				op_rename(c, m, a, alen, b, blen);
 			break;
 		case 4:
-			lf_dcache_clear(c);
-			CHECK(lf_dcache_count(c) == 0);
+			lf_pathmap_clear(c);
+			CHECK(lf_pathmap_count(c) == 0);
 			for (id = 0; id < NKEYS; id++)
 				model_set(m, id, NULL, 0);
 			break;
@@ -216,9 +216,9 @@ static void run(struct dcache *c, struct model *m, struct input *in, size_t limi
 			free(big);
 			break;
 		}
-		CHECK(!limit || lf_dcache_bytes(c) <= limit);
-		CHECK(lf_dcache_count(c) <= model_count(m));
-		CHECK(limit || lf_dcache_count(c) == model_count(m));
+		CHECK(!limit || lf_pathmap_bytes(c) <= limit);
+		CHECK(lf_pathmap_count(c) <= model_count(m));
+		CHECK(limit || lf_pathmap_count(c) == model_count(m));
 	}
 }
 
@@ -228,7 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t l = next(&in);
 	/* Small limits (a few entries) evict often; a short path always fits. */
 	size_t limit = l ? 2048 + (size_t)l * 64 : 0;
-	struct dcache *c = lf_dcache_new(limit);
+	struct pathmap *c = lf_pathmap_new(limit);
 	struct model m;
 	unsigned int id;
 
@@ -237,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(c, &m, &in, limit);
 	for (id = 0; id < NKEYS; id++)
 		check_get(c, &m, id, limit != 0);
-	lf_dcache_free(c);
+	lf_pathmap_free(c);
 	for (id = 0; id < NKEYS; id++)
 		model_set(&m, id, NULL, 0);
 	return 0;
