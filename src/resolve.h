@@ -161,8 +161,8 @@ const struct fan_info *lf_batch_where(struct fan_resolver *r, const struct fan_e
 /* resolve_track.c: could this event move or delete a directory? */
 bool lf_may_move_dirs(uint64_t mask);
 /* Keep directory paths right after ev, whose resolved paths are path and new_path. */
-void lf_maintain(struct fan_resolver *r, const struct fan_event *ev,
-	      const struct fan_path *path, const struct fan_path *new_path);
+void lf_track_event(struct fan_resolver *r, const struct fan_event *ev,
+		    const struct fan_path *path, const struct fan_path *new_path);
 void lf_gone_free(struct fan_resolver *r);
 /* Forget a half-seen move (after a queue overflow). */
 void lf_track_reset(struct fan_resolver *r);

@@ -384,7 +384,7 @@ LF_EXPORT int fan_resolve_path(struct fan_resolver *r, const struct fan_event *e
 	path_reset(new_path);
 	notice_overflow(r, ev);
 	res = resolve(r, ev, path, new_path);
-	lf_maintain(r, ev, path, new_path);
+	lf_track_event(r, ev, path, new_path);
 	return res;
 }
 

@@ -28,15 +28,15 @@
 #define DIR_GONE_EVENTS (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_RENAME)
 
 /* A full path: enough to drop or check what lies under it. */
-static bool known(const struct fan_path *p)
+static bool full_path(const struct fan_path *p)
 {
 	return p && p->path && !(p->flags & LIBFANOTIFY_PATH_PARTIAL);
 }
 
 /* A full path that was confirmed: enough to rewrite directory-mark paths with. */
-static bool whole(const struct fan_path *p)
+static bool confirmed_path(const struct fan_path *p)
 {
-	return known(p) && !(p->flags & LIBFANOTIFY_PATH_UNVERIFIED);
+	return full_path(p) && !(p->flags & LIBFANOTIFY_PATH_UNVERIFIED);
 }
 
 /* Key of the directory at path now (read time); 0 if there is none. */
@@ -201,13 +201,13 @@ static void unknown_child(struct fan_resolver *r, const struct fan_event *ev,
 
 	if (klen && lookup_copy(r->cache, key, klen, &r->scratch))
 		lf_pathmap_drop_under(r->cache, r->scratch.s, r->scratch.len);
-	else if (known(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
+	else if (full_path(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
 		lf_pathmap_drop_under(r->cache, parent->path, parent->len);
 	else
 		lf_pathmap_clear(r->cache);
 	if (klen && lookup_copy(r->pinned, key, klen, &r->scratch))
 		pinned_check_under(r, ev, r->scratch.s, r->scratch.len);
-	else if (known(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
+	else if (full_path(parent) && !(fan_event_mask(ev) & FAN_MOVED_TO))
 		pinned_check_under(r, ev, parent->path, parent->len);
 	else
 		pinned_check_under(r, ev, "/", 1);
@@ -217,7 +217,7 @@ static void on_rename(struct fan_resolver *r, const struct fan_event *ev,
 		      const struct fan_path *old, const struct fan_path *nw)
 {
 	lf_pathmap_drop_under(r->cache, old->path, old->len);
-	if (whole(old) && whole(nw) && r->src[0] == SRC_PINNED && r->src[1] == SRC_PINNED)
+	if (confirmed_path(old) && confirmed_path(nw) && r->src[0] == SRC_PINNED && r->src[1] == SRC_PINNED)
 		pinned_rename(r, old->path, old->len, nw->path, nw->len);
 	else
 		pinned_check_under(r, ev, old->path, old->len);
@@ -240,7 +240,7 @@ static void on_moved_from(struct fan_resolver *r, const struct fan_event *ev,
 			  const struct fan_path *old)
 {
 	lf_pathmap_drop_under(r->cache, old->path, old->len);
-	if (r->src[0] != SRC_PINNED || !whole(old) ||
+	if (r->src[0] != SRC_PINNED || !confirmed_path(old) ||
 	    lf_sbuf_set(&r->pending.old, old->path, old->len) < 0) {
 		pinned_check_under(r, ev, old->path, old->len);
 		return;
@@ -263,7 +263,7 @@ static void on_moved_to(struct fan_resolver *r, const struct fan_event *ev,
 	if (lookup_copy(r->cache, key, klen, &r->scratch) &&
 	    (r->scratch.len != nw->len || memcmp(r->scratch.s, nw->path, nw->len)))
 		lf_pathmap_drop_under(r->cache, r->scratch.s, r->scratch.len);
-	if (r->src[0] == SRC_PINNED && whole(nw) && lookup_copy(r->pinned, key, klen, &r->scratch) &&
+	if (r->src[0] == SRC_PINNED && confirmed_path(nw) && lookup_copy(r->pinned, key, klen, &r->scratch) &&
 	    (r->scratch.len != nw->len || memcmp(r->scratch.s, nw->path, nw->len)))
 		pinned_rename(r, r->scratch.s, r->scratch.len, nw->path, nw->len);
 }
@@ -276,7 +276,7 @@ static bool completes_move(struct fan_resolver *r, const struct fan_event *ev,
 	size_t klen;
 	uint64_t mask = fan_event_mask(ev);
 
-	if ((mask & (FAN_MOVED_TO | FAN_ONDIR)) != (FAN_MOVED_TO | FAN_ONDIR) || !whole(nw) ||
+	if ((mask & (FAN_MOVED_TO | FAN_ONDIR)) != (FAN_MOVED_TO | FAN_ONDIR) || !confirmed_path(nw) ||
 	    r->src[0] != SRC_PINNED || fan_event_pid(ev) != r->pending.pid)
 		return false;
 	klen = child_key(r, ev, key);
@@ -342,8 +342,8 @@ bool lf_may_move_dirs(uint64_t mask)
  * Keep directory paths right after the event: path and new_path are its
  * resolved paths (may be NULL or partial).
  */
-void lf_maintain(struct fan_resolver *r, const struct fan_event *ev,
-		     const struct fan_path *path, const struct fan_path *new_path)
+void lf_track_event(struct fan_resolver *r, const struct fan_event *ev,
+		    const struct fan_path *path, const struct fan_path *new_path)
 {
 	uint64_t mask = fan_event_mask(ev);
 
@@ -358,7 +358,7 @@ void lf_maintain(struct fan_resolver *r, const struct fan_event *ev,
 		on_moved_self(r, ev);
 	if (!(mask & FAN_ONDIR) || !(mask & DIR_GONE_EVENTS))
 		return;
-	if (names_child(ev) && known(path))
+	if (names_child(ev) && full_path(path))
 		on_dir_gone(r, ev, path, new_path);
 	else
 		unknown_child(r, ev, names_child(ev) ? NULL : path);
