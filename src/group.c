@@ -9,16 +9,6 @@
 
 #include "perm.h"
 
-/* Fields the caller's (possibly older, smaller) struct holds, zero beyond. */
-static struct fan_group_opts opts_copy(const struct fan_group_opts *o)
-{
-	struct fan_group_opts c = { .sz = sizeof(c) };
-
-	if (o)
-		memcpy(&c, o, o->sz < sizeof(c) ? o->sz : sizeof(c));
-	return c;
-}
-
 static bool response_ok(uint32_t r)
 {
 	return r == 0 || r == FAN_ALLOW || r == FAN_DENY;
@@ -84,12 +74,12 @@ static int group_setup(int fd, const struct fan_group_opts *o, struct fan_group 
 
 LF_EXPORT int fan_group_new_opts(const struct fan_group_opts *opts, struct fan_group **ret)
 {
-	struct fan_group_opts o;
+	struct fan_group_opts o = { .sz = sizeof(o) };
 	int fd, r;
 
 	if (!ret || !opts_valid(opts, sizeof(struct fan_group_opts)))
 		return -EINVAL;
-	o = opts_copy(opts);
+	LF_OPTS_IN(o, opts);
 	fd = lf_sys_fanotify_init(o.init_flags, o.event_f_flags);
 	if (fd < 0)
 		return fd;
@@ -131,7 +121,7 @@ static int fdinfo_flags(int fd, unsigned int *flags, unsigned int *event_f_flags
 LF_EXPORT int fan_group_adopt(int fd, const struct fan_group_opts *opts,
 			       struct fan_group **ret)
 {
-	struct fan_group_opts o;
+	struct fan_group_opts o = { .sz = sizeof(o) };
 	int r;
 
 	if (fd < 0)
@@ -140,7 +130,7 @@ LF_EXPORT int fan_group_adopt(int fd, const struct fan_group_opts *opts,
 		lf_sys_close(fd);
 		return -EINVAL;
 	}
-	o = opts_copy(opts);
+	LF_OPTS_IN(o, opts);
 	r = fdinfo_flags(fd, &o.init_flags, &o.event_f_flags);
 	if (r == -EINVAL || (r < 0 && fcntl(fd, F_GETFD) < 0)) {
 		/* readable fdinfo without a fanotify line, or not a descriptor */
@@ -205,14 +195,11 @@ LF_EXPORT unsigned int fan_group_event_f_flags(const struct fan_group *g)
 LF_EXPORT int fan_group_get_stats(const struct fan_group *g, struct fan_group_stats *st)
 {
 	struct fan_group_stats now = g ? g->stats : (struct fan_group_stats){ 0 };
-	size_t n;
 
 	if (!g || !st || st->sz < sizeof(size_t))
 		return -EINVAL;
 	now.caller_answers = __atomic_load_n(&g->stats.caller_answers, __ATOMIC_RELAXED) +
 			     g->reader_answers;
-	n = st->sz < sizeof(now) ? st->sz : sizeof(now);
-	memcpy((char *)st + sizeof(size_t), (const char *)&now + sizeof(size_t),
-	       n - sizeof(size_t));
+	LF_OPTS_OUT(st, now);
 	return 0;
 }

@@ -103,6 +103,36 @@ static inline bool opts_valid(const void *opts, size_t known)
 	return true;
 }
 
+/*
+ * Both directions of a size-versioned struct (as libbpf's OPTS_GET):
+ * LF_OPTS_IN(o, opts) copies into our o, whose sz is set, the fields the
+ * caller's opts holds (opts_valid() checked it; NULL: none; o.sz becomes
+ * the caller's).  LF_OPTS_OUT(st, ours) copies our struct's fields into
+ * the caller's st, as many as its st->sz holds (at least the size field:
+ * checked), st->sz untouched.
+ */
+static inline void lf_opts_in(void *ours, size_t size, const void *opts)
+{
+	size_t sz;
+
+	if (!opts)
+		return;
+	memcpy(&sz, opts, sizeof(sz));
+	memcpy(ours, opts, sz < size ? sz : size);
+}
+static inline void lf_opts_out(void *st, const void *ours, size_t size)
+{
+	size_t sz;
+
+	memcpy(&sz, st, sizeof(sz));
+	if (sz > size)
+		sz = size;
+	memcpy((char *)st + sizeof(size_t), (const char *)ours + sizeof(size_t),
+	       sz - sizeof(size_t));
+}
+#define LF_OPTS_IN(o, opts) lf_opts_in(&(o), sizeof(o), (opts))
+#define LF_OPTS_OUT(st, ours) lf_opts_out((st), &(ours), sizeof(ours))
+
 static inline bool info_is_fid(unsigned int type)
 {
 	return type == FAN_EVENT_INFO_TYPE_FID || type == FAN_EVENT_INFO_TYPE_DFID ||

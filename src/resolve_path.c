@@ -70,8 +70,7 @@ LF_EXPORT int fan_resolver_new(struct fan_group *g, const struct fan_resolver_op
 
 	if (!g || !ret || !opts_valid(opts, sizeof(struct fan_resolver_opts)))
 		return -EINVAL;
-	if (opts)
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	LF_OPTS_IN(o, opts);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;

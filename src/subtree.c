@@ -69,8 +69,7 @@ LF_EXPORT int fan_subtree_new(struct fan_group *g, const struct fan_subtree_opts
 
 	if (!g || !ret || !opts_valid(opts, sizeof(struct fan_subtree_opts)))
 		return -EINVAL;
-	if (opts)
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	LF_OPTS_IN(o, opts);
 	if ((g->init_flags & FAN_REPORT_DFID_NAME) != FAN_REPORT_DFID_NAME ||
 	    (o.flags & ~LIBFANOTIFY_SUBTREE_FILESYSTEM))
 		return -EINVAL;
@@ -693,12 +692,8 @@ int lf_subtree_dir_path(struct fan_subtree *t, const void *key, size_t klen, str
 
 LF_EXPORT int fan_subtree_get_stats(const struct fan_subtree *t, struct fan_subtree_stats *st)
 {
-	size_t sz;
-
 	if (!t || !st || st->sz < sizeof(size_t))
 		return -EINVAL;
-	sz = st->sz < sizeof(t->stats) ? st->sz : sizeof(t->stats);
-	memcpy((char *)st + sizeof(size_t), (const char *)&t->stats + sizeof(size_t),
-	       sz - sizeof(size_t));
+	LF_OPTS_OUT(st, t->stats);
 	return 0;
 }
