@@ -189,7 +189,7 @@ int lf_root_fd(struct fan_root *root)
 	return root->fd < 0 ? (root->path ? root->fd : -ENOENT) : root->fd;
 }
 
-LF_EXPORT int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid)
+LF_EXPORT int fan_group_mount_fd(struct fan_group *g, const struct fan_fsid *fsid)
 {
 	struct fan_mount *m;
 

@@ -223,8 +223,10 @@ int fan_group_add_mount(struct fan_group *g, int dirfd, const char *path);
  * next read) or by fan_group_free().  Owned by the group: do not close it.
  * Call it from the thread that reads batches.  -ENOENT if none is recorded
  * or the mount is gone (unmounted, or another mount now at its path).
+ * g is not const: the call opens and keeps the descriptor in the group
+ * (before 1.1.0 it was declared const; the same symbol and ABI).
  */
-int fan_group_mount_fd(const struct fan_group *g, const struct fan_fsid *fsid);
+int fan_group_mount_fd(struct fan_group *g, const struct fan_fsid *fsid);
 
 /* ------------------------------------------------------------------------
  * Reading batches
