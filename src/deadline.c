@@ -145,7 +145,7 @@ static void answer_due(struct fan_group *g, struct fan_perm *p)
 		return;
 	}
 	stat_add(&g->stats.answer_errors);
-	if (lf_sys_respond(g->fd, fd, lf_group_default(g), NULL) == 0)
+	if (lf_sys_respond(g->fd, fd, g->default_response, NULL) == 0)
 		stat_add(&g->stats.default_answers);
 	else
 		stat_add(&g->stats.answer_errors);

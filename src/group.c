@@ -145,11 +145,6 @@ LF_EXPORT int fan_group_adopt(int fd, const struct fan_group_opts *opts,
 	return r;
 }
 
-uint32_t lf_group_default(const struct fan_group *g)
-{
-	return g->default_response;
-}
-
 void lf_group_unref(struct fan_group *g)
 {
 	if (__atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) > 0)

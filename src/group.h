@@ -96,7 +96,6 @@ struct fan_group {
 };
 
 void lf_group_unref(struct fan_group *g);
-uint32_t lf_group_default(const struct fan_group *g);
 
 /* batch.c */
 void lf_batch_release(struct fan_group *g);
