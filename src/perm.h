@@ -39,8 +39,6 @@ static inline bool lf_perm_cas(struct fan_perm *p)
 	return __atomic_compare_exchange_n(&p->state, &pending, PERM_CLAIMED, false,
 					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
-/* The owner claims p's answer: out of the deadline heap first, then the swap. */
-bool lf_perm_claim(struct fan_perm *p);
 /* Someone else claimed p: wait until that answer is written. */
 void lf_perm_wait_done(struct fan_perm *p);
 

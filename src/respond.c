@@ -125,7 +125,8 @@ static void perm_destroy(struct fan_perm *p)
 	lf_group_unref(g);
 }
 
-bool lf_perm_claim(struct fan_perm *p)
+/* The owner claims p's answer: out of the deadline heap first, then the swap. */
+static bool perm_claim(struct fan_perm *p)
 {
 	if (p->timed)
 		lf_timer_cancel(p);
@@ -157,7 +158,7 @@ LF_EXPORT int fan_perm_respond(struct fan_perm *p, uint32_t response,
 	ev = (struct fan_event *)p->ev;
 	pthread_rwlock_rdlock(&g->life);
 	if (!g->closed) {
-		if (lf_perm_claim(p)) {
+		if (perm_claim(p)) {
 			r = lf_sys_respond(g->fd, fan_event_fd(ev), response, rule);
 			if (r == 0) {
 				wr8(ev, MD_RESERVED, rd8(ev, MD_RESERVED) | ST_ANSWERED);
@@ -188,7 +189,7 @@ LF_EXPORT void fan_perm_free(struct fan_perm *p)
 	g = p->g;
 	pthread_rwlock_rdlock(&g->life);
 	if (!g->closed) {
-		if (!lf_perm_claim(p))
+		if (!perm_claim(p))
 			answered_elsewhere(p);
 		lf_event_finish(g, (struct fan_event *)p->ev);
 		__atomic_store_n(&p->state, PERM_DONE, __ATOMIC_RELEASE);

@@ -147,12 +147,8 @@ struct st_node *lf_st_walk_next(const struct st_node *top, const struct st_node 
 /* ---- subtree_scan.c: directories opened, marked and read by identity ---- */
 /* The key of the directory fd refers to (fsid of its root, handle). */
 size_t lf_st_fd_key(int fd, const struct fan_fsid *fsid, unsigned char *key);
-/* A descriptor on root r's directory, checked by handle; owned by t until the call ends. */
-int lf_st_root_fd(struct fan_subtree *t, size_t r);
 /* Close what one public call opened. */
 void lf_st_call_end(struct fan_subtree *t);
-/* Open node n (O_PATH) by its identity: by handle, else by path and checked; -errno. */
-int lf_st_open_node(struct fan_subtree *t, struct st_node *n);
 /* Open the directory with this key, named name under parent (event order); -errno. */
 int lf_st_open_child(struct fan_subtree *t, struct st_node *parent, const char *name,
 		     const void *key, size_t klen);
@@ -163,9 +159,6 @@ int lf_st_open_child(struct fan_subtree *t, struct st_node *parent, const char *
  * when t->reporting), recurse.  Returns its node (also one tracked
  * already) or NULL.
  */
-/* Does the caller leave out parent/name (fan_subtree_opts.skip)?  Counted when it does. */
-bool lf_st_skipped(struct fan_subtree *t, const struct st_node *parent, const char *name,
-		   size_t len);
 /* n moved to a place the caller leaves out: unmarked and forgotten, with what is below. */
 bool lf_st_left_out(struct fan_subtree *t, struct st_node *n);
 struct st_node *lf_st_adopt(struct fan_subtree *t, struct st_node *parent, const char *name,
@@ -186,11 +179,6 @@ void lf_st_unmark_drop(struct fan_subtree *t, struct st_node *n);
 void lf_st_unmark_tree(struct fan_subtree *t, struct st_node *n);
 /* Read every tree again from its root (after lost events). */
 int lf_st_rescan(struct fan_subtree *t);
-/* Tell the caller about an entry (LIBFANOTIFY_SUBTREE_* flags, error). */
-void lf_st_report(struct fan_subtree *t, const struct st_node *dir, const char *name,
-		  unsigned int flags, int error);
-/* Count a failed mark or open. */
-void lf_st_count_error(struct fan_subtree *t, int err);
 /* Retry the creations that could not be opened by path yet. */
 void lf_st_retry_pending(struct fan_subtree *t);
 void lf_st_pending_add(struct fan_subtree *t, const void *key, size_t klen,

@@ -82,7 +82,8 @@ static bool fd_is(int fd, const unsigned char *key, size_t klen)
 
 /* ---- descriptors ---- */
 
-int lf_st_root_fd(struct fan_subtree *t, size_t i)
+/* A descriptor on root i's directory, checked by handle; owned by t until the call ends. */
+static int st_root_fd(struct fan_subtree *t, size_t i)
 {
 	struct st_root *r = &t->roots[i];
 	int fd;
@@ -147,7 +148,7 @@ static int open_by_key(struct fan_subtree *t, const unsigned char *key, size_t k
 static int open_by_path(struct fan_subtree *t, struct st_node *parent, const char *name,
 			const unsigned char *key, size_t klen)
 {
-	int rfd = lf_st_root_fd(t, (size_t)lf_st_top(parent)->root), fd;
+	int rfd = st_root_fd(t, (size_t)lf_st_top(parent)->root), fd;
 
 	if (rfd < 0)
 		return rfd;
@@ -192,7 +193,8 @@ int lf_st_open_child(struct fan_subtree *t, struct st_node *parent, const char *
 	return open_by_path(t, parent, name, key, klen);
 }
 
-int lf_st_open_node(struct fan_subtree *t, struct st_node *n)
+/* Open node n (O_PATH) by its identity: by handle, else by path and checked; -errno. */
+static int st_open_node(struct fan_subtree *t, struct st_node *n)
 {
 	int fd = -EPERM, rfd;
 
@@ -202,13 +204,14 @@ int lf_st_open_node(struct fan_subtree *t, struct st_node *n)
 		return fd;
 	if (n->parent)
 		return open_by_path(t, n->parent, n->name, n->key, n->klen);
-	rfd = lf_st_root_fd(t, (size_t)n->root);
+	rfd = st_root_fd(t, (size_t)n->root);
 	return rfd < 0 ? rfd : openat2_(rfd, ".", O_PATH | O_DIRECTORY, BENEATH);
 }
 
 /* ---- reports and counts ---- */
 
-void lf_st_count_error(struct fan_subtree *t, int err)
+/* Count a failed mark or open. */
+static void st_count_error(struct fan_subtree *t, int err)
 {
 	if (err == -ENOSPC)
 		t->stats.enospc++;
@@ -218,8 +221,9 @@ void lf_st_count_error(struct fan_subtree *t, int err)
 		t->stats.eacces++;
 }
 
-void lf_st_report(struct fan_subtree *t, const struct st_node *dir, const char *name,
-		  unsigned int flags, int error)
+/* Tell the caller about an entry (LIBFANOTIFY_SUBTREE_* flags, error). */
+static void st_report(struct fan_subtree *t, const struct st_node *dir, const char *name,
+		      unsigned int flags, int error)
 {
 	struct fan_subtree_entry e = { .flags = flags, .error = error, .trigger = t->trigger };
 
@@ -240,8 +244,8 @@ void lf_st_report(struct fan_subtree *t, const struct st_node *dir, const char *
 static void unwatched(struct fan_subtree *t, const struct st_node *n, int err)
 {
 	t->stats.mark_errors++;
-	lf_st_count_error(t, err);
-	lf_st_report(t, n, NULL, LIBFANOTIFY_SUBTREE_DIR | LIBFANOTIFY_SUBTREE_UNWATCHED, err);
+	st_count_error(t, err);
+	st_report(t, n, NULL, LIBFANOTIFY_SUBTREE_DIR | LIBFANOTIFY_SUBTREE_UNWATCHED, err);
 }
 
 /* ---- marks ---- */
@@ -354,8 +358,9 @@ static void queue_push(struct fan_subtree *t, struct st_node *n)
 	t->queue[t->qlen++] = n;
 }
 
-bool lf_st_skipped(struct fan_subtree *t, const struct st_node *parent, const char *name,
-		   size_t len)
+/* Does the caller leave out parent/name (fan_subtree_opts.skip)?  Counted when it does. */
+static bool st_skipped(struct fan_subtree *t, const struct st_node *parent, const char *name,
+		       size_t len)
 {
 	if (!t->skip || lf_st_path(t, parent, &t->path) < 0 ||
 	    lf_sbuf_append(&t->path, "/", t->path.len > 1) < 0 ||
@@ -369,7 +374,7 @@ bool lf_st_skipped(struct fan_subtree *t, const struct st_node *parent, const ch
 
 bool lf_st_left_out(struct fan_subtree *t, struct st_node *n)
 {
-	if (!t->skip || !n->parent || !lf_st_skipped(t, n->parent, n->name, n->namelen))
+	if (!t->skip || !n->parent || !st_skipped(t, n->parent, n->name, n->namelen))
 		return false;
 	lf_st_unmark_drop(t, n);
 	return true;
@@ -382,12 +387,12 @@ static struct st_node *track(struct fan_subtree *t, struct st_node *parent, cons
 	struct st_node *c;
 	int r;
 
-	if (lf_st_skipped(t, parent, name, len))
+	if (st_skipped(t, parent, name, len))
 		return NULL;	/* left out by the caller: not marked, not read */
 	c = lf_st_add(t, parent, key, klen, name, len);
 	if (!c) {
 		t->stats.mark_errors++;
-		lf_st_report(t, parent, name, LIBFANOTIFY_SUBTREE_DIR | LIBFANOTIFY_SUBTREE_UNWATCHED,
+		st_report(t, parent, name, LIBFANOTIFY_SUBTREE_DIR | LIBFANOTIFY_SUBTREE_UNWATCHED,
 			     -ENOMEM);
 		return NULL;
 	}
@@ -421,7 +426,7 @@ static bool seen_again(struct fan_subtree *t, struct st_node *c, struct st_node 
 	c->flags &= ~N_UNLINKED;
 	if (c->parent != n || c->namelen != len || memcmp(c->name, name, len)) {
 		(void)lf_st_move(t, &c, n, name, len);
-		if (t->skip && lf_st_skipped(t, n, name, len)) {
+		if (t->skip && st_skipped(t, n, name, len)) {
 			mark_seen(t, c);	/* not the sweep's: unmarked here, once */
 			lf_st_unmark_drop(t, c);
 			return false;
@@ -448,7 +453,7 @@ static void entry(struct fan_subtree *t, struct st_node *n, int dfd, const struc
 	if (cfd < 0) {
 		/* a file (ENOTDIR), a symbolic link (ELOOP), a mount point (EXDEV: not entered) */
 		if (fresh && found && cfd != -ENOENT)
-			lf_st_report(t, n, name, found | (cfd == -EXDEV ? LIBFANOTIFY_SUBTREE_DIR : 0), 0);
+			st_report(t, n, name, found | (cfd == -EXDEV ? LIBFANOTIFY_SUBTREE_DIR : 0), 0);
 		return;
 	}
 	key_fsid(n->key, &fsid);
@@ -459,7 +464,7 @@ static void entry(struct fan_subtree *t, struct st_node *n, int dfd, const struc
 			read_dir(t, c, cfd);
 	} else if (!c && klen) {
 		if (found)
-			lf_st_report(t, n, name, found | LIBFANOTIFY_SUBTREE_DIR, 0);
+			st_report(t, n, name, found | LIBFANOTIFY_SUBTREE_DIR, 0);
 		c = track(t, n, name, strlen(name), key, klen, cfd);
 		if (c)
 			read_dir(t, c, cfd);
@@ -516,7 +521,7 @@ void lf_st_drain_queue(struct fan_subtree *t)
 		n = t->queue[--t->qlen];
 		if (!n)
 			continue;	/* dropped meanwhile */
-		fd = lf_st_open_node(t, n);
+		fd = st_open_node(t, n);
 		if (fd < 0) {
 			t->stats.unreachable++;
 			n->flags &= ~(N_FRESH | N_UNSCANNED);
@@ -630,7 +635,7 @@ void lf_st_unmark_tree(struct fan_subtree *t, struct st_node *top)
 	int fd;
 
 	for (n = top; n; n = lf_st_walk_next(top, n)) {
-		fd = lf_st_open_node(t, n);
+		fd = st_open_node(t, n);
 		if (fd >= 0) {
 			unmark_fd(t, fd);
 			lf_sys_close(fd);
@@ -676,7 +681,7 @@ int lf_st_rescan(struct fan_subtree *t)
 		if (!top || top->parent)
 			continue;	/* removed, or inside another root's tree */
 		top->gen = t->gen;
-		fd = lf_st_open_node(t, top);
+		fd = st_open_node(t, top);
 		if (fd < 0) {
 			mark_seen(t, top);
 			continue;

@@ -32,7 +32,7 @@ ssize_t lf_sys_read(int fd, void *buf, size_t len)
 }
 
 /* A response must go in one write(): the kernel rejects partial structs. */
-int lf_sys_write_exact(int fd, const void *buf, size_t len)
+static int write_exact(int fd, const void *buf, size_t len)
 {
 	ssize_t n = write(fd, buf, len);
 
@@ -130,5 +130,5 @@ int lf_sys_respond(int gfd, int fd, uint32_t response, const struct fan_audit_ru
 	}
 	memcpy(buf, &fd, 4);
 	memcpy(buf + 4, &response, 4);
-	return lf_sys_write_exact(gfd, buf, len);
+	return write_exact(gfd, buf, len);
 }

@@ -13,7 +13,6 @@ int lf_sys_fanotify_init(unsigned int flags, unsigned int event_f_flags);
 int lf_sys_fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd,
 		      const char *path);
 ssize_t lf_sys_read(int fd, void *buf, size_t len);
-int lf_sys_write_exact(int fd, const void *buf, size_t len);
 void lf_sys_close(int fd);
 void lf_sys_close_range(int lo, int hi);
 int lf_sys_open_by_handle_at(int mount_fd, const void *handle, int flags);
