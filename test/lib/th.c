@@ -167,6 +167,11 @@ static unsigned int with_companions(unsigned int bit)
 	return bit;
 }
 
+bool th_support_error(int r)
+{
+	return r == -EINVAL || r == -EPERM || r == -EOPNOTSUPP;
+}
+
 void th_require_init(unsigned int init_flags, unsigned int event_f_flags)
 {
 	int r = fan_probe_init(init_flags, event_f_flags);
@@ -176,6 +181,8 @@ void th_require_init(unsigned int init_flags, unsigned int event_f_flags)
 
 	if (r == 0)
 		return;
+	if (!th_support_error(r))
+		th_fail("fan_probe_init(0x%x, 0x%x): %s", init_flags, event_f_flags, strerror(-r));
 	for (bit = 1; bit; bit <<= 1) {
 		const char *n = (init_flags & bit) ? fan_init_flag_name(bit) : NULL;
 

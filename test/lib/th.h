@@ -59,7 +59,13 @@ void th_cleanup(void);
 void th_private_ext4(char *dir, size_t size, unsigned int size_mb, const char *extra_mkfs,
 		     char *img, size_t img_size);
 
-/* Skip unless the kernel accepts these init flags (names them in the reason). */
+/* What a kernel says to a flag it lacks, or without the privilege: EINVAL, EPERM, EOPNOTSUPP. */
+bool th_support_error(int r);
+/*
+ * Skip (77) unless the kernel accepts these init flags, naming in the
+ * reason each flag refused alone and the release that added it; fail on
+ * any other error (EMFILE, ENOMEM: not a missing feature).
+ */
 void th_require_init(unsigned int init_flags, unsigned int event_f_flags);
 
 /*

@@ -69,7 +69,7 @@ int main(void)
 	adopt_and_read(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY);
 	adopt_and_read(FAN_CLASS_CONTENT | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
 		       O_RDONLY | O_CLOEXEC | O_NOATIME);
-	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_PIDFD, O_RDONLY);
+	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_PIDFD, O_RDONLY);
 	adopt_and_read(FAN_CLASS_NOTIF | FAN_NONBLOCK | FAN_REPORT_PIDFD, O_RDONLY);
 	adopt_pipe();
 	printf("PASS\n");

@@ -119,9 +119,9 @@ int main(void)
 	th_private_tmpfs(dir, sizeof(dir));
 	th_write_file(dir, "file", 1);
 	lv_join(file, sizeof(file), dir, "file");
-	lv_require_init(FAN_CLASS_CONTENT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 	without_enable_audit();
-	lv_require_init(FAN_CLASS_CONTENT | FAN_ENABLE_AUDIT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT | FAN_ENABLE_AUDIT, O_RDONLY);
 	with_enable_audit();
 	printf("PASS\n");
 	return 0;

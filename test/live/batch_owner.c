@@ -159,7 +159,7 @@ int main(void)
 	th_private_tmpfs(dir, sizeof(dir));
 	th_write_file(dir, "file", 1);
 	lv_join(file, sizeof(file), dir, "file");
-	lv_require_init(FAN_CLASS_CONTENT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 
 	other_group();
 	previous_batch(NULL, 0, "the group's buffer");

@@ -95,7 +95,7 @@ int main(void)
 	th_private_tmpfs(dir, sizeof(dir));
 	th_write_file(dir, "file", 1);
 	ro_bind();
-	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_FD_ERROR, O_RDWR);
+	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_FD_ERROR, O_RDWR);
 	with_fd_error();
 	without_fd_error();
 	T_EQ(umount2(ro, 0), 0);

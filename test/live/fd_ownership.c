@@ -242,12 +242,12 @@ int main(void)
 		snprintf(name, sizeof(name), "f%d", i);
 		th_write_file(dir, name, 1);
 	}
-	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_PIDFD, O_RDONLY);
+	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_PIDFD, O_RDONLY);
 	untaken_closed(BY_READ);
 	untaken_closed(BY_RELEASE);
 	untaken_closed(BY_FREE);
 	taken_kept();
-	lv_require_init(FAN_CLASS_CONTENT | FAN_REPORT_PIDFD, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT | FAN_REPORT_PIDFD, O_RDONLY);
 	deferred();
 	fid_group_fds();
 	printf("PASS\n");

@@ -91,7 +91,7 @@ static void dirent_mode(const struct mode *m)
 	struct setup s;
 	struct fan_event *ev;
 
-	lv_require_init(FAN_CLASS_NOTIF | m->flags, 0);
+	th_require_init(FAN_CLASS_NOTIF | m->flags, 0);
 	make_dirs(&s, m->name, m->flags, DIRENT);
 	lv_join(a, sizeof(a), s.d1, "a");
 	lv_join(b, sizeof(b), s.d2, "b");

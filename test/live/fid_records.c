@@ -155,9 +155,9 @@ static void run(const char *dir)
 	lv_require_mark(FAN_CLASS_NOTIF | FAN_REPORT_FID, FAN_MARK_FILESYSTEM, FAN_CREATE,
 			AT_FDCWD, dir);
 	fid_only(dir);
-	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME, 0);
+	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME, 0);
 	dfid_name(dir);
-	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET, 0);
+	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET, 0);
 	target_fid(dir);
 	printf("%s: ok\n", fs);
 }

@@ -48,21 +48,6 @@ static size_t add_name(char *buf, size_t size, size_t off, const char *n, const 
 				      (unsigned long long)value);
 }
 
-/* "FAN_REPORT_FID(5.1)|FAN_REPORT_MNT(6.15)" */
-static void init_names(unsigned int flags, char *buf, size_t size)
-{
-	unsigned int bit;
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (bit = 1; bit; bit <<= 1)
-		if (flags & bit)
-			off = add_name(buf, size, off, fan_init_flag_name(bit),
-				       fan_init_flag_since(bit), bit);
-	if (!buf[0])
-		snprintf(buf, size, "FAN_CLASS_NOTIF");
-}
-
 /* "FAN_MARK_MNTNS(6.15)", "FAN_MARK_EVICTABLE(5.19)", ... */
 static void mark_names(unsigned int flags, char *buf, size_t size)
 {
@@ -95,42 +80,17 @@ static void mask_names(uint64_t mask, char *buf, size_t size)
 			off = add_name(buf, size, off, fan_event_name(bit), fan_event_since(bit), bit);
 }
 
-static __attribute__((noreturn)) void skip_init(unsigned int init_flags, int err)
-{
-	char names[512];
-
-	init_names(init_flags, names, sizeof(names));
-	th_skip("kernel %s refuses fanotify_init(%s): %s", kernel_release(), names,
-		strerror(-err));
-}
-
-static bool is_support_error(int r)
-{
-	return r == -EINVAL || r == -EPERM || r == -EOPNOTSUPP;
-}
-
-void lv_require_init(unsigned int init_flags, unsigned int event_f_flags)
-{
-	int r = fan_probe_init(init_flags, event_f_flags);
-
-	if (r == 0)
-		return;
-	if (is_support_error(r))
-		skip_init(init_flags, r);
-	th_fail("fan_probe_init(0x%x, 0x%x): %s", init_flags, event_f_flags, strerror(-r));
-}
-
 void lv_require_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t mask,
 		     int dirfd, const char *path)
 {
 	char marks[256], events[512];
 	int r;
 
-	lv_require_init(init_flags, 0);
+	th_require_init(init_flags, 0);
 	r = fan_probe_mark(init_flags, mark_flags, mask, dirfd, path);
 	if (r == 0)
 		return;
-	if (!is_support_error(r))
+	if (!th_support_error(r))
 		th_fail("fan_probe_mark(0x%x, 0x%x, %s): %s", init_flags, mark_flags, lv_mask(mask),
 			strerror(-r));
 	mark_names(mark_flags, marks, sizeof(marks));
@@ -147,8 +107,8 @@ struct fan_group *lv_group_opts(const struct fan_group_opts *o)
 
 	if (r == 0)
 		return g;
-	if (is_support_error(r) && fan_probe_init(o->init_flags, o->event_f_flags) < 0)
-		skip_init(o->init_flags, r);
+	if (th_support_error(r))
+		th_require_init(o->init_flags, o->event_f_flags);	/* skips if the kernel lacks a flag */
 	th_fail("fan_group_new_opts(init 0x%x, event_f_flags 0x%x): %s", o->init_flags,
 		o->event_f_flags, strerror(-r));
 }

@@ -16,8 +16,6 @@
 
 #include "th.h"
 
-/* Skip (77) naming the refused flags and their kernel versions. */
-void lv_require_init(unsigned int init_flags, unsigned int event_f_flags);
 /* Skip unless a mark of this kind is accepted (on dirfd/path if given). */
 void lv_require_mark(unsigned int init_flags, unsigned int mark_flags, uint64_t mask,
 		     int dirfd, const char *path);

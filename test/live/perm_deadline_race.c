@@ -138,7 +138,7 @@ int main(void)
 
 	th_init(170);
 	th_private_tmpfs(dir, sizeof(dir));
-	lv_require_init(FAN_CLASS_CONTENT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 	tallies = mmap(NULL, OPENERS * sizeof(*tallies), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	T_ASSERT(tallies != MAP_FAILED);

@@ -153,7 +153,7 @@ int main(void)
 
 	th_init(80);
 	th_private_tmpfs(dir, sizeof(dir));
-	lv_require_init(FAN_CLASS_CONTENT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 	/* made before the mark: our own opens under it would wait for ourselves */
 	for (i = 0; i < NNAMES; i++)
 		th_write_file(dir, names[i], 1);

@@ -240,7 +240,7 @@ int main(void)
 	th_private_tmpfs(dir, sizeof(dir));
 	th_write_file(dir, "file", 1);
 	lv_join(file, sizeof(file), dir, "file");
-	lv_require_init(FAN_CLASS_CONTENT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 	default_verdict(FAN_ALLOW, BY_READ);
 	default_verdict(FAN_ALLOW, BY_RELEASE);
 	default_verdict(FAN_ALLOW, BY_FREE);

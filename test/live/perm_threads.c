@@ -97,7 +97,7 @@ int main(void)
 
 	th_init(110);
 	th_private_tmpfs(dir, sizeof(dir));	/* before any thread */
-	lv_require_init(FAN_CLASS_CONTENT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 	g = lv_group(FAN_CLASS_CONTENT | FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY | O_CLOEXEC);
 	for (i = 0; i < OPENERS; i++) {
 		snprintf(name, sizeof(name), "f%d", i);

@@ -165,10 +165,10 @@ int main(void)
 	th_private_tmpfs(dir, sizeof(dir));
 	th_write_file(dir, "file", 1);
 	lv_join(file, sizeof(file), dir, "file");
-	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_PIDFD, O_RDONLY);
+	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_PIDFD, O_RDONLY);
 	pidfd_live();
 	pidfd_exited();
-	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_TID, O_RDONLY);
+	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_TID, O_RDONLY);
 	report_tid();
 	pidfd_and_tid();
 	printf("PASS\n");

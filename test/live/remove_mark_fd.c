@@ -25,7 +25,7 @@ int main(void)
 	th_private_tmpfs(dir, sizeof(dir));
 	th_write_file(dir, "file", 1);
 	lv_join(file, sizeof(file), dir, "file");
-	lv_require_init(FAN_CLASS_NOTIF, O_RDONLY);
+	th_require_init(FAN_CLASS_NOTIF, O_RDONLY);
 	g = lv_group(FAN_CLASS_NOTIF | FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY | O_CLOEXEC);
 	fd = open(file, O_PATH | O_CLOEXEC);
 	T_ASSERT(fd >= 0);

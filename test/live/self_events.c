@@ -170,7 +170,7 @@ static void skip_self_keeps_delete_self(void)
 	pid_t child;
 	int fd;
 
-	lv_require_init(FAN_CLASS_NOTIF | FAN_REPORT_FID, 0);
+	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_FID, 0);
 	lv_join(gone, sizeof(gone), dir, "gone");
 	lv_join(f, sizeof(f), gone, "f");
 	T_EQ(mkdir(gone, 0755), 0);
@@ -203,12 +203,12 @@ int main(void)
 	th_write_file(dir, "other", 1);
 	lv_join(file, sizeof(file), dir, "file");
 	lv_join(other, sizeof(other), dir, "other");
-	lv_require_init(FAN_CLASS_CONTENT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 	answer_self(0);
 	printf("ANSWER_SELF: ok\n");
 	no_answer_self();
 	printf("without ANSWER_SELF the thread waits for the batch: ok\n");
-	lv_require_init(FAN_CLASS_CONTENT | FAN_REPORT_TID, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT | FAN_REPORT_TID, O_RDONLY);
 	answer_self(FAN_REPORT_TID);
 	printf("ANSWER_SELF with FAN_REPORT_TID: ok\n");
 	skip_self_notify();

@@ -185,7 +185,7 @@ int main(void)
 	th_write_file(dir, "file2", 1);
 	lv_join(file, sizeof(file), dir, "file");
 	lv_join(file2, sizeof(file2), dir, "file2");
-	lv_require_init(FAN_CLASS_CONTENT, O_RDONLY);
+	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 
 	timeouts();
 	releases_first();
