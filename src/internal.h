@@ -88,5 +88,14 @@ int lf_subtree_dir_path(struct fan_subtree *t, const void *key, size_t klen, str
 bool lf_parse_event_ok(const void *event, size_t room);
 /* parse.c: records of an event, for the layers above */
 const unsigned char *lf_event_find_pidfd_rec(const struct fan_event *ev);
+/*
+ * The records that name an event's objects: the first DFID_NAME, FID and
+ * DFID (and the first FID or DFID, whichever comes first); the last
+ * OLD_DFID_NAME, NEW_DFID_NAME and MNT.  NULL where there is none.
+ */
+struct lf_recs {
+	const struct fan_info *dfn, *old, *nw, *fid, *dfid, *fid_or_dfid, *mnt;
+};
+void lf_event_recs(const struct fan_event *ev, struct lf_recs *rs);
 
 #endif

@@ -225,6 +225,25 @@ const unsigned char *lf_event_find_pidfd_rec(const struct fan_event *ev)
 	return (const unsigned char *)fan_event_find_info(ev, FAN_EVENT_INFO_TYPE_PIDFD);
 }
 
+void lf_event_recs(const struct fan_event *ev, struct lf_recs *rs)
+{
+	const struct fan_info *rec;
+
+	*rs = (struct lf_recs){ 0 };
+	fan_for_each_info(rec, ev) {
+		switch (fan_info_type(rec)) {
+		case FAN_EVENT_INFO_TYPE_DFID_NAME: rs->dfn = rs->dfn ? rs->dfn : rec; break;
+		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME: rs->old = rec; break;
+		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME: rs->nw = rec; break;
+		case FAN_EVENT_INFO_TYPE_FID: rs->fid = rs->fid ? rs->fid : rec; break;
+		case FAN_EVENT_INFO_TYPE_DFID: rs->dfid = rs->dfid ? rs->dfid : rec; break;
+		case FAN_EVENT_INFO_TYPE_MNT: rs->mnt = rec; break;
+		}
+	}
+	/* records of one event, in one buffer: the earlier of the two */
+	rs->fid_or_dfid = !rs->dfid || (rs->fid && rs->fid < rs->dfid) ? rs->fid : rs->dfid;
+}
+
 LF_EXPORT int fan_event_pidfd(const struct fan_event *ev)
 {
 	const unsigned char *rec = lf_event_find_pidfd_rec(ev);

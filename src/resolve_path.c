@@ -276,28 +276,6 @@ static void path_reset(struct fan_path *p)
 		*p = (struct fan_path){ .error = -ENOENT };
 }
 
-/* The records that name the event's object(s). */
-struct recs {
-	const struct fan_info *old, *nw, *dfn, *fid, *mnt;
-};
-
-static void find_recs(const struct fan_event *ev, struct recs *rs)
-{
-	const struct fan_info *rec;
-
-	*rs = (struct recs){ 0 };
-	fan_for_each_info(rec, ev) {
-		switch (fan_info_type(rec)) {
-		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME: rs->old = rec; break;
-		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME: rs->nw = rec; break;
-		case FAN_EVENT_INFO_TYPE_DFID_NAME: rs->dfn = rs->dfn ? rs->dfn : rec; break;
-		case FAN_EVENT_INFO_TYPE_DFID:
-		case FAN_EVENT_INFO_TYPE_FID: rs->fid = rs->fid ? rs->fid : rec; break;
-		case FAN_EVENT_INFO_TYPE_MNT: rs->mnt = rec; break;
-		}
-	}
-}
-
 static int fd_event_path(struct fan_resolver *r, int fd, struct fan_path *path)
 {
 	int res = lf_fd_path(r, fd, &r->out[0], &path->flags);
@@ -315,14 +293,14 @@ static int resolve(struct fan_resolver *r, const struct fan_event *ev, struct fa
 	unsigned int dirflag = (fan_event_mask(ev) & FAN_ONDIR) ? LIBFANOTIFY_PATH_DIR : 0;
 	int fd = fan_event_fd(ev), res = -ENOENT;
 	const struct fan_info *first;
-	struct recs rs;
+	struct lf_recs rs;
 
 	r->src[0] = r->src[1] = SRC_NONE;
-	find_recs(ev, &rs);
+	lf_event_recs(ev, &rs);
 	if (rs.mnt)
 		return mnt_record_path(r, rs.mnt, path);
 	path->flags = dirflag;
-	first = rs.old ? rs.old : rs.dfn ? rs.dfn : rs.fid;
+	first = rs.old ? rs.old : rs.dfn ? rs.dfn : rs.fid_or_dfid;
 	if (fd >= 0)
 		res = fd_event_path(r, fd, path);
 	else if (first)

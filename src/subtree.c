@@ -342,27 +342,6 @@ LF_EXPORT int fan_subtree_remove_root(struct fan_subtree *t, int root)
 
 /* ---- events ---- */
 
-/* The records an event names directories with. */
-struct recs {
-	const struct fan_info *dfn, *old, *nw, *fid, *dfid;
-};
-
-static void find_recs(const struct fan_event *ev, struct recs *rs)
-{
-	const struct fan_info *rec;
-
-	*rs = (struct recs){ 0 };
-	fan_for_each_info(rec, ev) {
-		switch (fan_info_type(rec)) {
-		case FAN_EVENT_INFO_TYPE_DFID_NAME: rs->dfn = rs->dfn ? rs->dfn : rec; break;
-		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME: rs->old = rec; break;
-		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME: rs->nw = rec; break;
-		case FAN_EVENT_INFO_TYPE_FID: rs->fid = rs->fid ? rs->fid : rec; break;
-		case FAN_EVENT_INFO_TYPE_DFID: rs->dfid = rs->dfid ? rs->dfid : rec; break;
-		}
-	}
-}
-
 /* A directory record: its key, and its name (NULL if none). */
 struct dref {
 	unsigned char key[LF_KEY_MAX];
@@ -552,9 +531,9 @@ static int on_overflow(struct fan_subtree *t)
 static void dispatch(struct fan_subtree *t, const struct fan_event *ev, uint64_t mask)
 {
 	struct dref d = { 0 }, o = { 0 }, child = { 0 };
-	struct recs rs;
+	struct lf_recs rs;
 
-	find_recs(ev, &rs);
+	lf_event_recs(ev, &rs);
 	if (t->target_fid)
 		(void)dref(rs.fid, &child);
 	if (rs.dfn)
@@ -664,13 +643,13 @@ static int root_of(struct fan_subtree *t, const struct fan_info *rec)
 
 LF_EXPORT int fan_subtree_in_scope(struct fan_subtree *t, const struct fan_event *ev)
 {
-	struct recs rs;
+	struct lf_recs rs;
 	int r;
 
 	if (!t || !ev || fan_event_is_overflow(ev))
 		return -1;
 	reap_before(t, ev);
-	find_recs(ev, &rs);
+	lf_event_recs(ev, &rs);
 	if (rs.old || rs.nw) {
 		r = root_of(t, rs.old);
 		return r >= 0 ? r : root_of(t, rs.nw);
