@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -231,22 +230,12 @@ static void root_free(struct fan_root *root)
 /* 1: the mount shows the whole filesystem, 0: a directory of it, -errno: unknown. */
 static int statmount_whole(uint64_t mnt_id)
 {
-	struct lf_mnt_id_req req = {
-		.size = LF_MNT_ID_REQ_SIZE_VER0, .mnt_id = mnt_id, .param = STATMOUNT_MNT_ROOT,
-	};
 	unsigned char buf[SM_STR_OFF + 4096];
-	uint32_t off, size;
-	uint64_t mask;
+	const char *root;
+	int r = lf_sys_statmount_str(mnt_id, STATMOUNT_MNT_ROOT, SM_MNT_ROOT_OFF, buf,
+				     sizeof(buf), &root);
 
-	if (syscall(SYS_statmount, &req, buf, sizeof(buf), 0) != 0)
-		return -errno;
-	memcpy(&size, buf + SM_SIZE_OFF, 4);
-	memcpy(&mask, buf + SM_MASK_OFF, 8);
-	memcpy(&off, buf + SM_MNT_ROOT_OFF, 4);
-	if (!(mask & STATMOUNT_MNT_ROOT) || size > sizeof(buf) || size <= SM_STR_OFF ||
-	    off >= size - SM_STR_OFF)
-		return -EIO;
-	return !strcmp((const char *)buf + SM_STR_OFF + off, "/");	/* NUL inside: size */
+	return r < 0 ? r : !strcmp(root, "/");
 }
 
 /* A line of /proc/self/mountinfo. */

@@ -31,22 +31,13 @@ uint64_t lf_fd_mnt_id(int fd)
 /* statmount()'s mount point string, or NULL. */
 static const char *statmount_point(struct sbuf *buf, uint64_t mnt_id)
 {
-	struct lf_mnt_id_req req = {
-		.size = LF_MNT_ID_REQ_SIZE_VER0, .mnt_id = mnt_id, .param = STATMOUNT_MNT_POINT,
-	};
-	uint32_t off, size;
-	uint64_t mask;
+	const char *p;
 
 	if (lf_sbuf_reserve(buf, SM_STR_OFF + 8192) < 0 ||
-	    syscall(SYS_statmount, &req, buf->s, buf->cap, 0) != 0)
+	    lf_sys_statmount_str(mnt_id, STATMOUNT_MNT_POINT, SM_MNT_POINT_OFF, buf->s, buf->cap,
+				 &p) < 0)
 		return NULL;
-	memcpy(&size, buf->s + SM_SIZE_OFF, 4);
-	memcpy(&mask, buf->s + SM_MASK_OFF, 8);
-	memcpy(&off, buf->s + SM_MNT_POINT_OFF, 4);
-	if (!(mask & STATMOUNT_MNT_POINT) || size > buf->cap || size <= SM_STR_OFF ||
-	    off >= size - SM_STR_OFF || !memchr(buf->s + SM_STR_OFF + off, 0, size - SM_STR_OFF - off))
-		return NULL;
-	return buf->s + SM_STR_OFF + off;
+	return p;
 }
 
 int lf_mount_point(struct fan_resolver *r, uint64_t mnt_id, struct sbuf *out)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "missing.h"
 
 int lf_sys_fanotify_init(unsigned int flags, unsigned int event_f_flags)
 {
@@ -131,4 +132,26 @@ int lf_sys_respond(int gfd, int fd, uint32_t response, const struct fan_audit_ru
 	memcpy(buf, &fd, 4);
 	memcpy(buf + 4, &response, 4);
 	return write_exact(gfd, buf, len);
+}
+
+int lf_sys_statmount_str(uint64_t mnt_id, uint64_t param, size_t off_field, void *buf,
+			 size_t size, const char **str)
+{
+	struct lf_mnt_id_req req = {
+		.size = LF_MNT_ID_REQ_SIZE_VER0, .mnt_id = mnt_id, .param = param,
+	};
+	const char *b = buf;
+	uint32_t off, len;
+	uint64_t mask;
+
+	if (syscall(SYS_statmount, &req, buf, size, 0) != 0)
+		return -errno;
+	memcpy(&len, b + SM_SIZE_OFF, 4);
+	memcpy(&mask, b + SM_MASK_OFF, 8);
+	memcpy(&off, b + off_field, 4);
+	if (!(mask & param) || len > size || len <= SM_STR_OFF || off >= len - SM_STR_OFF ||
+	    !memchr(b + SM_STR_OFF + off, 0, len - SM_STR_OFF - off))
+		return -EIO;
+	*str = b + SM_STR_OFF + off;
+	return 0;
 }

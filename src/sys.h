@@ -23,6 +23,14 @@ ssize_t lf_sys_readlink_fd(int fd, char *buf, size_t size);
 /* The same through fd_dir, an open /proc/thread-self/fd (-1: by its path). */
 ssize_t lf_sys_readlink_fd_at(int fd_dir, int fd, char *buf, size_t size);
 /* Write one permission response (and its audit rule, if any) to group fd gfd. */
+/*
+ * statmount() of mnt_id asking for one string: param (STATMOUNT_MNT_ROOT,
+ * _MNT_POINT), whose offset into str[] is the u32 at off_field (SM_*_OFF),
+ * into buf.  0 and *str (NUL-terminated, inside buf), -EIO if the answer
+ * lacks it, or the call's -errno.
+ */
+int lf_sys_statmount_str(uint64_t mnt_id, uint64_t param, size_t off_field, void *buf,
+			 size_t size, const char **str);
 int lf_sys_respond(int gfd, int fd, uint32_t response, const struct fan_audit_rule *rule);
 
 #endif
