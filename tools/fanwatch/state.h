@@ -177,7 +177,7 @@ void fw_notify_tick(const struct fw_state *st);
 void fw_notify_stopping(void);
 
 /* perm.c: --deny */
-int fw_perm_new(struct fw_state *st, struct fw_perm **ret);
+struct fw_perm *fw_perm_new(struct fw_state *st);
 /* Mark the object fd refers to (a directory gets FAN_EVENT_ON_CHILD). */
 int fw_perm_mark_fd(struct fw_perm *p, int fd, bool dir);
 int fw_perm_mark_scope(struct fw_perm *p, unsigned int type, const char *path);
@@ -185,7 +185,7 @@ int fw_perm_mark_scope(struct fw_perm *p, unsigned int type, const char *path);
 struct fan_group *fw_perm_group(const struct fw_perm *p);
 uint64_t fw_perm_dir_mask(const struct fw_perm *p);
 /* Start the answering thread; it keeps only the capabilities in keep, as ids. */
-int fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids);
+void fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids);
 int fw_perm_notify_fd(const struct fw_perm *p);
 /* Hand every queued deny report to fw_emit (through the filters). */
 void fw_perm_drain(struct fw_perm *p, struct fw_state *st);
