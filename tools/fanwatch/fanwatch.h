@@ -159,8 +159,11 @@ void fw_peer_validate(struct fw_opts *o);
 /* Are excluded directories left unmarked (tree scope, inode marks, no --deny)? */
 bool fw_prunes(const struct fw_opts *o);
 void fw_peer_free(struct fw_opts *o);
-/* A usage error: the message, a hint at --help, exit 2. */
+/* A usage error (message.c): the message, a hint at --help, exit 2. */
 __attribute__((noreturn, format(printf, 1, 2))) void fw_usage_error(const char *fmt, ...);
+/* Usage errors and warnings name where (an options file's "FILE:LINE") until fw_usage_at(NULL). */
+void fw_usage_at(const char *where);
+const char *fw_usage_where(void);
 
 /* Parse argv; exits 2 with a message on bad input, 0 after --help/--version. */
 void fw_opts_parse(struct fw_opts *o, int argc, char **argv);
@@ -236,7 +239,7 @@ struct fw_out {
 	char *buf;
 	size_t len, cap;
 	int error;			/* first write error, -errno (from the writer) */
-	bool json, color;
+	bool json, csv, color;
 	unsigned int show;		/* FW_SHOW_*: text output's identity fields */
 	struct timespec now;		/* one clock read per batch */
 	char text_time[24];		/* HH:MM:SS.uuuuuu */
@@ -245,10 +248,10 @@ struct fw_out {
 	size_t json_time_len;
 	uint64_t stamp;			/* bumped by every fw_out_stamp*(): a batch */
 	uint64_t flushes;		/* buffer writes so far */
-	uint64_t written;		/* records formatted */
 	uint64_t staged;		/* records in buf */
 	uint64_t dropped;		/* records dropped: the reader did not keep up */
 	struct fw_writer *w;		/* NULL: writes in the caller's thread (before start) */
+	struct fw_json_cache *json_cache;	/* output_json.c: the last record's process fields */
 	/* --format, --csv, -0, --timefmt, --utc (i15) */
 	const struct fw_format *fmt;	/* NULL: text or JSON */
 	struct fw_timefmt *tfmt;	/* --timefmt; NULL: text_time */
@@ -261,7 +264,7 @@ struct fw_out {
 	bool grow;			/* a scratch buffer: grows, never flushes */
 };
 
-int fw_out_open(struct fw_out *out, const struct fw_opts *o);
+void fw_out_open(struct fw_out *out, const struct fw_opts *o);
 struct fw_ids;
 /* Write from a thread of its own from now on; it keeps no capability and becomes ids. */
 void fw_out_start(struct fw_out *out, const struct fw_ids *ids);
@@ -290,7 +293,7 @@ void fw_out_record(struct fw_out *out, const struct fw_record *rec);
  * queue is full); -errno once a write failed (remembered in out->error).
  */
 int fw_out_flush(struct fw_out *out);
-/* fw_out_reserve() when the buffer is full: grow it (a record is never split). */
+/* fw_out_reserve() when the buffer is full (outbuf.c): grow it (a record is never split). */
 char *fw_out_reserve_slow(struct fw_out *out, size_t n);
 
 /*
@@ -317,7 +320,7 @@ static inline void fw_out_put(struct fw_out *out, const char *s, size_t n)
  */
 bool fw_unicode_unsafe(uint32_t cp);
 
-/* formatting helpers shared by the formats (output.c) */
+/* numbers, UTF-8 and words shared by the formats and messages (fmt.c) */
 size_t fw_fmt_u64(char *dst, uint64_t v);
 size_t fw_fmt_i64(char *dst, int64_t v);
 /* Length of a valid UTF-8 sequence at s (1..4), 0 if invalid. */
@@ -327,7 +330,13 @@ void fw_text_record(struct fw_out *out, const struct fw_record *rec);
 void fw_json_record(struct fw_out *out, const struct fw_record *rec);
 /* Text: a path as written in text mode (raw or quoted with escapes). */
 void fw_text_path(struct fw_out *out, const char *s, size_t len);
-/* Text: the same, as a malloc'd string ("?" for NULL; NULL if out of memory). */
+/* The quoting rule (quote.c): does s need quotes? */
+bool fw_text_needs_quotes(const unsigned char *s, size_t len);
+/* s quoted with escapes into dst (room for 4 * len + 2); returns the bytes written. */
+size_t fw_text_quote_into(char *dst, const unsigned char *s, size_t len);
+/* "\xHH" for c at p; returns the end. */
+char *fw_text_hex(char *p, unsigned char c);
+/* Text: a path as quoted text, as a malloc'd string ("?" for NULL; NULL if out of memory). */
 char *fw_text_quote(const char *s);
 /*
  * A message line: control characters, invalid UTF-8 and line-breaking or
@@ -339,7 +348,7 @@ const char *fw_attribution(const struct fan_process *p);
 /* JSON: a string value (or null) plus, if bytes had to be replaced, ,"<key>_raw":"base64". */
 void fw_json_bytes(struct fw_out *out, const char *key, const char *s, size_t len);
 /* Free what the JSON writer keeps between records. */
-void fw_json_free(void);
+void fw_json_free(struct fw_out *out);
 
 /* ---- record sinks: journald, syslog (output_sink.c, output_journal.c, output_syslog.c) ---- */
 
@@ -419,13 +428,12 @@ struct fw_format *fw_format_new(enum fw_format_kind kind, const char *fmt, bool 
 void fw_format_free(struct fw_format *f);
 /* The format shows the device or the inode number (they are looked up only then). */
 bool fw_format_wants_inode(const struct fw_format *f);
-/* One record as the format says. */
+/* One record as the format (--format, -0) says. */
 void fw_format_record(struct fw_out *out, const struct fw_record *rec);
-/* What comes before the first record (the CSV header line), if anything. */
-void fw_format_begin(struct fw_out *out);
-/* CSV (output_csv.c): the header line, one record. */
+/* CSV (output_csv.c): the header line, one record, the header unless appending. */
 void fw_csv_header(struct fw_out *out, const struct fw_format *f);
 void fw_csv_record(struct fw_out *out, const struct fw_record *rec);
+void fw_csv_begin(struct fw_out *out);
 
 /* ---- --count (count.c) ---- */
 struct fw_count;
@@ -449,8 +457,6 @@ struct fw_view {
 /* The table of the interval counted so far (text, or one JSON object). */
 void fw_count_view(struct fw_count *c, struct fw_out *out, const struct fw_view *v);
 
-/* ---- globs (filter.c) ---- */
-bool fw_glob_match(const char *glob, const char *path, size_t len);
 bool fw_globs_match(const struct fw_strv *globs, const char *path, size_t len);
 
 /* ---- path patterns: globs, regexes, case, files (patterns.c, i15) ---- */
@@ -521,7 +527,6 @@ int fw_proctree_fd(const struct fw_proctree *t);	/* -1 without connector */
 /* Read every queued fork notification. */
 void fw_proctree_drain(struct fw_proctree *t);
 bool fw_proctree_contains(struct fw_proctree *t, pid_t pid);
-bool fw_proctree_lossy(const struct fw_proctree *t);
 void fw_proctree_free(struct fw_proctree *t);
 
 /* ---- capabilities (caps.c) ---- */

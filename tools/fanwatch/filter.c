@@ -16,7 +16,7 @@
 #include "state.h"
 
 /* path must be NUL-terminated at len. */
-bool fw_glob_match(const char *glob, const char *path, size_t len)
+static bool glob_match(const char *glob, const char *path, size_t len)
 {
 	const char *base;
 
@@ -31,7 +31,7 @@ bool fw_globs_match(const struct fw_strv *globs, const char *path, size_t len)
 	size_t i;
 
 	for (i = 0; i < globs->n; i++)
-		if (fw_glob_match(globs->v[i], path, len))
+		if (glob_match(globs->v[i], path, len))
 			return true;
 	return false;
 }

@@ -477,7 +477,7 @@ static void setup(struct fw_state *st)
 	if (st->o->interval)		/* --interval (i15) */
 		st->interval = fw_interval_new(st);
 	if (st->o->denies.n) {
-		fw_perm_new(st, &st->perm);
+		st->perm = fw_perm_new(st);
 		/* answering from the first mark on; it drops its own capabilities */
 		fw_perm_start(st->perm, caps_perm(), &st->ids);
 	}

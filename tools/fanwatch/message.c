@@ -85,6 +85,33 @@ void fw_fatal(int status, const char *fmt, ...)
 	exit(status);
 }
 
+/* "FILE:LINE" while an options file is applied (--options-from), else NULL. */
+static const char *usage_where;
+
+void fw_usage_at(const char *where)
+{
+	usage_where = where;
+}
+
+const char *fw_usage_where(void)
+{
+	return usage_where;
+}
+
+void fw_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	char *f = NULL;
+
+	va_start(ap, fmt);
+	if (usage_where && asprintf(&f, "%s: %s", usage_where, fmt) > 0)
+		fmt = f;
+	fw_vmessage(fmt, ap, "Try 'fanwatch --help' for more information.\n");
+	va_end(ap);
+	free(f);
+	exit(FW_EXIT_USAGE);
+}
+
 /* Each thread's last few quoted paths, freed as the ring turns. */
 #define QRING 4
 static __thread char *qring[QRING];

@@ -97,24 +97,7 @@ static const struct { const char *name; int err; } deny_errnos[] = {
 	{ "EAGAIN", EAGAIN }, { "ENOSPC", ENOSPC }, { "EDQUOT", EDQUOT },
 };
 
-/* "FILE:LINE" while an options file is applied (--options-from), else NULL. */
-static const char *opt_where;
-
 #define usage_error fw_usage_error
-
-void fw_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	char *f = NULL;
-
-	va_start(ap, fmt);
-	if (opt_where && asprintf(&f, "%s: %s", opt_where, fmt) > 0)
-		fmt = f;
-	fw_vmessage(fmt, ap, "Try 'fanwatch --help' for more information.\n");
-	va_end(ap);
-	free(f);
-	exit(FW_EXIT_USAGE);
-}
 
 static void print_help(void)
 {
@@ -288,8 +271,9 @@ static uint64_t parse_events(const char *list, bool *all)
 			continue;
 		}
 		if (!bit) {
-			fw_warn("%s%s--events: unknown event '%s'", opt_where ? opt_where : "",
-				opt_where ? ": " : "", tok);
+			const char *w = fw_usage_where();
+
+			fw_warn("%s%s--events: unknown event '%s'", w ? w : "", w ? ": " : "", tok);
 			list_valid_events();
 			free(copy);
 			exit(FW_EXIT_USAGE);
@@ -433,12 +417,12 @@ static void apply_line(void *vctx, const char *where, const char *name, char *va
 	struct optfile_ctx *ctx = vctx;
 	const struct option *opt;
 
-	opt_where = where;
+	fw_usage_at(where);
 	if (!strcmp(name, "path")) {
 		if (!value || !*value)
 			usage_error("'path' needs a PATH");
 		parse_one(ctx->o, ctx->ps, 1, value);
-		opt_where = NULL;
+		fw_usage_at(NULL);
 		return;
 	}
 	opt = find_option(name, is_short);
@@ -451,7 +435,7 @@ static void apply_line(void *vctx, const char *where, const char *name, char *va
 	if (opt->has_arg == required_argument && !value)
 		usage_error("option '%s' needs a value", opt->name);
 	parse_one(ctx->o, ctx->ps, opt->val, value);
-	opt_where = NULL;
+	fw_usage_at(NULL);
 }
 
 static void parse_service(struct fw_opts *o, struct parse_state *ps, int c, char *arg)

@@ -230,9 +230,10 @@ static bool want_color(const struct fw_opts *o)
 	return isatty(STDOUT_FILENO) == 1;
 }
 
-int fw_out_open(struct fw_out *out, const struct fw_opts *o)
+void fw_out_open(struct fw_out *out, const struct fw_opts *o)
 {
-	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json, .show = o->show };
+	*out = (struct fw_out){ .fd = STDOUT_FILENO, .json = o->json, .csv = o->csv,
+				.show = o->show };
 	if (o->journal)
 		out->sink = fw_journal_open(o);
 	else if (o->syslog)
@@ -250,8 +251,8 @@ int fw_out_open(struct fw_out *out, const struct fw_opts *o)
 	if (!out->buf)
 		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
 	fw_out_stamp(out);
-	fw_format_begin(out);	/* the CSV header (i15) */
-	return 0;
+	if (out->csv)
+		fw_csv_begin(out);	/* the header (i15) */
 }
 
 /* ---- the writer thread ---- */
@@ -329,7 +330,8 @@ int fw_out_reopen(struct fw_out *out, const struct fw_opts *o)
 		return -EIO;
 	}
 	swap_fd(out, fd);
-	fw_format_begin(out);	/* a new CSV file gets its header (i15) */
+	if (out->csv)
+		fw_csv_begin(out);	/* a new file gets its header (i15) */
 	return 0;
 }
 
@@ -579,33 +581,18 @@ int fw_out_flush(struct fw_out *out)
 	return out->error;
 }
 
-char *fw_out_reserve_slow(struct fw_out *out, size_t n)
-{
-	size_t cap = out->cap;
-	char *b;
-
-	/* a record is never split: the buffer grows, the caller flushes between records */
-	while (cap < out->len + n)
-		cap *= 2;
-	b = realloc(out->buf, cap);
-	if (!b)
-		fw_fatal(FW_EXIT_RUNTIME, "out of memory");
-	out->buf = b;
-	out->cap = cap;
-	return out->buf + out->len;
-}
-
 void fw_out_record(struct fw_out *out, const struct fw_record *rec)
 {
 	if (out->sink)
 		out->sink->record(out, rec);
-	else if (out->fmt)	/* --format, --csv, -0 (i15) */
+	else if (out->csv)	/* --csv, --format, -0 (i15) */
+		fw_csv_record(out, rec);
+	else if (out->fmt)
 		fw_format_record(out, rec);
 	else if (out->json)
 		fw_json_record(out, rec);
 	else
 		fw_text_record(out, rec);
-	out->written++;
 	out->staged++;
 	/* a scratch buffer (grow) keeps its records for its owner */
 	if (out->len >= FLUSH_AT && !out->grow)
@@ -687,7 +674,7 @@ void fw_out_close(struct fw_out *out)
 		out->error = -errno;
 	free(out->buf);
 	out->buf = NULL;
-	fw_json_free();
+	fw_json_free(out);
 }
 
 /* ---- time ---- */
@@ -758,73 +745,4 @@ void fw_out_stamp_at(struct fw_out *out, const struct timespec *ts)
 	memcpy(out->json_time + out->json_time_len - 6 - 6, out->text_time + 9, 6);
 	if (out->tfmt)		/* --timefmt (i15) */
 		out->user_time_len = fw_timefmt_put(out->tfmt, ts, out->user_time);
-}
-
-/* ---- numbers ---- */
-
-size_t fw_fmt_u64(char *dst, uint64_t v)
-{
-	static const char pairs[] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char tmp[20], *p = tmp + sizeof(tmp);
-	size_t n;
-
-	while (v >= 100) {
-		p -= 2;
-		memcpy(p, pairs + (v % 100) * 2, 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + v * 2, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(dst, p, n);
-	return n;
-}
-
-size_t fw_fmt_i64(char *dst, int64_t v)
-{
-	if (v >= 0)
-		return fw_fmt_u64(dst, (uint64_t)v);
-	dst[0] = '-';
-	return 1 + fw_fmt_u64(dst + 1, (uint64_t)0 - (uint64_t)v);
-}
-
-/* ---- UTF-8 ---- */
-
-size_t fw_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t len, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, c &= 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, c &= 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, c &= 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	/* overlong, surrogates, beyond U+10FFFF */
-	if (c < min || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
 }

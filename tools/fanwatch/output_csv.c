@@ -16,19 +16,18 @@
  */
 #define _GNU_SOURCE
 #include <string.h>
+#include <sys/stat.h>
 
 #include "format.h"
 
 /* 1: an ASCII byte that needs no quotes: any but '"', ',', CR and LF. */
-static unsigned char plain[128];
-
-__attribute__((constructor)) static void plain_init(void)
-{
-	int c;
-
-	for (c = 0; c < 0x80; c++)
-		plain[c] = c != '"' && c != ',' && c != '\r' && c != '\n';
-}
+static const unsigned char plain[128] = {
+	[0x00 ... 0x09] = 1,	/* LF is 0x0a */
+	[0x0b ... 0x0c] = 1,	/* CR is 0x0d */
+	[0x0e ... 0x21] = 1,	/* '"' is 0x22 */
+	[0x23 ... 0x2b] = 1,	/* ',' is 0x2c */
+	[0x2d ... 0x7f] = 1,
+};
 
 #define ONES 0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
@@ -266,4 +265,14 @@ void fw_csv_record(struct fw_out *out, const struct fw_record *rec)
 		}
 	}
 	fw_out_put(out, "\r\n", 2);
+}
+
+/* The CSV header, unless appending to a file that has lines already (--append, SIGHUP). */
+void fw_csv_begin(struct fw_out *out)
+{
+	struct stat sb;
+
+	if (fstat(out->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		return;
+	fw_csv_header(out, out->fmt);
 }

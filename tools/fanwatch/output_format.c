@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "format.h"
@@ -572,20 +571,5 @@ static void line_record(struct fw_out *out, const struct fw_record *rec)
 
 void fw_format_record(struct fw_out *out, const struct fw_record *rec)
 {
-	if (out->fmt->kind == FW_FORMAT_CSV)
-		fw_csv_record(out, rec);
-	else
-		line_record(out, rec);
-}
-
-/* The CSV header, unless appending to a file that has lines already (--append, SIGHUP). */
-void fw_format_begin(struct fw_out *out)
-{
-	struct stat sb;
-
-	if (!out->fmt || out->fmt->kind != FW_FORMAT_CSV)
-		return;
-	if (fstat(out->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
-		return;
-	fw_csv_header(out, out->fmt);
+	line_record(out, rec);
 }

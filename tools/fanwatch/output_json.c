@@ -14,16 +14,12 @@
 
 #include "fanwatch.h"
 
-/* 1: copy as is; 0: needs a look (escape, or non-ASCII to validate). */
-static unsigned char plain[256];
-
-__attribute__((constructor)) static void plain_init(void)
-{
-	int c;
-
-	for (c = 0x20; c < 0x7f; c++)
-		plain[c] = c != '"' && c != '\\';
-}
+/* 1: copy as is (printable ASCII but '"' and '\\'); 0: needs a look (escape, or non-ASCII to validate). */
+static const unsigned char plain[256] = {
+	[0x20 ... 0x21] = 1,	/* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1,	/* '\\' is 0x5c */
+	[0x5d ... 0x7e] = 1,
+};
 
 static const char hex[] = "0123456789abcdef";
 
@@ -260,16 +256,6 @@ static void put_flags(struct fw_out *out, unsigned int flags)
 		put_lit(out, ",\"reason\":\"no_descriptor\"");
 }
 
-/* How the name (and the ids with it) was learnt; "unknown" without a name. */
-const char *fw_attribution(const struct fan_process *p)
-{
-	if (!p || !p->comm)
-		return "unknown";
-	if (p->flags & LIBFANOTIFY_PROC_VERIFIED)
-		return "verified";
-	return p->flags & LIBFANOTIFY_PROC_RECORDED ? "recorded" : "unverified";
-}
-
 static void put_opt_num(struct fw_out *out, const char *key, size_t klen, bool known, int64_t v)
 {
 	if (known) {
@@ -366,48 +352,52 @@ static void format_process(struct fw_out *out, const struct fw_record *rec)
  * the same proc_id (any batch), or without one the same pointer within a
  * batch (one identity per pointer and pid there).
  */
-static struct {
+struct fw_json_cache {
 	const struct fan_process *proc;
 	uint64_t id;
 	pid_t pid;
 	uint64_t stamp;
 	char *s;
 	size_t len, cap;
-} last_proc;
+};
 
-static void remember_process(const struct fw_out *out, const struct fw_record *rec,
-			     size_t start)
+static void remember_process(struct fw_out *out, const struct fw_record *rec, size_t start)
 {
+	struct fw_json_cache *c = out->json_cache;
 	size_t n = out->len - start;
 
-	if (n > last_proc.cap) {
-		char *s = realloc(last_proc.s, n);
+	if (!c && !(c = out->json_cache = calloc(1, sizeof(*c))))
+		return;
+	if (n > c->cap) {
+		char *s = realloc(c->s, n);
 
 		if (!s)
 			return;
-		last_proc.s = s;
-		last_proc.cap = n;
+		c->s = s;
+		c->cap = n;
 	}
-	memcpy(last_proc.s, out->buf + start, n);
-	last_proc.len = n;
-	last_proc.proc = rec->proc;
-	last_proc.id = rec->proc_id;
-	last_proc.pid = rec->pid;
-	last_proc.stamp = out->stamp;
+	memcpy(c->s, out->buf + start, n);
+	c->len = n;
+	c->proc = rec->proc;
+	c->id = rec->proc_id;
+	c->pid = rec->pid;
+	c->stamp = out->stamp;
 }
 
 static void put_process(struct fw_out *out, const struct fw_record *rec)
 {
+	struct fw_json_cache *c = out->json_cache;
 	uint64_t flushes = out->flushes;
 	size_t start;
 
-	if (rec->proc && last_proc.proc && rec->pid == last_proc.pid &&
-	    (rec->proc_id ? rec->proc_id == last_proc.id
-			  : rec->proc == last_proc.proc && out->stamp == last_proc.stamp)) {
-		fw_out_put(out, last_proc.s, last_proc.len);
+	if (c && rec->proc && c->proc && rec->pid == c->pid &&
+	    (rec->proc_id ? rec->proc_id == c->id
+			  : rec->proc == c->proc && out->stamp == c->stamp)) {
+		fw_out_put(out, c->s, c->len);
 		return;
 	}
-	last_proc.proc = NULL;
+	if (c)
+		c->proc = NULL;
 	start = out->len;
 	format_process(out, rec);
 	/* cached only when it lies whole in the buffer (no flush in between) */
@@ -446,8 +436,10 @@ void fw_json_record(struct fw_out *out, const struct fw_record *rec)
 	fw_out_put(out, "}\n", 2);
 }
 
-void fw_json_free(void)
+void fw_json_free(struct fw_out *out)
 {
-	free(last_proc.s);
-	last_proc = (__typeof__(last_proc)){ 0 };
+	if (out->json_cache)
+		free(out->json_cache->s);
+	free(out->json_cache);
+	out->json_cache = NULL;
 }

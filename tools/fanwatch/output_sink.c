@@ -44,6 +44,7 @@ __attribute__((destructor)) static void line_free(void)
 {
 	free(line_out.buf);
 	line_out.buf = NULL;
+	fw_json_free(&line_out);
 }
 
 const char *fw_sink_line(const struct fw_out *out, const struct fw_record *rec, bool json,

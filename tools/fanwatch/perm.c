@@ -170,7 +170,7 @@ static void check_nofile(void)
 			 PERM_FDS_MIN, (unsigned long long)rl.rlim_cur);
 }
 
-int fw_perm_new(struct fw_state *st, struct fw_perm **ret)
+struct fw_perm *fw_perm_new(struct fw_state *st)
 {
 	struct fw_perm *p = calloc(1, sizeof(*p));
 
@@ -190,8 +190,7 @@ int fw_perm_new(struct fw_state *st, struct fw_perm **ret)
 	if (p->notify_fd < 0)
 		fw_fatal(FW_EXIT_RUNTIME, "eventfd: %s", strerror(errno));
 	pthread_mutex_init(&p->lock, NULL);
-	*ret = p;
-	return 0;
+	return p;
 }
 
 static int perm_mark(struct fw_perm *p, unsigned int flags, uint64_t mask, int fd,
@@ -711,7 +710,7 @@ static void stop_signal_setup(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-int fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids)
+void fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids)
 {
 	int r;
 
@@ -722,7 +721,6 @@ int fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids)
 	if (r)
 		fw_fatal(FW_EXIT_RUNTIME, "cannot start the permission thread: %s", strerror(r));
 	p->started = true;
-	return 0;
 }
 
 void fw_perm_drain(struct fw_perm *p, struct fw_state *st)

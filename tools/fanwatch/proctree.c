@@ -217,11 +217,6 @@ int fw_proctree_fd(const struct fw_proctree *t)
 	return t->sock;
 }
 
-bool fw_proctree_lossy(const struct fw_proctree *t)
-{
-	return t->lossy;
-}
-
 static void on_fork(struct fw_proctree *t, const struct proc_event *ev)
 {
 	pid_t parent = ev->event_data.fork.parent_tgid;

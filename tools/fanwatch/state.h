@@ -144,9 +144,9 @@ const struct fw_ident *fw_procs_ident(const struct fan_process *p);
 struct fw_inodes;
 struct fw_inodes *fw_inodes_new(void);
 void fw_inodes_free(struct fw_inodes *c);
-/* Set rec->dev/ino (FW_REC_DEV/FW_REC_INO) where known; batch: bumped for each batch. */
+/* Set rec->dev/ino (FW_REC_DEV/FW_REC_INO) where known; now: the batch's clock second. */
 void fw_inodes_fill(struct fw_inodes *c, struct fan_group *g, const struct fan_event *ev,
-		    uint64_t batch, struct fw_record *rec);
+		    time_t now, struct fw_record *rec);
 /* Handles opened to learn an inode number (not decoded from the handle). */
 uint64_t fw_inodes_opened(const struct fw_inodes *c);
 
@@ -177,7 +177,7 @@ void fw_notify_tick(const struct fw_state *st);
 void fw_notify_stopping(void);
 
 /* perm.c: --deny */
-int fw_perm_new(struct fw_state *st, struct fw_perm **ret);
+struct fw_perm *fw_perm_new(struct fw_state *st);
 /* Mark the object fd refers to (a directory gets FAN_EVENT_ON_CHILD). */
 int fw_perm_mark_fd(struct fw_perm *p, int fd, bool dir);
 int fw_perm_mark_scope(struct fw_perm *p, unsigned int type, const char *path);
@@ -185,7 +185,7 @@ int fw_perm_mark_scope(struct fw_perm *p, unsigned int type, const char *path);
 struct fan_group *fw_perm_group(const struct fw_perm *p);
 uint64_t fw_perm_dir_mask(const struct fw_perm *p);
 /* Start the answering thread; it keeps only the capabilities in keep, as ids. */
-int fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids);
+void fw_perm_start(struct fw_perm *p, uint64_t keep, const struct fw_ids *ids);
 int fw_perm_notify_fd(const struct fw_perm *p);
 /* Hand every queued deny report to fw_emit (through the filters). */
 void fw_perm_drain(struct fw_perm *p, struct fw_state *st);
