@@ -15,9 +15,13 @@
  * (slower: generating status costs as much as the rest together).
  * Identities are keyed by pid and by the pidfd's pidfs inode, unique per
  * process (Linux 6.9), and kept for PROC_TTL_MS across batches; without a
- * unique inode (older kernels, no pidfd) the key is the pid alone and an
- * identity lasts one batch, which a batch read at once cannot see reused
- * in practice.
+ * unique inode (older kernels, no pidfd) the key is the pid and whether
+ * the event came with a pidfd, and an identity lasts one batch.  Before
+ * pidfs one batch can hold a pid's events from two processes: one reaped
+ * before the read (no pidfd: its exit record names it) and the next owner
+ * of the pid (a pidfd), so the two never share an entry; and an entry of
+ * a pidfd is reused only when the event's own pidfd shows its process
+ * alive (see entry_fresh()).
  *
  * Opening files in /proc costs far more than reading them, so on pidfs the
  * /proc/PID directory and comm file of the last few processes stay open
@@ -45,7 +49,8 @@ struct pentry {
 	uint64_t seq;		/* group batch it was read in; 0 = empty */
 	uint64_t stamp;		/* when it was read, ms (coarse monotonic) */
 	pid_t key_pid;
-	uint64_t key_ino;	/* pidfs inode, 0 without pidfd */
+	uint64_t key_ino;	/* pidfs inode, 0 without pidfd or before pidfs */
+	bool key_pidfd;		/* the event had a pidfd (before pidfs: ino 0) */
 	struct fan_process p;
 	char comm[17];
 	char *exe;
@@ -228,9 +233,9 @@ static void read_proc(int dirfd, struct pentry *e)
 	read_exe(dirfd, e);
 }
 
-static struct pentry *slot(struct pcache *c, pid_t pid, uint64_t ino)
+static struct pentry *slot(struct pcache *c, pid_t pid, uint64_t ino, bool has_fd)
 {
-	return &c->e[((uint64_t)pid * 0x9e3779b97f4a7c15ull ^ ino) % c->n];
+	return &c->e[((uint64_t)pid * 0x9e3779b97f4a7c15ull ^ (ino + has_fd)) % c->n];
 }
 
 static void fill_new(struct pentry *e, pid_t pid)
@@ -561,11 +566,26 @@ static uint64_t batch_now_ms(struct pcache *c, uint64_t seq)
 	return c->now_ms;
 }
 
+/*
+ * Can e, read for pid (and ino) earlier, serve this event?  Before pidfs
+ * (ino 0) the event's pidfd cannot be compared with the one e was read
+ * through, and one read() of the group can hold events of two processes
+ * with the same pid (one reaped, then its pid given to another, while the
+ * kernel copied the events out).  e, when found alive, was read after the
+ * read(); if the event's own pidfd shows its process alive now, that
+ * process held the pid from the read until now, so it is e's (a pid is
+ * not reused while its process lives, a zombie included).  Otherwise the
+ * event's process is looked up again, as another.
+ */
 static bool entry_fresh(struct pcache *c, const struct pentry *e, pid_t pid, uint64_t ino,
-			uint64_t seq, bool want)
+			int pidfd, uint64_t seq, bool want)
 {
-	if (e->key_pid != pid || e->key_ino != ino || !e->seq || (want && !e->extras))
+	if (e->key_pid != pid || e->key_ino != ino || e->key_pidfd != (pidfd >= 0) || !e->seq ||
+	    (want && !e->extras))
 		return false;
+	if (e->seq == seq && pidfd >= 0 && !ino)
+		return !(e->p.flags & LIBFANOTIFY_PROC_GONE) &&
+		       lf_sys_pidfd_send_signal(pidfd, 0) == 0;
 	if (e->seq == seq)
 		return true;
 	/* across batches only for identities the pidfs inode pins down */
@@ -674,13 +694,14 @@ static struct pentry *resolve_entry(struct fan_resolver *r, const struct fan_eve
 	/* before pidfs (6.9) every pidfd has the same inode: it names no process */
 	if (pidfd >= 0 && pidfs(c, pidfd) && fstat(pidfd, &st) == 0)
 		ino = st.st_ino;
-	e = slot(c, pid, ino);
-	if (!entry_fresh(c, e, pid, ino, seq, want)) {
+	e = slot(c, pid, ino, pidfd >= 0);
+	if (!entry_fresh(c, e, pid, ino, pidfd, seq, want)) {
 		fill_new(e, pid);
 		e->seq = seq;
 		e->stamp = batch_now_ms(c, seq);
 		e->key_pid = pid;
 		e->key_ino = ino;
+		e->key_pidfd = pidfd >= 0;
 		if (pidfd >= 0 || !has_pidfd)
 			lookup_any(c, e, pid, ino, pidfd, want);
 		else
