@@ -26,7 +26,8 @@
 # PERF_N (20000), RESULTS, LISTENERS (the notification listeners of part 1
 # and 3: "raw_reader fanwatch"; also fanwatch_text, fanwatch_format,
 # fanwatch_csv: fanwatch's default text output, --format with text's
-# fields, --csv), PARTS ("callgrind perm perf": which parts run).
+# fields, --csv; fanwatch_base, base_text: --json and text of another
+# fanwatch, FANWATCH_BASE or BASE_BUILD's), PARTS ("callgrind perm perf": which parts run).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,6 +43,7 @@ LISTENERS=${LISTENERS:-"raw_reader fanwatch"}
 PARTS=${PARTS:-"callgrind perm perf"}
 B=$BUILD/bench
 FANWATCH=$BUILD/tools/fanwatch/fanwatch
+FANWATCH_BASE=${FANWATCH_BASE:-${BASE_BUILD:+$BASE_BUILD/tools/fanwatch/fanwatch}}
 NDIRS=4
 
 die() { echo "instructions.sh: $*" >&2; exit 1; }
@@ -138,6 +140,9 @@ listener_cmd() {
 	# text output's fields (the words stay words: the command line is split on spaces)
 	fanwatch_format) echo "$FANWATCH --format %T|%e|%{pid}|%{comm}|%p -e create,modify,close_write,delete,open -o $2$(fw_paths)" ;;
 	fanwatch_csv) echo "$FANWATCH --csv -e create,modify,close_write,delete,open -o $2$(fw_paths)" ;;
+	# another fanwatch build, to compare two in one run (FANWATCH_BASE, BASE_BUILD)
+	fanwatch_base) echo "$FANWATCH_BASE --json -e create,modify,close_write,delete,open -o $2$(fw_paths)" ;;
+	base_text) echo "$FANWATCH_BASE -e create,modify,close_write,delete,open -o $2$(fw_paths)" ;;
 	esac
 }
 
@@ -154,7 +159,7 @@ callgrind_one() {
 	"$B/workload" --prepare -d "$NDIRS" "$T"
 	# keep_uid.so: fanwatch keeps uid 0, so that callgrind can write its profile at exit
 	local pre=()
-	[[ $l == fanwatch* ]] && pre=(LD_PRELOAD="$B/keep_uid.so")
+	[[ $l == fanwatch* || $l == base_* ]] && pre=(LD_PRELOAD="$B/keep_uid.so")
 	# shellcheck disable=SC2046
 	taskset -c 1 env "${pre[@]}" valgrind --tool=callgrind \
 		--callgrind-out-file="$dir/$tag.callgrind" \
@@ -187,7 +192,9 @@ per_event() { awk -v a="$1" -v b="$2" -v e="$3" 'BEGIN { printf "%.0f", (b - a) 
 callgrind_listeners() {
 	local listeners=() l shape i0 i1 r0 r1
 	for l in $LISTENERS; do
-		if [[ $l == fanwatch* && ! -x $FANWATCH ]]; then echo "fanwatch not built: $l skipped"
+		if [[ ($l == fanwatch_base || $l == base_*) && ! -x ${FANWATCH_BASE:-} ]]; then
+			echo "$l: neither FANWATCH_BASE nor BASE_BUILD names a fanwatch: skipped"
+		elif [[ $l == fanwatch* && ! -x $FANWATCH ]]; then echo "fanwatch not built: $l skipped"
 		else listeners+=("$l"); fi
 	done
 	printf '%-15s %-6s %12s %12s %9s %10s %11s\n' listener shape "Ir(0)" "Ir($N)" records \
@@ -205,7 +212,7 @@ callgrind_listeners() {
 	if [[ -x $FANWATCH ]]; then
 		local cg=$RESULTS/callgrind shape
 		for l in "${listeners[@]}"; do
-		[[ $l == fanwatch* ]] || continue
+		[[ $l == fanwatch* || $l == base_* ]] || continue
 		for shape in burst paced; do
 			callgrind_annotate --inclusive=no "$cg/$l-$shape-$N.callgrind" \
 				>"$cg/$l-$shape-self.txt" 2>/dev/null || true

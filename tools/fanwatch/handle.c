@@ -94,7 +94,7 @@ static void fill_record(struct ectx *c, struct fw_record *rec)
 		rec->error_count = fe.error_count;
 	}
 	if (c->st->inodes)	/* dev and ino (i15) */
-		fw_inodes_fill(c->st->inodes, c->st->notif, c->ev, c->st->out.stamp, rec);
+		fw_inodes_fill(c->st->inodes, c->st->notif, c->ev, c->st->out.now.tv_sec, rec);
 }
 
 /* The user's event, in scope: globs and comm; then out it goes. */

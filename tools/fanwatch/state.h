@@ -144,9 +144,9 @@ const struct fw_ident *fw_procs_ident(const struct fan_process *p);
 struct fw_inodes;
 struct fw_inodes *fw_inodes_new(void);
 void fw_inodes_free(struct fw_inodes *c);
-/* Set rec->dev/ino (FW_REC_DEV/FW_REC_INO) where known; batch: bumped for each batch. */
+/* Set rec->dev/ino (FW_REC_DEV/FW_REC_INO) where known; now: the batch's clock second. */
 void fw_inodes_fill(struct fw_inodes *c, struct fan_group *g, const struct fan_event *ev,
-		    uint64_t batch, struct fw_record *rec);
+		    time_t now, struct fw_record *rec);
 /* Handles opened to learn an inode number (not decoded from the handle). */
 uint64_t fw_inodes_opened(const struct fw_inodes *c);
 
