@@ -114,6 +114,37 @@ want="$WLPID|$$|0|every|$WL|-|-|-|$(stat -c '%Hd:%Ld' "$W/m")|$(stat -c %i "$W/m
 grep -q "|dir|" "$LOG/all.out" || fail "%{flags} of a directory: $(cat "$LOG/all.out")"
 note "pid ppid uid comm exe flags dev ino time: ok"
 
+# ---- the identity fields, as JSON has them, of a process alive when read ----
+fw_start idf --format '%{pid}|%{user}|%{gid}|%{cgroup}|%{mntns}|%{attribution}' -e create "$W"
+FI=$FWPID
+fw_start idj --json -e create "$W"
+"$WL" create "$W/live" sleep 3000 >"$LOG/live.out" &
+LIVE=$!
+for ((i = 0; i < 200; i++)); do
+	[[ -s $LOG/idf.out && -s $LOG/idj.out ]] && break
+	sleep 0.05
+done
+mntns=$(stat -L -c %i "/proc/$LIVE/ns/mnt")
+kill "$LIVE"
+wait "$LIVE" 2>/dev/null || true
+kill -INT "$FI"
+wait "$FI"
+fw_stop
+want=$(python3 - "$LOG/idj.out" "$LIVE" <<'PY'
+import json, sys
+r = [x for x in map(json.loads, open(sys.argv[1])) if x.get("pid") == int(sys.argv[2])][0]
+d = lambda v: "-" if v is None else str(v)
+print("|".join([d(r["pid"]), d(r["user"]), d(r["gid"]), d(r["cgroup"]), d(r["mntns"]),
+                r["attribution"]]))
+PY
+)
+line=$(grep "^$LIVE|" "$LOG/idf.out" | head -1)
+[[ $line == "$want" ]] || fail "identity fields: '$line', JSON has '$want'"
+IFS='|' read -r _ user gid cg ns attr <<<"$line"
+[[ $user == root && $gid == 0 && $ns == "$mntns" && $cg == /* ]] ||
+	fail "identity fields of a living root process: '$line' (its mntns $mntns)"
+note "user gid cgroup mntns attribution ($attr): ok"
+
 # ---- time: --timefmt with %N, --utc, %{iso}, %{epoch}; text output too ----
 before=$(date +%s)
 # in another time zone: --utc must not depend on it, %s neither
