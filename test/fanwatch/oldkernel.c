@@ -26,24 +26,12 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../lib/fdkind.h"
+
 int fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd, const char *path);
 
 int unshare(int flags);
 ssize_t write(int fd, const void *buf, size_t n);
-
-/* Is fd a fanotify group?  (FW_FAIL_DENY) */
-static int is_fanotify(int fd)
-{
-	char path[64], link[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return 0;
-	link[n] = '\0';
-	return strcmp(link, "anon_inode:[fanotify]") == 0;
-}
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
@@ -54,7 +42,7 @@ ssize_t write(int fd, const void *buf, size_t n)
 
 	if (!real)
 		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
-	if (env && n >= 8 && failed < atoi(env) && is_fanotify(fd)) {
+	if (env && n >= 8 && failed < atoi(env) && fd_is_fanotify(fd)) {
 		memcpy(resp, buf, 8);
 		/* struct fanotify_response: fd, response; FAN_DENY is 0x02 */
 		if ((resp[1] & 0x02) && (int)resp[0] != last_fd) {
