@@ -15,9 +15,13 @@
  * (slower: generating status costs as much as the rest together).
  * Identities are keyed by pid and by the pidfd's pidfs inode, unique per
  * process (Linux 6.9), and kept for PROC_TTL_MS across batches; without a
- * unique inode (older kernels, no pidfd) the key is the pid alone and an
- * identity lasts one batch, which a batch read at once cannot see reused
- * in practice.
+ * unique inode (older kernels, no pidfd) the key is the pid and whether
+ * the event came with a pidfd, and an identity lasts one batch.  Before
+ * pidfs one batch can hold a pid's events from two processes: one reaped
+ * before the read (no pidfd: its exit record names it) and the next owner
+ * of the pid (a pidfd), so the two never share an entry; and an entry of
+ * a pidfd is reused only when the event's own pidfd shows its process
+ * alive (see entry_fresh()).
  *
  * Opening files in /proc costs far more than reading them, so on pidfs the
  * /proc/PID directory and comm file of the last few processes stay open
@@ -46,7 +50,9 @@ struct pentry {
 	uint64_t seq;		/* group batch it was read in; 0 = empty */
 	uint64_t stamp;		/* when it was read, ms (coarse monotonic) */
 	pid_t key_pid;
-	uint64_t key_ino;	/* pidfs inode, 0 without pidfd */
+	uint64_t key_ino;	/* pidfs inode, 0 without pidfd or before pidfs */
+	bool key_pidfd;		/* the event had a pidfd (before pidfs: ino 0) */
+	const struct fan_event *last_ev;	/* the event it last answered, in batch seq */
 	struct fan_process p;
 	char comm[17];
 	char *exe;
@@ -228,9 +234,9 @@ static void read_proc(int dirfd, struct pentry *e)
 	read_exe(dirfd, e);
 }
 
-static struct pentry *slot(struct pcache *c, pid_t pid, uint64_t ino)
+static struct pentry *slot(struct pcache *c, pid_t pid, uint64_t ino, bool has_fd)
 {
-	return &c->e[((uint64_t)pid * 0x9e3779b97f4a7c15ull ^ ino) % c->n];
+	return &c->e[((uint64_t)pid * 0x9e3779b97f4a7c15ull ^ (ino + has_fd)) % c->n];
 }
 
 static void fill_new(struct pentry *e, pid_t pid)
@@ -279,6 +285,29 @@ static int pidfd_ids_ext(int pidfd, struct fan_process *p, struct pentry *e)
 static int pidfd_ids(int pidfd, struct fan_process *p)
 {
 	return pidfd_ids_ext(pidfd, p, NULL);
+}
+
+/*
+ * Does pidfd's process live (a zombie counts), by signal 0?  -EPERM (a
+ * caller without CAP_KILL, as fanwatch) says it does: a reaped process
+ * gives -ESRCH before any permission check.
+ */
+static bool signal_alive(int pidfd)
+{
+	int res = lf_sys_pidfd_send_signal(pidfd, 0);
+
+	return res == 0 || res == -EPERM;
+}
+
+/* Is pidfd's process alive?  Also before PIDFD_GET_INFO (Linux 6.13). */
+static bool pidfd_alive(int pidfd)
+{
+	struct fan_process ids;
+	int res = pidfd_ids(pidfd, &ids);
+
+	if (res == 0 || res == -ESRCH)
+		return res == 0;
+	return signal_alive(pidfd);
 }
 
 /* /proc/PID/stat's state, after the comm's closing parenthesis. */
@@ -550,11 +579,27 @@ static uint64_t batch_now_ms(struct pcache *c, uint64_t seq)
 	return c->now_ms;
 }
 
-static bool entry_fresh(struct pcache *c, const struct pentry *e, pid_t pid, uint64_t ino,
-			uint64_t seq, bool want)
+/*
+ * Can e, read for pid (and ino) earlier, serve this event?  Before pidfs
+ * (ino 0) the event's pidfd cannot be compared with the one e was read
+ * through, and one read() of the group can hold events of two processes
+ * with the same pid (one reaped, then its pid given to another, while the
+ * kernel copied the events out).  e, when found alive, was read after the
+ * read(); if the event's own pidfd shows its process alive now, that
+ * process held the pid from the read until now, so it is e's (a pid is
+ * not reused while its process lives, a zombie included).  Otherwise the
+ * event's process is looked up again, as another.  The event e last
+ * answered keeps it (fan_resolve_parents() after fan_resolve_process_info()
+ * must not free the strings the latter gave).
+ */
+static bool entry_fresh(struct pcache *c, const struct pentry *e, const struct fan_event *ev,
+			pid_t pid, uint64_t ino, int pidfd, uint64_t seq, bool want)
 {
-	if (e->key_pid != pid || e->key_ino != ino || !e->seq || (want && !e->extras))
+	if (e->key_pid != pid || e->key_ino != ino || e->key_pidfd != (pidfd >= 0) || !e->seq ||
+	    (want && !e->extras))
 		return false;
+	if (e->seq == seq && pidfd >= 0 && !ino && e->last_ev != ev)
+		return !(e->p.flags & LIBFANOTIFY_PROC_GONE) && signal_alive(pidfd);
 	if (e->seq == seq)
 		return true;
 	/* across batches only for identities the pidfs inode pins down */
@@ -663,13 +708,14 @@ static struct pentry *resolve_entry(struct fan_resolver *r, const struct fan_eve
 	/* before pidfs (6.9) every pidfd has the same inode: it names no process */
 	if (pidfd >= 0 && pidfs(c, pidfd) && fstat(pidfd, &st) == 0)
 		ino = st.st_ino;
-	e = slot(c, pid, ino);
-	if (!entry_fresh(c, e, pid, ino, seq, want)) {
+	e = slot(c, pid, ino, pidfd >= 0);
+	if (!entry_fresh(c, e, ev, pid, ino, pidfd, seq, want)) {
 		fill_new(e, pid);
 		e->seq = seq;
 		e->stamp = batch_now_ms(c, seq);
 		e->key_pid = pid;
 		e->key_ino = ino;
+		e->key_pidfd = pidfd >= 0;
 		if (pidfd >= 0 || !has_pidfd)
 			lookup_any(c, e, pid, ino, pidfd, want);
 		else
@@ -681,6 +727,7 @@ static struct pentry *resolve_entry(struct fan_resolver *r, const struct fan_eve
 			from_table(r, ev, e, pid);
 		count(c, e);
 	}
+	e->last_ev = ev;
 	*out = e->p;
 	out->tid = pid;
 	*ret = (out->flags & LIBFANOTIFY_PROC_GONE) && !out->comm ? -ESRCH : 0;
@@ -735,13 +782,43 @@ static void parent_set(struct fan_process_parent *p, pid_t pid, unsigned int fla
 }
 
 /*
+ * The parent pid of pidfd's process, which has pid: from the pidfd
+ * (PIDFD_GET_INFO, Linux 6.13), else from /proc/PID/stat read through a
+ * directory opened before the pidfd showed its process alive (so it was
+ * that process's directory).  0, or -errno.
+ */
+static int ppid_of(pid_t pid, int pidfd, pid_t *ppid)
+{
+	struct fan_process ids;
+	char path[32], buf[512], *rp;
+	int res = pidfd_ids(pidfd, &ids), dirfd, v;
+	ssize_t n;
+
+	if (res == 0)
+		*ppid = ids.ppid;
+	if (res == 0 || res == -ESRCH)
+		return res;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -ESRCH;
+	res = pidfd_alive(pidfd) ? 0 : -ESRCH;
+	n = res == 0 ? read_at(dirfd, "stat", buf, sizeof(buf)) : res;
+	lf_sys_close(dirfd);
+	/* "PID (COMM) S PPID ...": the comm may hold anything, ')' included */
+	if (n <= 0 || !(rp = strrchr(buf, ')')) || sscanf(rp + 1, " %*c %d", &v) != 1)
+		return n < 0 ? (int)n : -ESRCH;
+	*ppid = v;
+	return 0;
+}
+
+/*
  * comm of the process pidfd refers to, which has pid: /proc/PID is opened
  * first, then the pidfd must show its process alive, so the directory was
  * that process's.  NULL if not.
  */
 static const char *comm_of(pid_t pid, int pidfd, char *comm, size_t size)
 {
-	struct fan_process ids;
 	char path[32];
 	ssize_t n;
 	int dirfd;
@@ -750,7 +827,7 @@ static const char *comm_of(pid_t pid, int pidfd, char *comm, size_t size)
 	dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return NULL;
-	n = pidfd_ids(pidfd, &ids) == 0 ? read_at(dirfd, "comm", comm, size) : -ESRCH;
+	n = pidfd_alive(pidfd) ? read_at(dirfd, "comm", comm, size) : -ESRCH;
 	lf_sys_close(dirfd);
 	if (n <= 0)
 		return NULL;
@@ -760,23 +837,22 @@ static const char *comm_of(pid_t pid, int pidfd, char *comm, size_t size)
 }
 
 /*
- * The parents of the live process child refers to.  Its parent pid comes
- * from its pidfd; a pidfd is opened on that pid, and then the child must
- * still name it as its parent: the parent was alive all along, so the
+ * The parents of the live process child refers to (pid cpid).  Its parent
+ * pid comes from its pidfd (or, before PIDFD_GET_INFO, its /proc entry,
+ * checked by the pidfd); a pidfd is opened on that pid, and then the child
+ * must still name it as its parent: the parent was alive all along, so the
  * pidfd is the parent's (a pid is not reused while its process lives).
  */
-static size_t walk_live(int child, unsigned int flags, struct fan_process_parent *out, size_t n,
-			size_t max)
+static size_t walk_live(int child, pid_t cpid, unsigned int flags,
+			struct fan_process_parent *out, size_t n, size_t max)
 {
-	struct fan_process ids;
 	char comm[32];
 	int cfd = child, qfd;
-	pid_t q;
+	pid_t q, again;
 
-	while (n < max && pidfd_ids(cfd, &ids) == 0 && ids.ppid > 0) {
-		q = ids.ppid;
+	while (n < max && ppid_of(cpid, cfd, &q) == 0 && q > 0) {
 		qfd = (int)syscall(SYS_pidfd_open, q, 0);
-		if (qfd < 0 || pidfd_ids(cfd, &ids) < 0 || ids.ppid != q) {
+		if (qfd < 0 || ppid_of(cpid, cfd, &again) < 0 || again != q) {
 			parent_set(&out[n++], q, 0, NULL);	/* it was the parent; now gone */
 			lf_sys_close(qfd);
 			break;
@@ -785,6 +861,7 @@ static size_t walk_live(int child, unsigned int flags, struct fan_process_parent
 		if (cfd != child)
 			lf_sys_close(cfd);
 		cfd = qfd;
+		cpid = q;
 	}
 	if (cfd != child)
 		lf_sys_close(cfd);
@@ -845,7 +922,7 @@ static size_t walk_recorded(struct fan_resolver *r, pid_t pid, pid_t ppid, uint6
 			}
 			parent_set(&out[n++], ppid, LIBFANOTIFY_PROC_RECORDED,
 				   comm_of(ppid, qfd, comm, sizeof(comm)));
-			n = walk_live(qfd, LIBFANOTIFY_PROC_RECORDED, out, n, max);
+			n = walk_live(qfd, ppid, LIBFANOTIFY_PROC_RECORDED, out, n, max);
 			lf_sys_close(qfd);
 			return n;
 		}
@@ -878,11 +955,12 @@ LF_EXPORT int fan_resolve_parents(struct fan_resolver *r, const struct fan_event
 	if (p.flags & LIBFANOTIFY_PROC_RECORDED)
 		return (int)walk_recorded(r, p.tid, p.ppid, e->bound, out, 0, max);
 	if (p.flags & LIBFANOTIFY_PROC_VERIFIED)
-		return (int)walk_live(fan_event_pidfd(ev), LIBFANOTIFY_PROC_VERIFIED, out, 0, max);
+		return (int)walk_live(fan_event_pidfd(ev), p.pid, LIBFANOTIFY_PROC_VERIFIED, out, 0,
+				      max);
 	/* best effort, as the process itself: whoever has its pid now */
 	fd = (int)syscall(SYS_pidfd_open, p.pid, 0);
 	if (fd >= 0) {
-		n = walk_live(fd, 0, out, 0, max);
+		n = walk_live(fd, p.pid, 0, out, 0, max);
 		lf_sys_close(fd);
 	}
 	return (int)n;

@@ -5,10 +5,10 @@
 # --raw, --no-newline, -0 (NUL after each record, names as they are), C
 # escapes, %Xe; --timefmt with %N, --utc; the exact lines for hostile names
 # (a comma, a quote, a newline, invalid UTF-8 among them); bad formats are
-# usage errors.
+# usage errors.  Before Linux 5.17 (no FAN_RENAME) the rename is a
+# moved_from line (old path; merged by the kernel into the create of the
+# same name when that is still queued) and a moved_to line (new path).
 . "${FWT_DIR:?}/lib.sh"
-# its exact lines include renames (one record, old and new path)
-kernel_has 5.17 || skip "exact lines of renames: FAN_RENAME needs Linux 5.17 (running as Linux $(kernel_release); renames as moved_from + moved_to are events.sh's)"
 
 FWP="python3 $FWT_DIR/fwpeer.py"
 hostile_names 40
@@ -30,8 +30,24 @@ mapfile -t q < <($FWP tq "${args[@]}")
 for ((i = 2; i < ${#q[@]}; i += 2)); do
 	printf '%s\n' "create $WLPID ${q[0]} ${q[i]}|${q[i]}|$W/|${q[i + 1]}|-" >>"$LOG/fmt.want"
 done
-printf '%s\n' "rename $WLPID ${q[0]} $W/com,ma|$W/com,ma|$W/|com,ma|${q[1]}" >>"$LOG/fmt.want"
-cmp "$LOG/fmt.want" "$LOG/fmt.out" || { diff "$LOG/fmt.want" "$LOG/fmt.out" >&2; fail "--format lines"; }
+if kernel_has 5.17; then
+	printf '%s\n' "rename $WLPID ${q[0]} $W/com,ma|$W/com,ma|$W/|com,ma|${q[1]}" >>"$LOG/fmt.want"
+	cmp "$LOG/fmt.want" "$LOG/fmt.out" || { diff "$LOG/fmt.want" "$LOG/fmt.out" >&2; fail "--format lines"; }
+else
+	xy=$($FWP tq "x y")
+	moved_to="moved_to $WLPID ${q[0]} ${q[1]}|${q[1]}|$W/|$xy|-"
+	comma="$WLPID ${q[0]} $W/com,ma|$W/com,ma|$W/|com,ma|-"
+	# the create still queued at the move: one line; else its own
+	while IFS= read -r l; do
+		[[ $l == "create $comma" ]] && l="create,moved_from $comma"
+		printf '%s\n' "$l"
+	done <"$LOG/fmt.want" >"$LOG/fmt.want2"
+	printf '%s\n' "$moved_to" >>"$LOG/fmt.want2"
+	printf '%s\n' "moved_from $comma" "$moved_to" >>"$LOG/fmt.want"
+	cmp -s "$LOG/fmt.want2" "$LOG/fmt.out" || cmp "$LOG/fmt.want" "$LOG/fmt.out" ||
+		{ diff "$LOG/fmt.want2" "$LOG/fmt.out" >&2; fail "--format lines (Linux $(kernel_release))"; }
+	grep -q "has no rename event (Linux 5.17)" "$LOG/fmt.err" || fail "no note on renames: $(cat "$LOG/fmt.err")"
+fi
 # spot checks of the rule itself, written out
 grep -qxF "create $WLPID \"f\\tmt\" \"$W/new\\nline\"|\"$W/new\\nline\"|$W/|\"new\\nline\"|-" "$LOG/fmt.out" ||
 	fail "newline name"
@@ -39,7 +55,9 @@ grep -qxF "create $WLPID \"f\\tmt\" \"$W/bad\\xffutf8\"|\"$W/bad\\xffutf8\"|$W/|
 	fail "invalid UTF-8 name"
 grep -qxF "create $WLPID \"f\\tmt\" \"$W/dq\\\"uote\"|\"$W/dq\\\"uote\"|$W/|\"dq\\\"uote\"|-" "$LOG/fmt.out" ||
 	fail "quote name"
-grep -qxF "create $WLPID \"f\\tmt\" $W/com,ma|$W/com,ma|$W/|com,ma|-" "$LOG/fmt.out" || fail "comma name"
+grep -qxF "create $WLPID \"f\\tmt\" $W/com,ma|$W/com,ma|$W/|com,ma|-" "$LOG/fmt.out" ||
+	grep -qxF "create,moved_from $WLPID \"f\\tmt\" $W/com,ma|$W/com,ma|$W/|com,ma|-" "$LOG/fmt.out" ||
+	fail "comma name"
 note "--format: ${#names[@]} hostile names, exact lines"
 
 # ---- --raw and -0: the bytes as they are ----
@@ -95,6 +113,37 @@ want="$WLPID|$$|0|every|$WL|-|-|-|$(stat -c '%Hd:%Ld' "$W/m")|$(stat -c %i "$W/m
 [[ ${line##*|} =~ ^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}$ ]] || fail "%t: ${line##*|}"
 grep -q "|dir|" "$LOG/all.out" || fail "%{flags} of a directory: $(cat "$LOG/all.out")"
 note "pid ppid uid comm exe flags dev ino time: ok"
+
+# ---- the identity fields, as JSON has them, of a process alive when read ----
+fw_start idf --format '%{pid}|%{user}|%{gid}|%{cgroup}|%{mntns}|%{attribution}' -e create "$W"
+FI=$FWPID
+fw_start idj --json -e create "$W"
+"$WL" create "$W/live" sleep 3000 >"$LOG/live.out" &
+LIVE=$!
+for ((i = 0; i < 200; i++)); do
+	[[ -s $LOG/idf.out && -s $LOG/idj.out ]] && break
+	sleep 0.05
+done
+mntns=$(stat -L -c %i "/proc/$LIVE/ns/mnt")
+kill "$LIVE"
+wait "$LIVE" 2>/dev/null || true
+kill -INT "$FI"
+wait "$FI"
+fw_stop
+want=$(python3 - "$LOG/idj.out" "$LIVE" <<'PY'
+import json, sys
+r = [x for x in map(json.loads, open(sys.argv[1])) if x.get("pid") == int(sys.argv[2])][0]
+d = lambda v: "-" if v is None else str(v)
+print("|".join([d(r["pid"]), d(r["user"]), d(r["gid"]), d(r["cgroup"]), d(r["mntns"]),
+                r["attribution"]]))
+PY
+)
+line=$(grep "^$LIVE|" "$LOG/idf.out" | head -1)
+[[ $line == "$want" ]] || fail "identity fields: '$line', JSON has '$want'"
+IFS='|' read -r _ user gid cg ns attr <<<"$line"
+[[ $user == root && $gid == 0 && $ns == "$mntns" && $cg == /* ]] ||
+	fail "identity fields of a living root process: '$line' (its mntns $mntns)"
+note "user gid cgroup mntns attribution ($attr): ok"
 
 # ---- time: --timefmt with %N, --utc, %{iso}, %{epoch}; text output too ----
 before=$(date +%s)

@@ -8,7 +8,11 @@
  *   FW_GUARD_PERM=1      a permission mark on anything but a tmpfs fails with
  *                        EPERM and "fw-guard: refused" on stderr: a test that
  *                        checks that fanwatch refuses a system scope by itself
- *                        can run the old fanwatch without marking the machine.
+ *                        can run the old fanwatch without marking the machine;
+ *   FW_FAIL_DENY=N       the first write of a FAN_DENY answer for each of the
+ *                        first N permission events fails with EIO (the next
+ *                        answer for the same event goes through): what a
+ *                        listener does with an answer the kernel did not take.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -22,9 +26,34 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../lib/fdkind.h"
+
 int fanotify_mark(int fd, unsigned int flags, uint64_t mask, int dirfd, const char *path);
 
 int unshare(int flags);
+ssize_t write(int fd, const void *buf, size_t n);
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	static int failed = 0, last_fd = -1;
+	const char *env = getenv("FW_FAIL_DENY");
+	uint32_t resp[2];
+
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	if (env && n >= 8 && failed < atoi(env) && fd_is_fanotify(fd)) {
+		memcpy(resp, buf, 8);
+		/* struct fanotify_response: fd, response; FAN_DENY is 0x02 */
+		if ((resp[1] & 0x02) && (int)resp[0] != last_fd) {
+			failed++;
+			last_fd = (int)resp[0];
+			errno = EIO;
+			return -1;
+		}
+	}
+	return real(fd, buf, n);
+}
 
 int unshare(int flags)
 {

@@ -41,6 +41,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "../lib/fdkind.h"
 #include "kfacts.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -121,18 +122,7 @@ __attribute__((noinline)) static bool empty_path(const void *path)
 
 /* ---- responses ---- */
 
-static bool is_fanotify(int fd)
-{
-	char link[32], target[32];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	return !strcmp(target, "anon_inode:[fanotify]");
-}
+#define is_fanotify fd_is_fanotify	/* ../lib/fdkind.h */
 
 /* struct fanotify_response {s32 fd; u32 response}, perhaps an info record after it. */
 static bool response_refused(int fd, const void *buf, size_t n)

@@ -82,8 +82,10 @@ static void roots(void)
 	T_EQ(sh_marks(s.g), 3);
 	sh_run("echo > '%s'", sh_p(&s, "w/in/deep/f"));
 	sh_drain(&s);
-	T_EQ(s.n, 1);
+	/* create and close_write merge where both carry the file's handle (5.17) */
+	T_EQ(s.n, th_kernel_has("5.17") ? 1 : 2);
 	T_EQ(s.v[0].root, a);	/* the outermost root */
+	T_EQ(s.v[s.n - 1].root, a);
 	/* an older caller's stats: only what it knows is written */
 	memset(old_sz, 0xff, sizeof(old_sz));
 	old_sz[0] = sizeof(size_t) + sizeof(uint64_t);

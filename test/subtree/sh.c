@@ -78,10 +78,21 @@ void sh_init(struct sh *s, const char *fs, unsigned int init_flags, unsigned int
 		th_fail("fan_subtree_new: %s", strerror(-r));
 }
 
+unsigned int sh_default_init(uint64_t *mask)
+{
+	if (th_kernel_has("5.17"))
+		return FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET;
+	/* before 5.17: the group and the events libfanotify(7) says to use there */
+	if (*mask & FAN_RENAME)
+		*mask = (*mask & ~(uint64_t)FAN_RENAME) | FAN_MOVED_FROM | FAN_MOVED_TO;
+	return FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID;
+}
+
 void sh_init_default(struct sh *s, const char *fs, uint64_t mask, unsigned int tflags)
 {
-	sh_init(s, fs, FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET, LIBFANOTIFY_SKIP_SELF, mask,
-		tflags);
+	unsigned int init = sh_default_init(&mask);
+
+	sh_init(s, fs, init, LIBFANOTIFY_SKIP_SELF, mask, tflags);
 }
 
 void sh_clear(struct sh *s)

@@ -43,6 +43,12 @@ void sh_init(struct sh *s, const char *fs, unsigned int init_flags, unsigned int
 	     uint64_t mask, unsigned int tflags);
 /* The usual group: FAN_REPORT_DFID_NAME_TARGET, LIBFANOTIFY_SKIP_SELF. */
 void sh_init_default(struct sh *s, const char *fs, uint64_t mask, unsigned int tflags);
+/*
+ * The group's flags sh_init_default() uses: FAN_REPORT_DFID_NAME_TARGET;
+ * before Linux 5.17 FAN_REPORT_DFID_NAME | FAN_REPORT_FID, and FAN_RENAME
+ * in *mask becomes FAN_MOVED_FROM | FAN_MOVED_TO.
+ */
+unsigned int sh_default_init(uint64_t *mask);
 void sh_free(struct sh *s);
 /* The skip callback sh_init() gives the tracker (arg: the struct sh); NULL: none. */
 extern fan_subtree_skip_fn *sh_skip;

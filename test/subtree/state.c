@@ -88,11 +88,13 @@ static void descriptors(void)
 /* Another process moves a tree of 300 directories in: the group sees none of ours. */
 static void own_events(void)
 {
+	uint64_t mask = MASK | FAN_OPEN | FAN_CLOSE_NOWRITE | FAN_ACCESS;
+	unsigned int init = sh_default_init(&mask);
+	bool own_first = false;
 	struct sh s;
 	size_t i;
 
-	sh_init(&s, "tmpfs", FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME_TARGET, 0,
-		MASK | FAN_OPEN | FAN_CLOSE_NOWRITE | FAN_ACCESS, 0);
+	sh_init(&s, "tmpfs", init, 0, mask, 0);
 	sh_run("cd '%s' && mkdir -p w out && for i in $(seq 30); do mkdir -p out/t/a$i/b1 out/t/a$i/b2 "
 	       "out/t/a$i/b3 out/t/a$i/b4 out/t/a$i/b5 out/t/a$i/b6 out/t/a$i/b7 out/t/a$i/b8 "
 	       "out/t/a$i/b9; done", s.base);
@@ -101,17 +103,31 @@ static void own_events(void)
 	sh_run("mv '%s' '%s'", sh_p(&s, "out/t"), sh_p(&s, "w/t"));
 	sh_drain(&s);
 	T_EQ(stats(&s).dirs, 2 + 30 * 10);
-	for (i = 0; i < s.n; i++)
-		if (s.v[i].pid == getpid()) {
-			sh_dump(&s);
-			th_fail("an event of the tracker's own reading reached the group");
+	for (i = 0; i < s.n; i++) {
+		if (s.v[i].pid != getpid())
+			continue;
+		/*
+		 * Before FAN_MARK_IGNORE (Linux 6.0), as documented: reading the
+		 * first directory of the scan (w/t, under w's full mask) raises
+		 * its open, read and close, once; nothing below it.
+		 */
+		if (!th_kernel_has("6.0") && !own_first && s.v[i].path &&
+		    !strcmp(s.v[i].path, sh_p(&s, "w/t")) &&
+		    !(s.v[i].mask & ~(uint64_t)(FAN_OPEN | FAN_ACCESS | FAN_CLOSE_NOWRITE | FAN_ONDIR))) {
+			own_first = true;
+			continue;
 		}
+		sh_dump(&s);
+		th_fail("an event of the tracker's own reading reached the group");
+	}
 	sh_free(&s);
-	printf("ok: reading 300 new directories raised no event of the tracker's own\n");
+	printf("ok: reading 300 new directories raised no event of the tracker's own%s\n",
+	       own_first ? " but the first directory's open and close (before Linux 6.0)" : "");
 }
 
 static void overflow(void)
 {
+	uint64_t mask = MASK;
 	unsigned int max = 16384;
 	struct sh s;
 	FILE *f;
@@ -125,10 +141,11 @@ static void overflow(void)
 	if (max > 200000)
 		th_skip("max_queued_events is %u: too large to overflow here", max);
 	sh_init_default(&s, "tmpfs", MASK, 0);
+	sh_default_init(&mask);
 	fan_subtree_free(s.t);
 	/* a long gap between rescans: the second overflow comes well within it */
 	T_EQ(fan_subtree_new(s.g, &(struct fan_subtree_opts){ .sz = sizeof(struct fan_subtree_opts),
-		.mask = MASK, .found = sh_found, .arg = &s, .rescan_gap_ms = 60000 }, &s.t), 0);
+		.mask = mask, .found = sh_found, .arg = &s, .rescan_gap_ms = 60000 }, &s.t), 0);
 	sh_root(&s, "w");
 	sh_run("mkdir '%s'", sh_p(&s, "w/d"));
 	sh_drain(&s);

@@ -18,6 +18,8 @@ enum fw_field {
 	FF_NEW_PATH,
 	FF_COMM,
 	FF_EXE,
+	FF_USER,
+	FF_CGROUP,
 	/* the rest: numbers and words */
 	FF_EVENTS,
 	FF_TIME,
@@ -26,6 +28,9 @@ enum fw_field {
 	FF_PID,
 	FF_PPID,
 	FF_UID,
+	FF_GID,
+	FF_MNTNS,
+	FF_ATTRIBUTION,
 	FF_DEV,
 	FF_INO,
 	FF_FLAGS,
@@ -35,7 +40,7 @@ enum fw_field {
 
 static inline bool fw_field_is_name(unsigned int f)
 {
-	return f >= FF_PATH && f <= FF_EXE;
+	return f >= FF_PATH && f <= FF_CGROUP;
 }
 
 /* What the line writer does for an item (set once the format is compiled). */

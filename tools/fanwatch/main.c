@@ -201,10 +201,10 @@ static void print_summary(const struct fw_state *st)
 		(unsigned long long)st->seen, (unsigned long long)st->reported,
 		(unsigned long long)st->filtered, (unsigned long long)st->overflows);
 	if (st->perm) {
-		uint64_t cached, checked = fw_perm_checked(st->perm, &cached), undecided, refused;
+		uint64_t cached, checked = fw_perm_checked(st->perm, &cached), undecided, refused, failed;
 		bool allowed;
 
-		fw_perm_counts(st->perm, &undecided, &allowed, &refused);
+		fw_perm_counts(st->perm, &undecided, &allowed, &refused, &failed);
 		fprintf(stderr, ", %llu opens checked (%llu from the verdict cache)",
 			(unsigned long long)checked, (unsigned long long)cached);
 		if (undecided)
@@ -213,6 +213,9 @@ static void print_summary(const struct fw_state *st)
 		if (refused)
 			fprintf(stderr, ", %llu denied by the kernel (no descriptor)",
 				(unsigned long long)refused);
+		if (failed)
+			fprintf(stderr, ", %llu denied for want of an answer",
+				(unsigned long long)failed);
 		fprintf(stderr, ", %llu denied", (unsigned long long)fw_perm_denied(st->perm));
 	}
 	fputc('\n', stderr);

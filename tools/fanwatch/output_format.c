@@ -35,8 +35,13 @@ static const struct {
 	{ "pid", 0, FF_PID },
 	{ "ppid", 0, FF_PPID },
 	{ "uid", 0, FF_UID },
+	{ "user", 0, FF_USER },
+	{ "gid", 0, FF_GID },
 	{ "comm", 0, FF_COMM },
 	{ "exe", 0, FF_EXE },
+	{ "cgroup", 0, FF_CGROUP },
+	{ "mntns", 0, FF_MNTNS },
+	{ "attribution", 0, FF_ATTRIBUTION },
 	{ "dev", 0, FF_DEV },
 	{ "ino", 0, FF_INO },
 	{ "flags", 0, FF_FLAGS },
@@ -46,8 +51,8 @@ static const struct {
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 #define VALID "valid: %p %w %f %e %Xe %T %t %0 %n %% and %{NAME}, NAME one of path dir " \
-	      "name new_path events time iso epoch pid ppid uid comm exe dev ino flags " \
-	      "mount_id error"
+	      "name new_path events time iso epoch pid ppid uid user gid comm exe cgroup mntns " \
+	      "attribution dev ino flags mount_id error"
 
 /* ---- compiling ---- */
 
@@ -325,6 +330,7 @@ bool fw_field_name_value(unsigned int field, const struct fw_record *rec, const 
 			 size_t *len)
 {
 	const struct fan_process *p = rec->proc;
+	const struct fw_ident *id = rec->ident;
 	const char *slash;
 
 	switch (field) {
@@ -332,6 +338,8 @@ bool fw_field_name_value(unsigned int field, const struct fw_record *rec, const 
 	case FF_NEW_PATH: *s = rec->new_path.s; *len = rec->new_path.len; break;
 	case FF_COMM: *s = p ? p->comm : NULL; *len = *s ? strnlen(*s, 16) : 0; break;
 	case FF_EXE: *s = p ? p->exe : NULL; *len = *s ? strlen(*s) : 0; break;
+	case FF_USER: *s = id ? id->user : NULL; *len = *s ? strlen(*s) : 0; break;
+	case FF_CGROUP: *s = id ? id->cgroup : NULL; *len = *s ? strlen(*s) : 0; break;
 	case FF_DIR:
 	case FF_NAME:
 		*s = rec->path.s;
@@ -399,7 +407,9 @@ size_t fw_field_value(const struct fw_out *out, const struct fw_fitem *it,
 		      const struct fw_record *rec, char *dst, bool csv)
 {
 	const struct fan_process *p = rec->proc;
+	const struct fw_ident *id = rec->ident;
 	bool overflow = rec->flags & FW_REC_OVERFLOW;
+	const char *word;
 	size_t n;
 
 	switch (it->field) {
@@ -427,6 +437,15 @@ size_t fw_field_value(const struct fw_out *out, const struct fw_fitem *it,
 		return p && p->ppid > 0 ? fw_fmt_u64(dst, (uint64_t)p->ppid) : 0;
 	case FF_UID:
 		return p && p->uid != (uid_t)-1 ? fw_fmt_u64(dst, p->uid) : 0;
+	case FF_GID:
+		return p && p->gid != (gid_t)-1 ? fw_fmt_u64(dst, p->gid) : 0;
+	case FF_MNTNS:
+		return id && id->mntns ? fw_fmt_u64(dst, id->mntns) : 0;
+	case FF_ATTRIBUTION:
+		word = fw_attribution(rec->pid > 0 ? p : NULL);
+		n = strlen(word);
+		memcpy(dst, word, n);
+		return n;
 	case FF_DEV:
 		if (!(rec->flags & FW_REC_DEV))
 			return 0;
@@ -455,7 +474,7 @@ static const char *unknown_name(unsigned int field, const struct fw_record *rec)
 {
 	if (field == FF_NEW_PATH && !(rec->flags & FW_REC_NEW_PATH))
 		return "-";
-	return field == FF_COMM || field == FF_EXE ? "-" : "?";
+	return field == FF_COMM || field == FF_EXE || field == FF_USER || field == FF_CGROUP ? "-" : "?";
 }
 
 static void put_name(struct fw_out *out, const char *s, size_t len, bool raw)

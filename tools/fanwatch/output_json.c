@@ -209,32 +209,25 @@ static void put_num_n(struct fw_out *out, const char *key, size_t klen, int64_t 
 	fw_out_put(out, num, fw_fmt_i64(num, v));
 }
 
-/* ,"events":["a","b"] -- the last mask's text is kept: most records repeat it */
-static void put_events(struct fw_out *out, uint64_t mask)
+/* ,"events":["a","b"] into text (512 bytes) */
+static size_t events_json(uint64_t mask, char *text)
 {
-	static uint64_t last_mask = ~(uint64_t)0;
-	static char text[512];
-	static size_t len;
-	size_t i, n;
+	size_t i, n, len = (size_t)snprintf(text, 512, ",\"events\":[");
 
-	if (mask != last_mask) {
-		len = (size_t)snprintf(text, sizeof(text), ",\"events\":[");
-		for (i = 0; i < fw_event_count; i++) {
-			if (!(mask & fw_event_names[i].bit))
-				continue;
-			n = strlen(fw_event_names[i].name);
-			text[len++] = '"';
-			memcpy(text + len, fw_event_names[i].name, n);
-			len += n;
-			text[len++] = '"';
-			text[len++] = ',';
-		}
-		if (text[len - 1] == ',')
-			len--;
-		text[len++] = ']';
-		last_mask = mask;
+	for (i = 0; i < fw_event_count; i++) {
+		if (!(mask & fw_event_names[i].bit))
+			continue;
+		n = strlen(fw_event_names[i].name);
+		text[len++] = '"';
+		memcpy(text + len, fw_event_names[i].name, n);
+		len += n;
+		text[len++] = '"';
+		text[len++] = ',';
 	}
-	fw_out_put(out, text, len);
+	if (text[len - 1] == ',')
+		len--;
+	text[len++] = ']';
+	return len;
 }
 
 static void put_flags(struct fw_out *out, unsigned int flags)
@@ -299,23 +292,76 @@ static void put_parents(struct fw_out *out, const struct fw_ident *id)
  * pid ppid uid user gid comm exe cgroup mntns attribution [parents].
  */
 
-/* ,"dev":"MAJ:MIN","ino":N where known (i15); records mostly share one device */
+/*
+ * What the JSON writer keeps between records of one fw_out: the event
+ * names and the device text of the last record (most records repeat them)
+ * and the
+ * process fields of the last record, as written (records mostly come from
+ * a few processes).  NULL until needed; without it (out of memory) every
+ * record is written in full.
+ */
+struct fw_json_cache {
+	uint64_t mask;		/* events_text's */
+	char events_text[512];
+	size_t events_len;	/* 0: none yet */
+	dev_t dev;
+	char dev_text[64];
+	size_t dev_len;		/* 0: none yet */
+	const struct fan_process *proc;
+	uint64_t id;
+	pid_t pid;
+	uint64_t stamp;
+	char *s;
+	size_t len, cap;
+};
+
+static struct fw_json_cache *cache_of(struct fw_out *out)
+{
+	if (!out->json_cache)
+		out->json_cache = calloc(1, sizeof(*out->json_cache));
+	return out->json_cache;
+}
+
+/* The last mask's text is kept: most records repeat it. */
+static void put_events(struct fw_out *out, uint64_t mask)
+{
+	struct fw_json_cache *c = cache_of(out);
+	char text[512];
+
+	if (!c) {
+		fw_out_put(out, text, events_json(mask, text));
+		return;
+	}
+	if (!c->events_len || mask != c->mask) {
+		c->events_len = events_json(mask, c->events_text);
+		c->mask = mask;
+	}
+	fw_out_put(out, c->events_text, c->events_len);
+}
+
+/* ,"dev":"MAJ:MIN","ino":N where known (i15) */
 static void put_inode(struct fw_out *out, const struct fw_record *rec)
 {
-	static dev_t last_dev;
-	static char dev_text[64];
-	static size_t dev_len;
+	struct fw_json_cache *c;
+	char buf[64];
 	char *p;
 	size_t n;
 
 	if (rec->flags & FW_REC_DEV) {
-		if (!dev_len || rec->dev != last_dev) {
-			n = (size_t)snprintf(dev_text, sizeof(dev_text), ",\"dev\":\"%u:%u\"",
-					     major(rec->dev), minor(rec->dev));
-			dev_len = n < sizeof(dev_text) ? n : 0;
-			last_dev = rec->dev;
+		c = cache_of(out);
+		if (c && c->dev_len && rec->dev == c->dev) {
+			fw_out_put(out, c->dev_text, c->dev_len);
+		} else {
+			n = (size_t)snprintf(buf, sizeof(buf), ",\"dev\":\"%u:%u\"", major(rec->dev),
+					     minor(rec->dev));
+			n = n < sizeof(buf) ? n : 0;
+			fw_out_put(out, buf, n);
+			if (c) {
+				memcpy(c->dev_text, buf, n);
+				c->dev_len = n;
+				c->dev = rec->dev;
+			}
 		}
-		fw_out_put(out, dev_text, dev_len);
 	}
 	if (rec->flags & FW_REC_INO) {
 		p = fw_out_reserve(out, 7 + 20);
@@ -352,21 +398,12 @@ static void format_process(struct fw_out *out, const struct fw_record *rec)
  * the same proc_id (any batch), or without one the same pointer within a
  * batch (one identity per pointer and pid there).
  */
-struct fw_json_cache {
-	const struct fan_process *proc;
-	uint64_t id;
-	pid_t pid;
-	uint64_t stamp;
-	char *s;
-	size_t len, cap;
-};
-
 static void remember_process(struct fw_out *out, const struct fw_record *rec, size_t start)
 {
-	struct fw_json_cache *c = out->json_cache;
+	struct fw_json_cache *c = cache_of(out);
 	size_t n = out->len - start;
 
-	if (!c && !(c = out->json_cache = calloc(1, sizeof(*c))))
+	if (!c)
 		return;
 	if (n > c->cap) {
 		char *s = realloc(c->s, n);

@@ -84,11 +84,12 @@ struct deny_item {
 };
 
 /* Why an open was denied (or let through undecided); 0: allowed by the rules. */
-enum { DENY_RULE = 1, DENY_REFUSED, DENY_UNDECIDED, ALLOW_UNDECIDED };
+enum { DENY_RULE = 1, DENY_REFUSED, DENY_FAILED, DENY_UNDECIDED, ALLOW_UNDECIDED };
 
 struct denied {
 	struct fan_event *ev;
 	int why;
+	int err;		/* DENY_FAILED: why the answer could not be written (errno) */
 };
 
 /* A permission event's path, as far as it is known (reader thread only). */
@@ -112,6 +113,7 @@ struct fw_perm {
 	char *maps;		/* reader thread: /proc/thread-self/maps */
 	size_t maps_cap;
 	uint64_t undecided, refused;	/* reader thread; read after the join */
+	uint64_t failed;		/* answers the kernel did not take (denied) */
 	uint64_t keep_caps;	/* what the thread keeps */
 	struct fw_ids ids;	/* and who it becomes */
 	pthread_t thread;
@@ -122,7 +124,7 @@ struct fw_perm {
 	pthread_mutex_t lock;
 	struct deny_item *head, *tail;
 	size_t queued;
-	uint64_t denied, dropped, errors, read_errors;
+	uint64_t denied, dropped, read_errors;
 	struct denied *batch_denied;	/* reader thread only */
 	size_t ndenied, cap_denied;
 };
@@ -142,7 +144,9 @@ static void perm_group_new(struct fw_state *st, struct fw_perm *p)
 	/* blocking: the thread sleeps in read() */
 	LIBFANOTIFY_OPTS(fan_group_opts, o, .init_flags = cls | FAN_CLOEXEC,
 			 .event_f_flags = O_RDONLY | O_CLOEXEC | O_LARGEFILE,
-			 .flags = LIBFANOTIFY_SKIP_SELF, .default_response = FAN_ALLOW);
+			 .flags = LIBFANOTIFY_SKIP_SELF,
+			 /* fail closed: what fanwatch could not answer, the library denies */
+			 .default_response = FAN_DENY);
 	int r;
 
 	/* an event the kernel could not give a descriptor: reported, not dropped (6.13) */
@@ -242,13 +246,14 @@ uint64_t fw_perm_checked(const struct fw_perm *p, uint64_t *cached)
 	return p->checked;
 }
 
-/* After fw_perm_stop(): opens undecided (and their verdict), refused by the kernel. */
+/* After fw_perm_stop(): opens undecided (and their verdict), refused by the kernel, not answered. */
 void fw_perm_counts(const struct fw_perm *p, uint64_t *undecided, bool *undecided_allowed,
-		    uint64_t *refused)
+		    uint64_t *refused, uint64_t *failed)
 {
 	*undecided = p->undecided;
 	*undecided_allowed = p->undecidable_allow;
 	*refused = p->refused;
+	*failed = p->failed;
 }
 
 /* ---- the reader thread ---- */
@@ -459,7 +464,7 @@ static int decide(struct fw_perm *p, struct fan_event *ev)
 }
 
 /* An open denied (or undecided) in this batch, to describe once every answer is given. */
-static void remember(struct fw_perm *p, struct fan_event *ev, int why)
+static void remember(struct fw_perm *p, struct fan_event *ev, int why, int err)
 {
 	if (p->ndenied == p->cap_denied) {
 		size_t cap = p->cap_denied ? p->cap_denied * 2 : 64;
@@ -470,7 +475,7 @@ static void remember(struct fw_perm *p, struct fan_event *ev, int why)
 		p->batch_denied = v;
 		p->cap_denied = cap;
 	}
-	p->batch_denied[p->ndenied++] = (struct denied){ .ev = ev, .why = why };
+	p->batch_denied[p->ndenied++] = (struct denied){ .ev = ev, .why = why, .err = err };
 }
 
 /* The first undecided open is told on stderr at once; the summary counts them all. */
@@ -494,7 +499,21 @@ static void refused(struct fw_perm *p, struct fan_event *ev)
 			"descriptor for it (%s); the summary counts such opens",
 			(int)fan_event_pid(ev), strerror(err));
 	p->denied++;
-	remember(p, ev, DENY_REFUSED);
+	remember(p, ev, DENY_REFUSED, -fan_event_fd_error(ev));
+}
+
+/*
+ * An answer the kernel did not take: the library answers the event with
+ * the group's default when the batch is released, and that is a denial.
+ */
+static void answer_failed(struct fw_perm *p, struct fan_event *ev, int err)
+{
+	if (!p->failed++)
+		fw_warn("could not answer an open by pid %d (%s): it was denied (fanwatch fails "
+			"closed); the summary counts such opens", (int)fan_event_pid(ev),
+			strerror(-err));
+	p->denied++;
+	remember(p, ev, DENY_FAILED, -err);
 }
 
 /* Answer every event of the batch, first thing. */
@@ -502,7 +521,7 @@ static void answer_batch(struct fw_perm *p)
 {
 	struct fan_event *ev;
 	uint32_t verdict;
-	int why;
+	int why, r;
 
 	p->ndenied = 0;
 	fan_for_each_event(ev, p->g) {
@@ -515,15 +534,16 @@ static void answer_batch(struct fw_perm *p)
 			continue;
 		why = decide(p, ev);
 		verdict = why == DENY_RULE || why == DENY_UNDECIDED ? p->deny : FAN_ALLOW;
-		if (fan_event_respond(p->g, ev, verdict, NULL) < 0) {
-			p->errors++;
-			continue;	/* the library's default (allow) answers it */
+		r = fan_event_respond(p->g, ev, verdict, NULL);
+		if (r < 0) {
+			answer_failed(p, ev, r);
+			continue;
 		}
 		if (why >= DENY_UNDECIDED)
 			first_undecided(p, ev, why == DENY_UNDECIDED);
 		if (verdict != FAN_ALLOW) {
 			p->denied++;
-			remember(p, ev, why);
+			remember(p, ev, why, 0);
 		}
 	}
 }
@@ -561,11 +581,12 @@ static struct deny_item *describe(struct fw_perm *p, const struct denied *d,
 		.flags = FW_REC_DENIED | (pp->deleted ? FW_REC_DELETED : 0) |
 			 (!pp->whole ? FW_REC_PARTIAL : 0) |
 			 (d->why == DENY_UNDECIDED ? FW_REC_UNDECIDED : 0) |
-			 (d->why == DENY_REFUSED ? FW_REC_ERROR | FW_REC_NO_FD : 0),
+			 (d->why == DENY_REFUSED ? FW_REC_ERROR | FW_REC_NO_FD : 0) |
+			 (d->why == DENY_FAILED ? FW_REC_ERROR : 0),
 		.pid = fan_event_pid(ev),
 		.path = { pp->whole || pp->name ? it->data : NULL, pl },
-		.error = d->why == DENY_REFUSED ? -fan_event_fd_error(ev) : 0,
-		.error_count = d->why == DENY_REFUSED,
+		.error = d->err,
+		.error_count = d->err != 0,
 	};
 	return it;
 }

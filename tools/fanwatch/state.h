@@ -195,8 +195,8 @@ void fw_perm_free(struct fw_perm *p);
 uint64_t fw_perm_denied(const struct fw_perm *p);
 /* Permission events decided, and how many of them from the verdict cache. */
 uint64_t fw_perm_checked(const struct fw_perm *p, uint64_t *cached);
-/* After fw_perm_stop(): opens undecided (and their verdict), refused by the kernel. */
+/* After fw_perm_stop(): opens undecided (and their verdict), refused by the kernel, not answered. */
 void fw_perm_counts(const struct fw_perm *p, uint64_t *undecided, bool *undecided_allowed,
-		    uint64_t *refused);
+		    uint64_t *refused, uint64_t *failed);
 
 #endif
