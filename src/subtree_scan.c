@@ -150,8 +150,9 @@ static int open_by_path(struct fan_subtree *t, struct st_node *parent, const cha
 {
 	int rfd = st_root_fd(t, (size_t)lf_st_top(parent)->root), fd;
 
+	/* the root's path leads elsewhere now (moved, replaced): the directory is not known gone */
 	if (rfd < 0)
-		return rfd;
+		return rfd == -ESTALE ? -ENOENT : rfd;
 	if (lf_st_relpath(parent, &t->rel) < 0 ||
 	    (name && (lf_sbuf_append(&t->rel, "/", 1) < 0 ||
 		      lf_sbuf_append(&t->rel, name, strlen(name)) < 0)))

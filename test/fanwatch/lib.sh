@@ -262,6 +262,17 @@ settle() {
 	fail "fanwatch did not report $f within 60 s: $(tail -3 "$LOG/$FWNAME.err")"
 }
 
+# settle_output FILE: wait (at most 10 s) until FILE (fanwatch's output) stops growing.
+settle_output() {
+	local last=-1 now i
+	for ((i = 0; i < 100; i++)); do
+		now=$(stat -c %s "$1")
+		[[ $now == "$last" ]] && return 0
+		last=$now
+		sleep 0.1
+	done
+}
+
 # expect_set FILE LIST OLD NEW [filters]: the paths of the records matching
 # the filters are exactly LIST's (NUL-separated, OLD prefix turned into NEW).
 expect_set() {

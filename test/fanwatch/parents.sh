@@ -17,16 +17,6 @@
 WHO="python3 $FWT_DIR/fwwho.py"
 FWT="python3 $FWT_DIR/fwtext.py"
 
-settle() {
-	local last=-1 now i
-	for ((i = 0; i < 100; i++)); do
-		now=$(stat -c %s "$1")
-		[[ $now == "$last" ]] && return 0
-		last=$now
-		sleep 0.1
-	done
-}
-
 # Shells whose process names are lvl-a and lvl-b (the name of the file run).
 ln -s "$(command -v sh)" "$TMP/lvl-a"
 ln -s "$(command -v sh)" "$TMP/lvl-b"
@@ -43,7 +33,7 @@ fw_start live --json --parents -e close_write -o "$LOG/live.json" "$W"
 chain "$W/live" &
 STARTED+=($!)
 for ((i = 0; i < 200; i++)); do [[ -s $LOG/live.json ]] && break; sleep 0.025; done
-settle "$LOG/live.json"
+settle_output "$LOG/live.json"
 touch "$LOG/done"
 wait "${STARTED[-1]}"
 fw_stop
@@ -69,12 +59,12 @@ STARTED+=($!)
 sleep 0.3
 "$WL" write "$W/poke" x >/dev/null
 for ((i = 0; i < 200; i++)); do grep -q poke "$LOG/gone.json" && break; sleep 0.025; done
-settle "$LOG/gone.json"
+settle_output "$LOG/gone.json"
 freeze "$FWPID"
 touch "$LOG/go" "$LOG/done"
 wait "${STARTED[-1]}"
 kill -CONT "$FWPID"
-settle "$LOG/gone.json"
+settle_output "$LOG/gone.json"
 fw_stop
 $FWJ valid "$LOG/gone.json" >/dev/null
 $WHO fields "$LOG/gone.json" --path "$W/gone" comm='"lvl-c"' attribution='"recorded"' ||
@@ -111,7 +101,7 @@ fw_start text --parents=2 -e close_write -o "$LOG/text.out" "$W"
 chain "$W/text" &
 STARTED+=($!)
 for ((i = 0; i < 200; i++)); do [[ -s $LOG/text.out ]] && break; sleep 0.025; done
-settle "$LOG/text.out"
+settle_output "$LOG/text.out"
 touch "$LOG/done"
 wait "${STARTED[-1]}"
 fw_stop

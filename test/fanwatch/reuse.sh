@@ -19,16 +19,6 @@
 WHO="python3 $FWT_DIR/fwwho.py"
 REUSE=${FW_REUSE:?}
 
-settle() {
-	local last=-1 now i
-	for ((i = 0; i < 100; i++)); do
-		now=$(stat -c %s "$1")
-		[[ $now == "$last" ]] && return 0
-		last=$now
-		sleep 0.1
-	done
-}
-
 fw_start global --json -e close_write -o "$LOG/global.json" "$W"
 freeze "$FWPID"
 mkfifo "$LOG/hold"
@@ -47,7 +37,7 @@ pid=$(sed -n 's/^impostor //p' "$LOG/reuse.out")
 [[ -n $pid && $pid == "$(sed -n 's/^victim //p' "$LOG/reuse.out")" ]] || fail "no reuse: $(cat "$LOG/reuse.out")"
 [[ $(cat /proc/"$pid"/comm) == impostor ]] || fail "pid $pid is not the impostor"
 kill -CONT "$FWPID"
-settle "$LOG/global.json"
+settle_output "$LOG/global.json"
 exec 7>&-
 fw_stop
 $FWJ valid "$LOG/global.json" >/dev/null

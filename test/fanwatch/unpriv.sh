@@ -36,6 +36,26 @@ grep -q '^fanwatch: 2 directories could not be watched: 0 too many marks (max_us
 	"$LOG/up.err" || fail "summary: $(cat "$LOG/up.err")"
 note "unprivileged directory watch: ok; directories it may not read said and counted"
 
+# the watched directory moved away: new directories under it cannot be found by
+# path any more (no CAP_DAC_READ_SEARCH): what is missed is said, not silent
+mkdir -p "$TMP/mv/w"
+chmod -R 777 "$TMP/mv"
+fw_start mv --json -e create "$TMP/mv/w"
+"${NB[@]}" "$WL" create "$TMP/mv/w/before" >/dev/null
+mv "$TMP/mv/w" "$TMP/mv/w2"
+sleep 0.3
+"${NB[@]}" mkdir "$TMP/mv/w2/d"
+"${NB[@]}" "$WL" create "$TMP/mv/w2/d/x" >/dev/null
+sleep 0.3
+fw_stop
+expect_json "$LOG/mv.out" --event create --path "$TMP/mv/w/before" --no-pid
+grep -q "watched directory $TMP/mv/w was moved" "$LOG/mv.err" || fail "no word of the move: $(cat "$LOG/mv.err")"
+if ! $FWJ find "$LOG/mv.out" --event create --path "$TMP/mv/w/d/x" >/dev/null; then
+	grep -q '^fanwatch: [0-9]* new directories could not be opened when they appeared' "$LOG/mv.err" ||
+		fail "d/x under the moved root neither reported nor said missing: $(cat "$LOG/mv.err")"
+fi
+note "unprivileged, the watched directory moved: new directories under it reported or said missing"
+
 e() { expect_status 1 "$@"; }
 mkdir -m 700 "$TMP/private"
 e "cannot watch $TMP/private: Permission denied" "${NB[@]}" "$FW_REAL" "$TMP/private"

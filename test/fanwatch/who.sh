@@ -29,22 +29,12 @@ run() {
 	done
 }
 
-# wait until fanwatch's output stops growing
-settle() {
-	local last=-1 now i
-	for ((i = 0; i < 100; i++)); do
-		now=$(stat -c %s "$1")
-		[[ $now == "$last" ]] && return 0
-		last=$now
-		sleep 0.1
-	done
-}
 
 fw_start stopped --json -e open,close_nowrite -o "$LOG/stopped.json" "$W"
 freeze "$FWPID"
 run 150
 kill -CONT "$FWPID"
-settle "$LOG/stopped.json"
+settle_output "$LOG/stopped.json"
 fw_stop
 [[ $FWSTATUS == 0 ]] || fail "fanwatch exited $FWSTATUS"
 $FWJ valid "$LOG/stopped.json" >/dev/null
@@ -54,7 +44,7 @@ note "all reaped before the read: every record named from the exit records"
 
 fw_start running --json -e open,close_nowrite -o "$LOG/running.json" "$W"
 run 150
-settle "$LOG/running.json"
+settle_output "$LOG/running.json"
 fw_stop
 $FWJ valid "$LOG/running.json" >/dev/null
 # before Linux 5.15 (no pidfds) a live process is read by pid alone: unverified, as documented
@@ -91,7 +81,7 @@ for n in "${names[@]}"; do
 	printf '\0%s\0' "$n" >>"$LOG/hnames"
 done
 kill -CONT "$FWPID"
-settle "$LOG/hostile.json"
+settle_output "$LOG/hostile.json"
 fw_stop
 $FWJ valid "$LOG/hostile.json" >/dev/null
 $WHO score "$LOG/hostile.json" "$LOG/map" --min 100 --uid 1000 --user "${user:--}" --levels recorded ||

@@ -332,6 +332,18 @@ static void json_events(struct fw_count *c, struct fw_out *out)
 	put_lit(out, "}");
 }
 
+/* ,"pid":N,"comm":"..."} of a process row (null where unknown) */
+static void json_process_end(struct fw_out *out, const struct centry *e)
+{
+	put_lit(out, ",\"pid\":");
+	if (e->pid > 0)
+		put_u64(out, (uint64_t)e->pid);
+	else
+		put_lit(out, "null");
+	fw_json_bytes(out, "comm", e->known ? e->key : NULL, e->len);
+	put_lit(out, "}");
+}
+
 static void json_report(struct fw_count *c, struct fw_out *out, unsigned int top)
 {
 	struct centry *paths = sorted(&c->paths), *procs = sorted(&c->procs);
@@ -357,13 +369,7 @@ static void json_report(struct fw_count *c, struct fw_out *out, unsigned int top
 	for (i = 0; i < c->procs.n && i < top; i++) {
 		put_lit(out, i ? ",{\"count\":" : "{\"count\":");
 		put_u64(out, procs[i].count);
-		put_lit(out, ",\"pid\":");
-		if (procs[i].pid > 0)
-			put_u64(out, (uint64_t)procs[i].pid);
-		else
-			put_lit(out, "null");
-		fw_json_bytes(out, "comm", procs[i].known ? procs[i].key : NULL, procs[i].len);
-		put_lit(out, "}");
+		json_process_end(out, &procs[i]);
 	}
 	put_lit(out, "]}\n");
 	free(paths);
@@ -602,13 +608,7 @@ static void json_view(struct fw_count *c, struct fw_out *out, const struct fw_vi
 	for (i = 0; i < c->procs.n && i < v->rows; i++) {
 		put_lit(out, i ? "," : "");
 		json_counts(c, out, &procs[i]);
-		put_lit(out, ",\"pid\":");
-		if (procs[i].pid > 0)
-			put_u64(out, (uint64_t)procs[i].pid);
-		else
-			put_lit(out, "null");
-		fw_json_bytes(out, "comm", procs[i].known ? procs[i].key : NULL, procs[i].len);
-		put_lit(out, "}");
+		json_process_end(out, &procs[i]);
 	}
 	put_lit(out, "]}\n");
 	free(paths);

@@ -99,6 +99,10 @@ void fw_emit_summary_notes(const struct fw_state *st)
 			(unsigned long long)ts.mark_errors, (unsigned long long)ts.enospc,
 			(unsigned long long)ts.eacces, (unsigned long long)ts.emfile,
 			(unsigned long long)(ts.mark_errors - ts.enospc - ts.eacces - ts.emfile));
+	if (ts.unreachable)
+		fw_warn("%llu new directories could not be opened when they appeared (without "
+			"CAP_DAC_READ_SEARCH by path only, and the path had changed): events in them "
+			"may be missing", (unsigned long long)ts.unreachable);
 	if (ts.dropped)
 		fw_warn("%llu directories moved out of the tree stay marked (not openable by "
 			"handle without CAP_DAC_READ_SEARCH): their events were not reported",
