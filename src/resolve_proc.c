@@ -766,8 +766,7 @@ LF_EXPORT int fan_resolve_process_info(struct fan_resolver *r, const struct fan_
 		o.cgroup = e->cgroup;
 		o.mntns = e->mntns;
 	}
-	o.sz = info->sz;
-	memcpy(info, &o, info->sz < sizeof(o) ? info->sz : sizeof(o));
+	LF_OPTS_OUT(info, o);
 	return ret;
 }
 
@@ -988,7 +987,6 @@ LF_EXPORT int fan_resolver_get_proc_stats(const struct fan_resolver *r,
 {
 	struct fan_resolver_proc_stats o;
 	struct lf_proctab_stats t;
-	size_t n;
 
 	if (!r || !st || st->sz < sizeof(size_t))
 		return -EINVAL;
@@ -999,8 +997,6 @@ LF_EXPORT int fan_resolver_get_proc_stats(const struct fan_resolver *r,
 		o.records_lost = t.records_lost;
 		o.connector_lost = t.connector_lost;
 	}
-	n = st->sz < sizeof(o) ? st->sz : sizeof(o);
-	o.sz = st->sz;
-	memcpy(st, &o, n);
+	LF_OPTS_OUT(st, o);
 	return 0;
 }
