@@ -189,6 +189,7 @@ enum {
 	/* permission mode (i11): why an open was denied, when not by a rule */
 	FW_REC_UNDECIDED = 0x200,	/* path unknown: the --undecidable verdict */
 	FW_REC_NO_FD = 0x400,		/* the kernel could not give a descriptor (error) */
+	FW_REC_UNVERIFIED = 0x800,	/* a path is the last one known, not confirmed now */
 	/* dev and ino (i15) */
 	FW_REC_DEV = 0x10000,		/* dev valid */
 	FW_REC_INO = 0x20000,		/* ino valid */

@@ -23,6 +23,7 @@ struct ectx {
 	uint64_t mask, user;
 	struct fan_path p, np;
 	const struct fan_process *proc;	/* NULL: not looked up yet */
+	bool root_self;			/* a watched root's own event: named by its path */
 };
 
 static const struct fan_process *process(struct ectx *c)
@@ -50,12 +51,43 @@ static void on_overflow(struct fw_state *st, struct fan_event *ev)
 /* A watched file or directory itself was deleted or moved away: say so. */
 static void on_root_self(struct fw_state *st, const struct fw_root *r, uint64_t mask)
 {
+	if (mask & FAN_MOVE_SELF) {
+		st->roots[r - st->roots].moved = true;
+		st->roots_moved = true;
+	}
 	if (mask & FAN_DELETE_SELF)
 		fw_warn("watched %s %s was deleted", r->is_dir ? "directory" : "file",
 			fw_qpath(r->path));
 	else
 		fw_warn("watched %s %s was moved: paths under it are reported by its old "
-			"name", r->is_dir ? "directory" : "file", fw_qpath(r->path));
+			"name, flagged unverified", r->is_dir ? "directory" : "file",
+			fw_qpath(r->path));
+}
+
+/* Is the path under a watched root that was moved away (so spelt by its old name)? */
+static bool under_moved_root(const struct fw_state *st, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s && i < st->nroots; i++) {
+		const struct fw_root *r = &st->roots[i];
+
+		if (r->moved && len >= r->len && !memcmp(s, r->path, r->len) &&
+		    (len == r->len || s[r->len] == '/' || r->len == 1))
+			return true;
+	}
+	return false;
+}
+
+/* The last path known, which no longer leads there: the library's word, or a moved root. */
+static bool unverified(const struct ectx *c, const struct fw_record *rec)
+{
+	if ((c->p.flags | c->np.flags) & LIBFANOTIFY_PATH_UNVERIFIED)
+		return true;
+	if (!c->st->roots_moved || c->root_self)
+		return false;
+	return under_moved_root(c->st, rec->path.s, rec->path.len) ||
+	       under_moved_root(c->st, rec->new_path.s, rec->new_path.len);
 }
 
 static bool has_info(const struct fan_event *ev, unsigned int type)
@@ -87,6 +119,8 @@ static void fill_record(struct ectx *c, struct fw_record *rec)
 		rec->flags |= FW_REC_DELETED;
 	if (c->p.flags & LIBFANOTIFY_PATH_PARTIAL)
 		rec->flags |= FW_REC_PARTIAL;
+	if (unverified(c, rec))
+		rec->flags |= FW_REC_UNVERIFIED;
 	info = (c->user & FAN_FS_ERROR) ? fan_event_find_info(c->ev, FAN_EVENT_INFO_TYPE_ERROR) : NULL;
 	if (info && fan_info_error(info, &fe) == 0) {
 		rec->flags |= FW_REC_ERROR;
@@ -154,8 +188,10 @@ static void look(struct ectx *c, const struct fw_root *self)
 		return;
 	}
 	fan_resolve_path(st->res, c->ev, &c->p, &c->np);
-	if (self)
+	if (self) {
 		name_root(c, self);
+		c->root_self = true;
+	}
 	report(c);
 }
 

@@ -374,6 +374,7 @@ static size_t flags_text(unsigned int flags, char *dst)
 	static const struct { unsigned int bit; const char *name; } names[] = {
 		{ FW_REC_DIR, "dir" }, { FW_REC_SYNTHETIC, "synthetic" },
 		{ FW_REC_DELETED, "deleted" }, { FW_REC_PARTIAL, "partial" },
+		{ FW_REC_UNVERIFIED, "unverified" },
 		{ FW_REC_DENIED, "denied" }, { FW_REC_UNDECIDED, "undecidable" },
 		{ FW_REC_NO_FD, "no_descriptor" },
 	};

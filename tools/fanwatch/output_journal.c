@@ -116,6 +116,8 @@ static void add_flags(struct fields *fs, const struct fw_record *rec)
 		add_str(fs, "FANWATCH_DELETED=", "1");
 	if (rec->flags & FW_REC_PARTIAL)
 		add_str(fs, "FANWATCH_PARTIAL=", "1");
+	if (rec->flags & FW_REC_UNVERIFIED)
+		add_str(fs, "FANWATCH_UNVERIFIED=", "1");
 	if (rec->flags & FW_REC_SYNTHETIC)
 		add_str(fs, "FANWATCH_SYNTHETIC=", "1");
 	if (rec->flags & FW_REC_ERROR) {

@@ -238,6 +238,8 @@ static void put_flags(struct fw_out *out, unsigned int flags)
 		put_lit(out, ",\"deleted\":true");
 	if (flags & FW_REC_PARTIAL)
 		put_lit(out, ",\"partial\":true");
+	if (flags & FW_REC_UNVERIFIED)
+		put_lit(out, ",\"unverified\":true");
 	if (flags & FW_REC_SYNTHETIC)
 		put_lit(out, ",\"synthetic\":true");
 	if (flags & FW_REC_DENIED)

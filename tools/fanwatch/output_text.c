@@ -123,6 +123,8 @@ static void put_annotations(struct fw_out *out, const struct fw_record *rec)
 		put_str(out, " [deleted]");
 	if (rec->flags & FW_REC_PARTIAL)
 		put_str(out, " [partial]");
+	if (rec->flags & FW_REC_UNVERIFIED)
+		put_str(out, " [unverified]");
 	if (rec->flags & FW_REC_DENIED)
 		put_str(out, " [denied]");
 	/* permission mode (i11): why, when not by a rule */

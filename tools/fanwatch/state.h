@@ -17,6 +17,7 @@ struct fw_root {
 	char *path;		/* absolute, as the resolver will spell it */
 	size_t len;
 	bool is_dir;
+	bool moved;		/* moved away: paths under it are by its old name */
 	dev_t dev;
 	int index;		/* the subtree tracker's root index (tree scope, directories) */
 	/* its file handle: self events of a deleted or moved file still name it */
@@ -44,6 +45,7 @@ struct fw_state {
 
 	struct fw_root *roots;
 	size_t nroots;
+	bool roots_moved;		/* some root moved: records under it are flagged unverified */
 	size_t nfs;			/* filesystems marked (--all) */
 	bool privileged;		/* CAP_SYS_ADMIN at start */
 	bool no_rename;			/* no FAN_RENAME (before 5.17): MOVED_FROM + MOVED_TO */
