@@ -94,8 +94,7 @@ static size_t root_len(const struct fw_state *st, const char *s, size_t len)
 	for (i = 0; i < st->nroots; i++) {
 		const struct fw_root *r = &st->roots[i];
 
-		if (r->is_dir && r->len <= len && r->len > best && !memcmp(s, r->path, r->len) &&
-		    (len == r->len || s[r->len] == '/' || r->len == 1))
+		if (r->is_dir && r->len > best && fw_root_holds(r, s, len))
 			best = r->len;
 	}
 	return best;

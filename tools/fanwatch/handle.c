@@ -69,13 +69,9 @@ static bool under_moved_root(const struct fw_state *st, const char *s, size_t le
 {
 	size_t i;
 
-	for (i = 0; s && i < st->nroots; i++) {
-		const struct fw_root *r = &st->roots[i];
-
-		if (r->moved && len >= r->len && !memcmp(s, r->path, r->len) &&
-		    (len == r->len || s[r->len] == '/' || r->len == 1))
+	for (i = 0; i < st->nroots; i++)
+		if (st->roots[i].moved && fw_root_holds(&st->roots[i], s, len))
 			return true;
-	}
 	return false;
 }
 

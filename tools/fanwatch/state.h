@@ -91,6 +91,8 @@ void fw_watch_setup(struct fw_state *st);
 bool fw_watch_in_scope(const struct fw_state *st, const struct fan_event *ev);
 /* The root an event's own file handle (FID record) names, or NULL. */
 const struct fw_root *fw_watch_root_of(const struct fw_state *st, const struct fan_event *ev);
+/* Is the path s (len bytes) the root's PATH or below it? */
+bool fw_root_holds(const struct fw_root *r, const char *s, size_t len);
 /* Directories watched now (tree scope). */
 size_t fw_watch_dirs(const struct fw_state *st);
 /* Milliseconds until the tracker's put-off rescan (after overflows) is due, -1 if none. */
