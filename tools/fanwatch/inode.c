@@ -11,9 +11,11 @@
  * group's record for an fsid changes only when that filesystem is gone
  * (the library refuses a second filesystem with the fsid of one still
  * mounted) and another with the same fsid is mounted and marked, all
- * within that second; events of the old one keep its dev meanwhile.  ino: read straight out of the
- * handle where the kernel's encoding is known (no system call, and it
- * works for files deleted by the time the event is read):
+ * within that second; events of the old one keep its dev meanwhile.
+ *
+ * ino: read straight out of the handle where the kernel's encoding is
+ * known (no system call, and it works for files deleted by the time the
+ * event is read):
  *   - type 0x81, 12 bytes (FILEID_INO64_GEN, the kernel's generic encoding
  *     since Linux 6.7 and XFS's with 64-bit inodes): u64 ino, u32 gen;
  *   - tmpfs (shmem_encode_fh), type 1, 12 bytes: u32 gen, u32 ino low,
