@@ -8,6 +8,7 @@
 #ifndef FANWATCH_STATE_H
 #define FANWATCH_STATE_H
 
+#include <string.h>
 #include <sys/stat.h>
 
 #include "fanwatch.h"
@@ -27,6 +28,13 @@ struct fw_root {
 	uint32_t handle_bytes;
 	unsigned char handle[128];
 };
+
+/* Is the path s (len bytes) the root's PATH or below it? */
+static inline bool fw_root_holds(const struct fw_root *r, const char *s, size_t len)
+{
+	return s && r->len <= len && !memcmp(s, r->path, r->len) &&
+	       (len == r->len || s[r->len] == '/' || r->len == 1);
+}
 
 struct fw_perm;
 struct fw_procs;
@@ -91,8 +99,7 @@ void fw_watch_setup(struct fw_state *st);
 bool fw_watch_in_scope(const struct fw_state *st, const struct fan_event *ev);
 /* The root an event's own file handle (FID record) names, or NULL. */
 const struct fw_root *fw_watch_root_of(const struct fw_state *st, const struct fan_event *ev);
-/* Is the path s (len bytes) the root's PATH or below it? */
-bool fw_root_holds(const struct fw_root *r, const char *s, size_t len);
+
 /* Directories watched now (tree scope). */
 size_t fw_watch_dirs(const struct fw_state *st);
 /* Milliseconds until the tracker's put-off rescan (after overflows) is due, -1 if none. */

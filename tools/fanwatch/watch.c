@@ -393,12 +393,6 @@ static bool names_root(const struct fw_root *r, const struct fan_info *rec, bool
 	       !memcmp(r->handle, fid.handle_data, fid.handle_bytes);
 }
 
-bool fw_root_holds(const struct fw_root *r, const char *s, size_t len)
-{
-	return s && r->len <= len && !memcmp(s, r->path, r->len) &&
-	       (len == r->len || s[r->len] == '/' || r->len == 1);
-}
-
 const struct fw_root *fw_watch_root_of(const struct fw_state *st, const struct fan_event *ev)
 {
 	const struct fan_info *fid = fan_event_find_info(ev, FAN_EVENT_INFO_TYPE_FID);
