@@ -57,7 +57,7 @@ if command -v zsh >/dev/null; then
 	c=$(zsh -fc 'fpath=($1 $fpath); autoload -U compinit; compinit -u -D -d /dev/null
 		print -r -- $_comps[fanwatch]' x "$DIR")
 	[[ $c == _fanwatch ]] || fail "zsh: compinit did not load _fanwatch: $c"
-	zc() { zsh "$FWT_DIR/zcomplete.zsh" "$DIR" "$T/z.out" "$1"; grep . "$T/z.out" | sort -u; }
+	zc() { timeout 20 zsh "$FWT_DIR/zcomplete.zsh" "$DIR" "$T/z.out" "$1"; grep . "$T/z.out" | sort -u; }
 	got=$(zc 'fanwatch --')
 	for o in $opts; do grep -qxF -- "$o" <<<"$got" || fail "zsh: '--' does not offer $o"; done
 	got=$(zc 'fanwatch -e ')
