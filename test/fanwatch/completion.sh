@@ -54,8 +54,11 @@ fi
 
 # ---- zsh ----
 if command -v zsh >/dev/null; then
-	c=$(zsh -fc 'fpath=($1 $fpath); autoload -U compinit; compinit -u -D -d /dev/null
-		print -r -- $_comps[fanwatch]' x "$DIR")
+	# compinit -D: no dump written; -d before it names where one would be
+	# read (after -D, "-d /dev/null" turned dumping on again, and compdump
+	# renamed its file over /dev/null)
+	c=$(zsh -fc 'fpath=($1 $fpath); autoload -U compinit; compinit -u -d "$2" -D
+		print -r -- $_comps[fanwatch]' x "$DIR" "$T/zcompdump")
 	[[ $c == _fanwatch ]] || fail "zsh: compinit did not load _fanwatch: $c"
 	zc() { timeout 20 zsh "$FWT_DIR/zcomplete.zsh" "$DIR" "$T/z.out" "$1"; grep . "$T/z.out" | sort -u; }
 	got=$(zc 'fanwatch --')
@@ -67,6 +70,7 @@ if command -v zsh >/dev/null; then
 		fail "zsh: -e open,clo: $got"
 	got=$(zc 'fanwatch /tmp -- ech')
 	grep -qx echo <<<"$got" || fail "zsh: no command after --"
+	[[ -c /dev/null && ! -e $T/zcompdump ]] || fail "zsh: compinit wrote a dump file (/dev/null: $(stat -c %F /dev/null))"
 	echo "# zsh: compinit loads _fanwatch; every option, every event, commands"
 else
 	skip "zsh is not installed (bash checked)"

@@ -14,7 +14,7 @@ dir=$1 out=$2 line=$3
 : >$out
 home=$(mktemp -d) || exit 1
 cat >$home/.zshrc <<RC
-fpath=(${(q)dir} \$fpath); autoload -U compinit; compinit -u -D -d /dev/null
+fpath=(${(q)dir} \$fpath); autoload -U compinit; compinit -u -d ${(q)home}/zcompdump -D
 PROMPT=''
 zstyle ':completion:*' insert-tab false
 unsetopt auto_list list_ambiguous; LISTMAX=100000
