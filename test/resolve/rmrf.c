@@ -182,12 +182,11 @@ static void run(const char *tag, unsigned int init, bool fs, bool may_be_unverif
 	free(top);
 }
 
+/* The unprivileged case: runs under rh_unprivileged(). */
 static void unpriv_child(void *arg)
 {
 	(void)arg;
-	rh_drop_privileges();
 	run("unpriv", FAN_REPORT_DFID_NAME | FAN_REPORT_FID, false, true);
-	exit(0);
 }
 
 int main(void)
@@ -202,7 +201,7 @@ int main(void)
 	run("inode", FAN_REPORT_DFID_NAME | FAN_REPORT_FID, false, true);
 	if (fan_probe_init(FAN_REPORT_DFID_NAME_TARGET, O_RDONLY) == 0)
 		run("target", FAN_REPORT_DFID_NAME_TARGET, true, false);
-	T_EQ(th_wait(th_spawn(unpriv_child, NULL)), 0);
+	rh_unprivileged(unpriv_child, NULL);
 	T_EQ(th_count_fds(), fds);
 	printf("PASS\n");
 	return 0;
