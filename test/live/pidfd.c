@@ -162,9 +162,7 @@ static void pidfd_and_tid(void)
 int main(void)
 {
 	th_init(20);
-	th_private_tmpfs(dir, sizeof(dir));
-	th_write_file(dir, "file", 1);
-	lv_join(file, sizeof(file), dir, "file");
+	lv_tmpfs_file(dir, sizeof(dir), file, sizeof(file));
 	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_PIDFD, O_RDONLY);
 	pidfd_live();
 	pidfd_exited();
