@@ -23,17 +23,11 @@ static char dir[256], file[300];
 /* The Pid: line of a pidfd's fdinfo. */
 static long fdinfo_pid(int pidfd)
 {
-	char path[64], line[256];
+	char path[64];
 	long pid = -100;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	f = fopen(path, "re");
-	T_ASSERT(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pid: %ld", &pid) == 1)
-			break;
-	fclose(f);
+	T_ASSERT(th_proc_field(path, "Pid:", &pid));
 	return pid;
 }
 
