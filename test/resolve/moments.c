@@ -392,8 +392,7 @@ int main(void)
 	int fds;
 
 	th_init(60);
-	th_private_tmpfs(dir, sizeof(dir));
-	T_EQ(chmod(dir, 0777), 0);
+	rh_shared_tmpfs(dir, sizeof(dir));
 	fds = th_count_fds();
 	for (i = 0; i < sizeof(setups) / sizeof(setups[0]); i++)
 		if (setup_here(&setups[i]))

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -245,6 +246,12 @@ void rh_drop_privileges(void)
 	if (syscall(SYS_capget, &h, d) < 0)
 		th_fail("capget: %s", strerror(errno));
 	T_EQ(d[0].effective | d[1].effective | d[0].permitted | d[1].permitted, 0);
+}
+
+void rh_shared_tmpfs(char *dir, size_t size)
+{
+	th_private_tmpfs(dir, size);
+	T_EQ(chmod(dir, 0777), 0);
 }
 
 void rh_unprivileged(void (*fn)(void *arg), void *arg)

@@ -194,8 +194,7 @@ int main(void)
 	int fds;
 
 	th_init(60);
-	th_private_tmpfs(dir, sizeof(dir));
-	T_EQ(chmod(dir, 0777), 0);
+	rh_shared_tmpfs(dir, sizeof(dir));
 	fds = th_count_fds();
 	run("fs", FAN_REPORT_DFID_NAME | FAN_REPORT_FID, true, false);
 	run("inode", FAN_REPORT_DFID_NAME | FAN_REPORT_FID, false, true);
