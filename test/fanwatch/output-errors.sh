@@ -30,14 +30,19 @@ ended() {	# PID: gone within 60 s, else killed and failed
 	kill -KILL "$1"
 	fail "fanwatch still running 60 s after $2"
 }
+# PID ended (after WHY) with exit 1 and "cannot write output: STRERROR" in
+# ERRFILE; failures name the case TAG
+failed_output() {	# PID WHY TAG ERRFILE STRERROR
+	local st=0
+	ended "$1" "$2"
+	wait "$1" || st=$?
+	[[ $st == 1 ]] || fail "$3: exit $st, expected 1"
+	grep -q "cannot write output: $5" "$4" || fail "$3: $(cat "$4")"
+}
 watching "$LOG/pipe.err" "$F"
 exec 3<&-
 "$WL" files "$W/d" 5 >/dev/null
-st=0
-ended "$F" "its reader went away"
-wait "$F" || st=$?
-[[ $st == 1 ]] || fail "EPIPE: exit $st, expected 1"
-grep -q 'cannot write output: Broken pipe' "$LOG/pipe.err" || fail "EPIPE: $(cat "$LOG/pipe.err")"
+failed_output "$F" "its reader went away" EPIPE "$LOG/pipe.err" 'Broken pipe'
 note "closed pipe: exit 1 with a message"
 
 # ENOSPC: a tiny filesystem for the log
@@ -46,11 +51,8 @@ mount -t tmpfs -o size=64k small "$TMP/small"
 EXTRA_MOUNTS+=("$TMP/small")
 fw_start full --json -o "$TMP/small/log" "$W"
 "$WL" files "$W/d" 2000 >/dev/null
-st=0
-ended "$FWPID" "its output filesystem filled up"
-wait "$FWPID" || st=$?
-[[ $st == 1 ]] || fail "ENOSPC: exit $st, expected 1"
-grep -q 'cannot write output: No space left on device' "$LOG/full.err" || fail "ENOSPC: $(cat "$LOG/full.err")"
+failed_output "$FWPID" "its output filesystem filled up" ENOSPC "$LOG/full.err" \
+	'No space left on device'
 note "full disk: exit 1 with a message"
 
 # Permission mode, output into a pipe nobody reads: opens keep being answered.

@@ -43,3 +43,19 @@ void th_permq_close(void)
 	pthread_cond_broadcast(&qcond);
 	pthread_mutex_unlock(&qlock);
 }
+
+void th_permq_join(const pthread_t *workers, int n)
+{
+	int i;
+
+	th_permq_close();
+	for (i = 0; i < n; i++)
+		T_EQ(pthread_join(workers[i], NULL), 0);
+}
+
+void th_permq_stop(bool *reader_stop, pthread_t reader, const pthread_t *workers, int n)
+{
+	__atomic_store_n(reader_stop, true, __ATOMIC_RELEASE);
+	T_EQ(pthread_join(reader, NULL), 0);
+	th_permq_join(workers, n);
+}

@@ -7,6 +7,9 @@
 #ifndef TH_PERMQ_H
 #define TH_PERMQ_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include <fanotify/fanotify.h>
 
 /* Queue p; fails the test if more than 4096 are pending. */
@@ -15,5 +18,12 @@ void th_permq_push(struct fan_perm *p);
 struct fan_perm *th_permq_pop(void);
 /* No more pushes: wake every waiting worker. */
 void th_permq_close(void);
+/* th_permq_close(), then join the n worker threads; fails the test if a join fails. */
+void th_permq_join(const pthread_t *workers, int n);
+/*
+ * Stop the reader thread (store true into *reader_stop, which it polls,
+ * and join it), then th_permq_join() the workers.
+ */
+void th_permq_stop(bool *reader_stop, pthread_t reader, const pthread_t *workers, int n);
 
 #endif

@@ -254,6 +254,28 @@ int th_count_fds(void)
 	return n - 1;	/* the directory's own descriptor */
 }
 
+bool th_proc_field(const char *path, const char *label, long *value)
+{
+	size_t n = strlen(label);
+	FILE *f = fopen(path, "re");
+	char line[256], *end;
+	long v;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, label, n))
+			continue;
+		v = strtol(line + n, &end, 10);
+		if (end != line + n) {
+			*value = v;
+			break;
+		}
+	}
+	fclose(f);
+	return true;
+}
+
 double th_now(void)
 {
 	struct timespec ts;

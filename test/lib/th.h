@@ -98,6 +98,13 @@ void th_write_file(const char *dir, const char *name, size_t len);
 /* Number of open descriptors of this process. */
 int th_count_fds(void);
 
+/*
+ * The number after label ("VmRSS:", "Pid:") on the first line of the text
+ * file path (a /proc status or fdinfo file) that has one, into *value
+ * (left alone if no line has it).  False if path cannot be opened.
+ */
+bool th_proc_field(const char *path, const char *label, long *value);
+
 /* Current time in seconds (monotonic). */
 double th_now(void);
 

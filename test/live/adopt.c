@@ -63,9 +63,7 @@ static void adopt_pipe(void)
 int main(void)
 {
 	th_init(20);
-	th_private_tmpfs(dir, sizeof(dir));
-	th_write_file(dir, "file", 1);
-	lv_join(file, sizeof(file), dir, "file");
+	lv_tmpfs_file(dir, sizeof(dir), file, sizeof(file));
 	adopt_and_read(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY);
 	adopt_and_read(FAN_CLASS_CONTENT | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
 		       O_RDONLY | O_CLOEXEC | O_NOATIME);

@@ -17,18 +17,6 @@
 
 static char dir[256], file[300];
 
-static struct fan_event *blocked_open(struct fan_group *g, pid_t *child)
-{
-	struct fan_event *ev;
-
-	*child = lv_spawn_open(file, O_RDONLY);
-	T_EQ(lv_read(g, 5000), 1);
-	ev = fan_group_first_event(g);
-	T_EQ(fan_event_mask(ev), FAN_OPEN_PERM);
-	T_EQ(fan_event_pid(ev), *child);
-	return ev;
-}
-
 static struct fan_group *group(unsigned int extra)
 {
 	struct fan_group *g = lv_group(FAN_CLASS_CONTENT | FAN_NONBLOCK | FAN_CLOEXEC | extra,
@@ -45,7 +33,7 @@ static void without_enable_audit(void)
 	struct fan_event *ev;
 	pid_t child;
 
-	ev = blocked_open(g, &child);
+	ev = lv_blocked_open(g, file, &child);
 	T_EQ(fan_event_respond(g, ev, FAN_DENY | FAN_AUDIT, NULL), -EINVAL);
 	T_EQ(fan_event_respond(g, ev, FAN_DENY | FAN_AUDIT, &rule), -EINVAL);
 	T_ASSERT(fan_event_needs_answer(ev));
@@ -88,15 +76,15 @@ static void with_enable_audit(void)
 	pid_t child;
 	int r;
 
-	ev = blocked_open(g, &child);
+	ev = lv_blocked_open(g, file, &child);
 	T_EQ(fan_event_respond(g, ev, FAN_DENY | FAN_AUDIT, NULL), 0);
 	lv_expect_exit(child, EPERM, "audited deny");
 
-	ev = blocked_open(g, &child);
+	ev = lv_blocked_open(g, file, &child);
 	T_EQ(fan_event_respond(g, ev, FAN_ALLOW | FAN_AUDIT, NULL), 0);
 	lv_expect_exit(child, 0, "audited allow");
 
-	ev = blocked_open(g, &child);
+	ev = lv_blocked_open(g, file, &child);
 	r = fan_event_respond(g, ev, FAN_DENY | FAN_AUDIT, &rule);
 	if (r == -EINVAL) {
 		/* The kernel's refusal, or the library's malformed record? */
@@ -116,9 +104,7 @@ static void with_enable_audit(void)
 int main(void)
 {
 	th_init(20);
-	th_private_tmpfs(dir, sizeof(dir));
-	th_write_file(dir, "file", 1);
-	lv_join(file, sizeof(file), dir, "file");
+	lv_tmpfs_file(dir, sizeof(dir), file, sizeof(file));
 	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 	without_enable_audit();
 	th_require_init(FAN_CLASS_CONTENT | FAN_ENABLE_AUDIT, O_RDONLY);

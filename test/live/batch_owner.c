@@ -156,9 +156,7 @@ int main(void)
 	void *bufs[2];
 
 	th_init(50);
-	th_private_tmpfs(dir, sizeof(dir));
-	th_write_file(dir, "file", 1);
-	lv_join(file, sizeof(file), dir, "file");
+	lv_tmpfs_file(dir, sizeof(dir), file, sizeof(file));
 	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 
 	other_group();

@@ -217,6 +217,13 @@ const char *lv_join(char *buf, size_t size, const char *dir, const char *name)
 	return buf;
 }
 
+void lv_tmpfs_file(char *dir, size_t dir_size, char *file, size_t file_size)
+{
+	th_private_tmpfs(dir, dir_size);
+	th_write_file(dir, "file", 1);
+	lv_join(file, file_size, dir, "file");
+}
+
 pid_t lv_spawn_open(const char *path, int flags)
 {
 	pid_t pid = fork();
@@ -234,6 +241,18 @@ pid_t lv_spawn_open(const char *path, int flags)
 		_exit(errno);
 	close(fd);
 	_exit(0);
+}
+
+struct fan_event *lv_blocked_open(struct fan_group *g, const char *path, pid_t *child)
+{
+	struct fan_event *ev;
+
+	*child = lv_spawn_open(path, O_RDONLY);
+	T_EQ(lv_read(g, 5000), 1);
+	ev = fan_group_first_event(g);
+	T_EQ(fan_event_mask(ev), FAN_OPEN_PERM);
+	T_EQ(fan_event_pid(ev), *child);
+	return ev;
 }
 
 bool lv_blocked(pid_t pid, int ms)

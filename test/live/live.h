@@ -47,11 +47,19 @@ const char *lv_fd_path(int fd, char *buf, size_t size);
 /* dir + "/" + name. */
 const char *lv_join(char *buf, size_t size, const char *dir, const char *name);
 
+/* A private tmpfs (th_private_tmpfs) holding a one-byte "file", whose path goes to file. */
+void lv_tmpfs_file(char *dir, size_t dir_size, char *file, size_t file_size);
+
 /*
  * A child that open()s path with flags (reads one byte if readable) and
  * exits with 0 or the errno it got: th_wait() returns that errno.
  */
 pid_t lv_spawn_open(const char *path, int flags);
+/*
+ * A child opens path read-only (lv_spawn_open); the one event read from g
+ * (within 5 s) must be its FAN_OPEN_PERM, which is returned, unanswered.
+ */
+struct fan_event *lv_blocked_open(struct fan_group *g, const char *path, pid_t *child);
 /* True if pid has not exited within ms (does not reap it). */
 bool lv_blocked(pid_t pid, int ms);
 /* Reap pid; fail unless it exited with expected (0 or an errno). */

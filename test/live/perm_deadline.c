@@ -259,9 +259,7 @@ static void listener_dies(int how)
 int main(void)
 {
 	th_init(50);
-	th_private_tmpfs(dir, sizeof(dir));
-	th_write_file(dir, "file", 1);
-	lv_join(file, sizeof(file), dir, "file");
+	lv_tmpfs_file(dir, sizeof(dir), file, sizeof(file));
 	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 
 	group_deadline();

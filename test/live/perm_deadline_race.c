@@ -157,11 +157,7 @@ int main(void)
 	T_EQ(pthread_create(&rd, NULL, reader, NULL), 0);
 	for (i = 0; i < OPENERS; i++)
 		T_EQ(th_wait(pids[i]), 0);
-	__atomic_store_n(&reader_stop, true, __ATOMIC_RELEASE);
-	T_EQ(pthread_join(rd, NULL), 0);
-	th_permq_close();
-	for (i = 0; i < WORKERS; i++)
-		T_EQ(pthread_join(workers[i], NULL), 0);
+	th_permq_stop(&reader_stop, rd, workers, WORKERS);
 
 	for (i = 0; i < OPENERS; i++) {
 		opened += tallies[i].opened;

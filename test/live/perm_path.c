@@ -88,9 +88,7 @@ static void many(struct fan_group *g)
 		}
 	}
 	fan_group_release(g);
-	th_permq_close();
-	for (i = 0; i < WORKERS; i++)
-		T_EQ(pthread_join(w[i], NULL), 0);
+	th_permq_join(w, WORKERS);
 	for (i = 0; i < NNAMES * ROUNDS; i++)
 		lv_expect_exit(opener_of[i], 0, "opener");
 	printf("%lu paths named by %d workers, %lu wrong\n", checked, WORKERS, wrong);

@@ -38,13 +38,8 @@ static struct fan_group *perm_group(uint32_t default_response, uint64_t mask)
 /* A child opens the file; the batch read holds its permission event. */
 static struct fan_event *blocked_open(struct fan_group *g, pid_t *child)
 {
-	struct fan_event *ev;
+	struct fan_event *ev = lv_blocked_open(g, file, child);
 
-	*child = lv_spawn_open(file, O_RDONLY);
-	T_EQ(lv_read(g, 5000), 1);
-	ev = fan_group_first_event(g);
-	T_EQ(fan_event_mask(ev), FAN_OPEN_PERM);
-	T_EQ(fan_event_pid(ev), *child);
 	T_ASSERT(fan_event_needs_answer(ev));
 	return ev;
 }
@@ -237,9 +232,7 @@ static void free_with_pending(void)
 int main(void)
 {
 	th_init(50);
-	th_private_tmpfs(dir, sizeof(dir));
-	th_write_file(dir, "file", 1);
-	lv_join(file, sizeof(file), dir, "file");
+	lv_tmpfs_file(dir, sizeof(dir), file, sizeof(file));
 	th_require_init(FAN_CLASS_CONTENT, O_RDONLY);
 	default_verdict(FAN_ALLOW, BY_READ);
 	default_verdict(FAN_ALLOW, BY_RELEASE);

@@ -117,11 +117,7 @@ int main(void)
 			th_fail("opener %d: some opens failed", i);
 	printf("%d opens in %.2f s\n", OPENERS * OPENS, th_now() - t0);
 
-	__atomic_store_n(&reader_stop, true, __ATOMIC_RELEASE);
-	T_EQ(pthread_join(rd, NULL), 0);
-	th_permq_close();
-	for (i = 0; i < WORKERS; i++)
-		T_EQ(pthread_join(workers[i], NULL), 0);
+	th_permq_stop(&reader_stop, rd, workers, WORKERS);
 
 	st = lv_stats(g);
 	printf("events %lu, answers %lu, answer errors %lu (stats: events %llu, "

@@ -23,17 +23,11 @@ static char dir[256], file[300];
 /* The Pid: line of a pidfd's fdinfo. */
 static long fdinfo_pid(int pidfd)
 {
-	char path[64], line[256];
+	char path[64];
 	long pid = -100;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	f = fopen(path, "re");
-	T_ASSERT(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pid: %ld", &pid) == 1)
-			break;
-	fclose(f);
+	T_ASSERT(th_proc_field(path, "Pid:", &pid));
 	return pid;
 }
 
@@ -162,9 +156,7 @@ static void pidfd_and_tid(void)
 int main(void)
 {
 	th_init(20);
-	th_private_tmpfs(dir, sizeof(dir));
-	th_write_file(dir, "file", 1);
-	lv_join(file, sizeof(file), dir, "file");
+	lv_tmpfs_file(dir, sizeof(dir), file, sizeof(file));
 	th_require_init(FAN_CLASS_NOTIF | FAN_REPORT_PIDFD, O_RDONLY);
 	pidfd_live();
 	pidfd_exited();

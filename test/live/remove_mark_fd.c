@@ -22,9 +22,7 @@ int main(void)
 	int fd;
 
 	th_init(30);
-	th_private_tmpfs(dir, sizeof(dir));
-	th_write_file(dir, "file", 1);
-	lv_join(file, sizeof(file), dir, "file");
+	lv_tmpfs_file(dir, sizeof(dir), file, sizeof(file));
 	th_require_init(FAN_CLASS_NOTIF, O_RDONLY);
 	g = lv_group(FAN_CLASS_NOTIF | FAN_NONBLOCK | FAN_CLOEXEC, O_RDONLY | O_CLOEXEC);
 	fd = open(file, O_PATH | O_CLOEXEC);

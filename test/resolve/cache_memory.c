@@ -24,17 +24,12 @@
 
 static char dir[256];
 
+/* This process's VmRSS in KiB. */
 static long rss_kib(void)
 {
-	char line[256];
 	long kib = -1;
-	FILE *f = fopen("/proc/self/status", "r");
 
-	T_ASSERT(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
-			break;
-	fclose(f);
+	T_ASSERT(th_proc_field("/proc/self/status", "VmRSS:", &kib));
 	return kib;
 }
 

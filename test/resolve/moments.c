@@ -301,13 +301,12 @@ static void moved_out(unsigned int init, const char *tag)
 	free(top), free(src), free(sub), free(then), free(now);
 }
 
+/* The unprivileged case: runs under rh_unprivileged(). */
 static void unpriv_child(void *arg)
 {
 	const struct setup *s = arg;
 
-	rh_drop_privileges();
 	renames(s);
-	exit(0);
 }
 
 /* Directories created and removed before the read. */
@@ -393,15 +392,14 @@ int main(void)
 	int fds;
 
 	th_init(60);
-	th_private_tmpfs(dir, sizeof(dir));
-	T_EQ(chmod(dir, 0777), 0);
+	rh_shared_tmpfs(dir, sizeof(dir));
 	fds = th_count_fds();
 	for (i = 0; i < sizeof(setups) / sizeof(setups[0]); i++)
 		if (setup_here(&setups[i]))
 			renames(&setups[i]);
 	for (i = 0; i < sizeof(unpriv) / sizeof(unpriv[0]); i++)
 		if (setup_here(&unpriv[i]))
-			T_EQ(th_wait(th_spawn(unpriv_child, (void *)&unpriv[i])), 0);
+			rh_unprivileged(unpriv_child, (void *)&unpriv[i]);
 	chain(fid, "chain");
 	moved_out(fid, "out-fid");
 	if (fan_probe_init(FAN_REPORT_DFID_NAME_TARGET, O_RDONLY) == 0)

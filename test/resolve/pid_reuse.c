@@ -90,18 +90,6 @@ static pid_t reuse(pid_t pid)
 
 static bool has_pidfd;
 
-static void check_comm(pid_t pid, const char *want)
-{
-	char *p = rh_fmt("/proc/%d/comm", (int)pid), buf[32] = "";
-	FILE *f = fopen(p, "r");
-
-	T_ASSERT(f && fgets(buf, sizeof(buf), f));
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	T_STREQ(buf, want);
-	free(p);
-}
-
 static void expect_gone(const struct fan_process *p, int ret)
 {
 	T_EQ(ret, -ESRCH);
@@ -127,7 +115,7 @@ static void case_a(void)
 	pid = th_spawn(victim, NULL);
 	T_EQ(th_wait(pid), 0);
 	q = reuse(pid);
-	check_comm(pid, "impostor");
+	rh_expect_comm(pid, "impostor");
 	if (g) {
 		rh_drain(g, r, &e, true);
 		v = rh_expect(&e, FAN_CLOSE_WRITE, path);
@@ -174,7 +162,7 @@ static void case_b(void)
 	T_EQ(write(go[1], "x", 1), 1);
 	T_EQ(th_wait(pid), 0);
 	q = reuse(pid);
-	check_comm(pid, "impostor");
+	rh_expect_comm(pid, "impostor");
 	T_EQ(fan_resolve_process(r, ev, &p), -ESRCH);
 	expect_gone(&p, -ESRCH);
 	T_EQ(p.pid, pid);

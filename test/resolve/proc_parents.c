@@ -146,6 +146,32 @@ static void pipes(void)
 	T_EQ(pipe2(hold, O_CLOEXEC), 0);
 }
 
+/* Close both ends of both pipes: lets a holding lvl-c (and those waiting on hold) go. */
+static void close_pipes(void)
+{
+	close(go[0]), close(go[1]), close(hold[0]), close(hold[1]);
+}
+
+/* f is lvl-c's, flagged flags, with parents lvl-b, lvl-a (pid a), then this test, each flagged flags. */
+static void expect_chain(const struct found *f, pid_t a, unsigned int flags)
+{
+	T_STREQ(f->comm, "lvl-c");
+	T_EQ(f->proc.flags & flags, flags);
+	expect_parent(f, 0, "lvl-b", flags);
+	expect_parent(f, 1, "lvl-a", flags);
+	T_EQ(f->par[1].pid, a);
+	expect_parent(f, 2, self_comm, flags);
+}
+
+/* Let the chain go (close_pipes()), reap lvl-a (it exits 0), free r and g. */
+static void end_chain(pid_t a, struct fan_resolver *r, struct fan_group *g)
+{
+	close_pipes();
+	T_EQ(th_wait(a), 0);
+	fan_resolver_free(r);
+	fan_group_free(g);
+}
+
 static void live_chain(void)
 {
 	struct chain_opts o = { .hold = true };
@@ -158,18 +184,10 @@ static void live_chain(void)
 	a = th_spawn(lvl_a, &o);
 	usleep(200000);
 	read_chain(g, r, MAXP, &f);
-	T_STREQ(f.comm, "lvl-c");
-	T_EQ(f.proc.flags & LIBFANOTIFY_PROC_VERIFIED, LIBFANOTIFY_PROC_VERIFIED);
-	expect_parent(&f, 0, "lvl-b", LIBFANOTIFY_PROC_VERIFIED);
-	expect_parent(&f, 1, "lvl-a", LIBFANOTIFY_PROC_VERIFIED);
-	T_EQ(f.par[1].pid, a);
-	expect_parent(&f, 2, self_comm, LIBFANOTIFY_PROC_VERIFIED);
+	expect_chain(&f, a, LIBFANOTIFY_PROC_VERIFIED);
 	T_EQ(f.par[2].pid, getpid());
 	T_ASSERT(f.n == MAXP || f.par[f.n - 1].pid == 1);
-	close(go[0]), close(go[1]), close(hold[0]), close(hold[1]);
-	T_EQ(th_wait(a), 0);
-	fan_resolver_free(r);
-	fan_group_free(g);
+	end_chain(a, r, g);
 }
 
 /* max bounds the chain. */
@@ -187,10 +205,7 @@ static void live_max(void)
 	read_chain(g, r, 2, &f);
 	T_EQ(f.n, 2);
 	expect_parent(&f, 1, "lvl-a", LIBFANOTIFY_PROC_VERIFIED);
-	close(go[0]), close(go[1]), close(hold[0]), close(hold[1]);
-	T_EQ(th_wait(a), 0);
-	fan_resolver_free(r);
-	fan_group_free(g);
+	end_chain(a, r, g);
 }
 
 /* lvl-c exits (reaped by lvl-b) before the read; lvl-b and lvl-a wait on hold. */
@@ -224,16 +239,8 @@ static void recorded_parent_alive(void)
 	a = th_spawn(lvl_a_stays, &o);
 	usleep(300000);		/* lvl-c has written and was reaped */
 	read_chain(g, r, MAXP, &f);
-	T_STREQ(f.comm, "lvl-c");
-	T_EQ(f.proc.flags & LIBFANOTIFY_PROC_RECORDED, LIBFANOTIFY_PROC_RECORDED);
-	expect_parent(&f, 0, "lvl-b", LIBFANOTIFY_PROC_RECORDED);
-	expect_parent(&f, 1, "lvl-a", LIBFANOTIFY_PROC_RECORDED);
-	T_EQ(f.par[1].pid, a);
-	expect_parent(&f, 2, self_comm, LIBFANOTIFY_PROC_RECORDED);
-	close(go[0]), close(go[1]), close(hold[0]), close(hold[1]);
-	T_EQ(th_wait(a), 0);
-	fan_resolver_free(r);
-	fan_group_free(g);
+	expect_chain(&f, a, LIBFANOTIFY_PROC_RECORDED);
+	end_chain(a, r, g);
 }
 
 static void recorded_all_gone(void)
@@ -251,14 +258,9 @@ static void recorded_all_gone(void)
 	T_EQ(write(go[1], "x", 1), 1);
 	T_EQ(th_wait(a), 0);	/* lvl-c, lvl-b, lvl-a exited, each reaped */
 	read_chain(g, r, MAXP, &f);
-	T_STREQ(f.comm, "lvl-c");
-	T_EQ(f.proc.flags & LIBFANOTIFY_PROC_RECORDED, LIBFANOTIFY_PROC_RECORDED);
-	expect_parent(&f, 0, "lvl-b", LIBFANOTIFY_PROC_RECORDED);
-	expect_parent(&f, 1, "lvl-a", LIBFANOTIFY_PROC_RECORDED);
-	T_EQ(f.par[1].pid, a);
-	expect_parent(&f, 2, self_comm, LIBFANOTIFY_PROC_RECORDED);
+	expect_chain(&f, a, LIBFANOTIFY_PROC_RECORDED);
 	T_EQ(f.par[2].pid, getpid());
-	close(go[0]), close(go[1]), close(hold[0]), close(hold[1]);
+	close_pipes();
 	fan_resolver_free(r);
 	fan_group_free(g);
 }
@@ -361,7 +363,7 @@ static void cgroup_and_mntns(void)
 	}
 	fan_resolver_free(r);
 	fan_group_free(g);
-	close(go[0]), close(go[1]), close(hold[0]), close(hold[1]);
+	close_pipes();
 	T_EQ(th_wait(pid), 0);
 	T_EQ(rmdir(cgdir), 0);
 	printf("cgroup %s: ok\n", want);

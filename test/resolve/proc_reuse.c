@@ -89,18 +89,6 @@ static pid_t spawn_at(pid_t want, const struct job *j)
 	return (pid_t)r;
 }
 
-static void check_comm(pid_t pid, const char *want)
-{
-	char *p = rh_fmt("/proc/%d/comm", (int)pid), buf[32] = "";
-	FILE *f = fopen(p, "r");
-
-	T_ASSERT(f && fgets(buf, sizeof(buf), f));
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	T_STREQ(buf, want);
-	free(p);
-}
-
 static struct fan_group *group(void)
 {
 	struct fan_group *g = rh_group(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID |
@@ -190,7 +178,7 @@ static void global_reuse(void)
 	p3 = victim(&v3);
 	T_EQ(impostor(p3, &i3), p3);
 	usleep(100000);
-	check_comm(p3, "impostor3");
+	rh_expect_comm(p3, "impostor3");
 	rh_drain(g, r, &e1, true);
 	expect_named(event_of(&e1, "victim3"), p3,  "victim3",
 		     LIBFANOTIFY_PROC_GONE | LIBFANOTIFY_PROC_RECORDED);
@@ -251,7 +239,7 @@ static void tiny_ns_init(void *arg)
 	q = th_spawn(job_fn, &i);
 	T_EQ(q, 300);		/* the range wrapped: the victim's pid again */
 	usleep(100000);
-	check_comm(300, "impostor");
+	rh_expect_comm(300, "impostor");
 	rh_drain(g, r, &e, true);
 	expect_unknown(event_of(&e, "victim"), 300);
 	expect_named(event_of(&e, "impostor"), 300, "impostor", LIBFANOTIFY_PROC_VERIFIED);

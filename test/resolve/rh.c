@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -245,6 +246,38 @@ void rh_drop_privileges(void)
 	if (syscall(SYS_capget, &h, d) < 0)
 		th_fail("capget: %s", strerror(errno));
 	T_EQ(d[0].effective | d[1].effective | d[0].permitted | d[1].permitted, 0);
+}
+
+void rh_shared_tmpfs(char *dir, size_t size)
+{
+	th_private_tmpfs(dir, size);
+	T_EQ(chmod(dir, 0777), 0);
+}
+
+void rh_unprivileged(void (*fn)(void *arg), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		th_fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		rh_drop_privileges();
+		fn(arg);
+		exit(0);
+	}
+	T_EQ(th_wait(pid), 0);
+}
+
+void rh_expect_comm(pid_t pid, const char *want)
+{
+	char *p = rh_fmt("/proc/%d/comm", (int)pid), buf[32] = "";
+	FILE *f = fopen(p, "r");
+
+	T_ASSERT(f && fgets(buf, sizeof(buf), f));
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	T_STREQ(buf, want);
+	free(p);
 }
 
 struct fan_fsid rh_fsid_of(const char *path)

@@ -78,5 +78,15 @@ char *rh_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Drop to uid/gid 65534 with no capabilities at all (setresuid, then clear sets). */
 void rh_drop_privileges(void);
+/* th_private_tmpfs() with its top directory mode 0777, for cases run unprivileged too. */
+void rh_shared_tmpfs(char *dir, size_t size);
+/*
+ * Run fn(arg) in a child dropped so (rh_drop_privileges()), which exit()s
+ * when fn returns; fail the test unless the child exits 0.
+ */
+void rh_unprivileged(void (*fn)(void *arg), void *arg);
+
+/* Fail unless /proc/PID/comm says want. */
+void rh_expect_comm(pid_t pid, const char *want);
 
 #endif

@@ -121,12 +121,26 @@ static void mount_fs(const char *where)
 	mount_image(where);
 }
 
+/* After 20 ms, what g has queued must hold a FAN_CREATE of dir/rel, resolved by r. */
+static void expect_created(struct fan_group *g, struct fan_resolver *r, const char *dir,
+			   const char *rel)
+{
+	struct rh_evs e = { 0 };
+	char *p;
+
+	usleep(20 * 1000);
+	rh_drain(g, r, &e, false);
+	p = rh_fmt("%s/%s", dir, rel);
+	rh_expect(&e, FAN_CREATE, p);
+	free(p);
+	rh_evs_free(&e);
+}
+
 int main(int argc, char **argv)
 {
 	bool ext4 = argc > 1 && !strcmp(argv[1], "ext4");
 	char dir[256], m[300], *p;
 	struct fan_fsid fsid, fsid2;
-	struct rh_evs e = { 0 };
 	struct fan_resolver *r;
 	struct fan_group *g;
 	int fds0, mfd, n;
@@ -162,12 +176,7 @@ int main(int argc, char **argv)
 
 	/* resolving through rh (which reads and releases batches) */
 	th_write_file(m, "two", 1);
-	usleep(20 * 1000);
-	rh_drain(g, r, &e, false);
-	p = rh_fmt("%s/two", m);
-	rh_expect(&e, FAN_CREATE, p);
-	free(p);
-	rh_evs_free(&e);
+	expect_created(g, r, m, "two");
 	T_ASSERT(!rh_holds(m));
 
 	/* a plain umount, group and resolver alive */
@@ -190,12 +199,7 @@ int main(int argc, char **argv)
 	T_EQ(mkdir(p, 0755), 0);
 	th_write_file(p, "three", 1);
 	free(p);
-	usleep(20 * 1000);
-	rh_drain(g, r, &e, false);
-	p = rh_fmt("%s/sub/three", m);
-	rh_expect(&e, FAN_CREATE, p);
-	free(p);
-	rh_evs_free(&e);
+	expect_created(g, r, m, "sub/three");
 
 	fan_resolver_free(r);
 	fan_group_free(g);

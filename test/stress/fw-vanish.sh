@@ -46,6 +46,20 @@ remove() {
 	for ((i = 0; i < 100; i++)); do rm -rf "$1" 2>/dev/null && return 0; done
 	fail "cannot remove $1"
 }
+# after a watched PATH went (run TAG): fanwatch still runs, a file created in
+# the PATH LEFT is seen (WLPID), openers there are answered when VARIANT is
+# deny (their tally in $LOG/o.out); then fanwatch is stopped
+still_watching() {
+	local tag=$1 left=$2 variant=$3
+	sleep 0.3
+	alive_or_clean "$tag" "$FWPID" || fail "$tag: fanwatch ended with a PATH left"
+	run_wl create "$left/after"
+	if [[ $variant == deny ]]; then
+		"$OPENERS" -t 4 -n 200 "$left" >"$LOG/o.out" || fail "$tag: $(cat "$LOG/o.out")"
+	fi
+	sleep 0.3
+	stop_ok "$tag"
+}
 
 # 1. one of two watched directories deleted under load, tree watch and --deny
 for variant in tree deny; do
@@ -60,14 +74,7 @@ for variant in tree deny; do
 	remove "$W/a"
 	unbusy
 	REMOVALS=$((REMOVALS + 1))
-	sleep 0.3
-	alive_or_clean "rm-$variant" "$FWPID" || fail "rm-$variant: fanwatch ended with a PATH left"
-	run_wl create "$W/b/after"
-	if [[ $variant == deny ]]; then
-		"$OPENERS" -t 4 -n 200 "$W/b" >"$LOG/o.out" || fail "rm-deny: $(cat "$LOG/o.out")"
-	fi
-	sleep 0.3
-	stop_ok "rm-$variant"
+	still_watching "rm-$variant" "$W/b" "$variant"
 	grep -q "watched directory $W/a was deleted" "$LOG/rm-$variant.err" ||
 		fail "rm-$variant: the deletion is not reported: $(cat "$LOG/rm-$variant.err")"
 	expect_json "$LOG/rm-$variant.out" --event create --path "$W/b/after" --pid "$WLPID"
@@ -120,14 +127,7 @@ for variant in tree filesystem deny; do
 	((st == 0)) || umount -l "$m1" || fail "umount -l $m1"
 	unbusy
 	UNMOUNTS=$((UNMOUNTS + 1))
-	sleep 0.3
-	alive_or_clean "umount-$variant" "$FWPID" || fail "umount-$variant: fanwatch ended with a PATH left"
-	run_wl create "$m2/after"
-	if [[ $variant == deny ]]; then
-		"$OPENERS" -t 4 -n 200 "$m2" >"$LOG/o.out" || fail "umount-deny: $(cat "$LOG/o.out")"
-	fi
-	sleep 0.3
-	stop_ok "umount-$variant"
+	still_watching "umount-$variant" "$m2" "$variant"
 	expect_json "$LOG/umount-$variant.out" --event create --path "$m2/after" --pid "$WLPID"
 	note "umount-$variant: $m1 unmounted under load; $m2 still watched"
 done

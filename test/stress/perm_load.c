@@ -154,17 +154,6 @@ static void setup_group(const char *dir, unsigned int cls)
 		th_fail("mark %s: %s", dir, strerror(-r));
 }
 
-static void stop_threads(pthread_t rd, pthread_t *w, int nw)
-{
-	int i;
-
-	__atomic_store_n(&reader_stop, true, __ATOMIC_RELEASE);
-	T_EQ(pthread_join(rd, NULL), 0);
-	th_permq_close();
-	for (i = 0; i < nw; i++)
-		T_EQ(pthread_join(w[i], NULL), 0);
-}
-
 static void check(const struct st_openers *o, const struct fan_group_stats *st)
 {
 	struct st_thread_stats s = st_openers_total(o);
@@ -235,7 +224,7 @@ int main(int argc, char **argv)
 	if (th_wait(pid) != 0)
 		th_fail("the openers could not start their threads");
 	st_openers_print(argv[1], o);
-	stop_threads(rd, w, nworkers);
+	th_permq_stop(&reader_stop, rd, w, nworkers);
 	T_EQ(fan_group_get_stats(g, &st), 0);
 	printf("%s: %.1f s, %d workers: %" PRIu64 " events (%" PRIu64 " open, %" PRIu64
 	       " access), %" PRIu64 " answers (%" PRIu64 " deny), %" PRIu64 " answer errors; "

@@ -33,18 +33,11 @@ static void proc_path(char *buf, size_t size, pid_t pid, const char *what)
 
 long st_rss_kib(pid_t pid)
 {
-	char path[64], line[256];
+	char path[64];
 	long kib = -1;
-	FILE *f;
 
 	proc_path(path, sizeof(path), pid, "status");
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
+	th_proc_field(path, "VmRSS:", &kib);	/* -1 if it cannot be read */
 	return kib;
 }
 
