@@ -30,7 +30,7 @@ typedef struct GroupObject {
 	PyObject_HEAD
 	struct fan_group *g;		/* NULL once closed */
 	struct fan_resolver *r;		/* made on the first path or process asked for */
-	struct fan_resolver_opts ropts;
+	struct fan_resolver_opts ropts;	/* ropts.flags: LIBFANOTIFY_RESOLVER_PROC_TABLE (proc_table=True) */
 	unsigned int init_flags;	/* as given to fanotify_init() */
 	bool nonblock;			/* FAN_NONBLOCK given: read() does not wait by default */
 	/*
@@ -71,6 +71,7 @@ typedef struct EventObject {
 	unsigned int path_flags, new_path_flags;
 	int path_error, new_path_error;
 	PyObject *process;
+	PyObject *process_info;		/* ProcessInfo (1.1), NULL until asked */
 	/* A copy of the event's bytes: mask, pid and records stay readable. */
 	unsigned char data[];
 } EventObject;
@@ -83,7 +84,8 @@ typedef struct BatchObject {
 	bool malformed;			/* the kernel's buffer had a malformed tail */
 } BatchObject;
 
-extern PyTypeObject Pyfan_GroupType, Pyfan_EventType, Pyfan_BatchType, Pyfan_ProcessType;
+extern PyTypeObject Pyfan_GroupType, Pyfan_EventType, Pyfan_BatchType, Pyfan_ProcessType,
+	Pyfan_ProcessInfoType;
 extern PyTypeObject Pyfan_EventIterType, Pyfan_AsyncIterType;
 
 /* Exceptions (module.c) */
@@ -119,6 +121,9 @@ int pyfan_types_init(PyObject *m);
 PyObject *pyfan_records(const struct fan_event *ev);
 PyObject *pyfan_process_new(const struct fan_process *p, pid_t pid);
 PyObject *pyfan_stats_new(const struct fan_group_stats *st);
+PyObject *pyfan_process_info_new(const struct fan_process_info *info, pid_t pid);
+PyObject *pyfan_parent_new(const struct fan_process_parent *p);
+PyObject *pyfan_proc_stats_new(const struct fan_resolver_proc_stats *st);
 
 /* event.c */
 /* A new Event for ev (a copy of its bytes); group may be NULL. */
