@@ -450,7 +450,16 @@ static PyObject *ev_process_info(EventObject *self, void *c)
 		return NULL;
 	fan_resolve_process_info(self->group->r, ev, &info);	/* copied before the next call */
 	self->process_info = pyfan_process_info_new(&info, pid);
-	return Py_XNewRef(self->process_info);
+	if (!self->process_info)
+		return NULL;
+	/* The same lookup answers process: keep it too (one identity per event). */
+	if (!(self->flags & EV_PROCESS)) {
+		self->process = pyfan_process_new(&info.proc, pid);
+		if (!self->process)
+			return NULL;
+		self->flags |= EV_PROCESS;
+	}
+	return Py_NewRef(self->process_info);
 }
 
 static PyObject *ev_parents(EventObject *self, PyObject *args, PyObject *kw)
