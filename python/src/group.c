@@ -514,8 +514,10 @@ static PyObject *mark_common(GroupObject *self, unsigned int command, PyObject *
 		return NULL;
 	if (bytes)
 		r = fan_group_mark(self->g, command | flags, mask, dirfd, PyBytes_AS_STRING(bytes));
+	else if (command == FAN_MARK_REMOVE)
+		r = fan_group_remove_mark_fd(self->g, flags, mask, fd);	/* EBADF for fd < 0 */
 	else
-		r = fan_group_mark(self->g, command | flags, mask, fd, NULL);
+		r = fan_group_add_mark_fd(self->g, flags, mask, fd);
 	Py_XDECREF(bytes);
 	if (r < 0)
 		return pyfan_raise_hint(r, "fanotify_mark", po, r == -EINVAL ?
