@@ -64,6 +64,13 @@ static const struct fan_event *resolvable(EventObject *self, bool *live, const c
 	return NULL;
 }
 
+const struct fan_event *pyfan_event_current(EventObject *self, const char *what)
+{
+	bool live;
+
+	return resolvable(self, &live, what);
+}
+
 EventObject *pyfan_event_new(GroupObject *group, struct fan_event *ev, uint64_t seq)
 {
 	uint32_t len = fan_event_len(ev);

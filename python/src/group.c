@@ -340,6 +340,17 @@ static void group_close_now(GroupObject *self)
 	self->live = false;
 	self->cursor = NULL;
 	self->seq++;
+	/* Trackers first: they remove their marks from groups still open. */
+	if (self->trackers) {
+		Py_ssize_t i;
+
+		for (i = 0; i < PyList_GET_SIZE(self->trackers); i++) {
+			PyObject *t = PyWeakref_GetObject(PyList_GET_ITEM(self->trackers, i));
+
+			if (t && t != Py_None)
+				pyfan_subtree_detach(t);
+		}
+	}
 	fan_resolver_free(self->r);
 	self->r = NULL;
 	fan_group_free(self->g);	/* answers what is pending, closes what is open */
@@ -365,6 +376,7 @@ static void group_dealloc(GroupObject *self)
 	if (self->weakrefs)
 		PyObject_ClearWeakRefs((PyObject *)self);
 	group_close_now(self);
+	Py_CLEAR(self->trackers);
 	if (self->wakefd >= 0)
 		close(self->wakefd);
 	Py_TYPE(self)->tp_free((PyObject *)self);

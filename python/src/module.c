@@ -850,7 +850,8 @@ PyMODINIT_FUNC PyInit_fanotify(void)
 	mask_cache = PyDict_New();
 	enum_caches = PyDict_New();
 	if (!mask_cache || !enum_caches || add_errors(m) < 0 || add_enums(m) < 0 || add_plain(m) < 0 ||
-	    pyfan_types_init(m) < 0 || pyfan_group_types_init(m) < 0) {
+	    pyfan_types_init(m) < 0 || pyfan_group_types_init(m) < 0 ||
+	    pyfan_subtree_types_init(m) < 0) {
 		Py_DECREF(m);
 		return NULL;
 	}
