@@ -207,10 +207,16 @@ static int fill_opts(const struct group_args *a, struct fan_group_opts *o, Group
 		ms = (unsigned int)(t * 1000.0);
 		o->perm_deadline_ms = (double)ms < t * 1000.0 ? ms + 1 : ms;
 	}
-	if (a->perm_deadline_response && a->perm_deadline_response != Py_None &&
-	    pyfan_uint(a->perm_deadline_response, &o->perm_deadline_response,
-		       "perm_deadline_response") < 0)
-		return -1;
+	if (a->perm_deadline_response && a->perm_deadline_response != Py_None) {
+		if (!o->perm_deadline_ms) {
+			PyErr_SetString(PyExc_ValueError,
+					"perm_deadline_response without perm_deadline");
+			return -1;
+		}
+		if (pyfan_uint(a->perm_deadline_response, &o->perm_deadline_response,
+			       "perm_deadline_response") < 0)
+			return -1;
+	}
 	o->default_response = resp;
 	o->buf_size = (size_t)a->buffer_size;
 	o->flags = (a->answer_self ? LIBFANOTIFY_ANSWER_SELF : 0) |

@@ -131,6 +131,11 @@ def test_group_deadline(tmpfs):
         assert g.stats().deadline_answers == 1
     with pytest.raises(ValueError):
         F.Group(CONTENT, perm_deadline=0)
+    with pytest.raises(ValueError):
+        F.Group(CONTENT, perm_deadline_response=F.FAN_DENY)     # a verdict without a deadline
+    with pytest.raises(OSError) as e:
+        F.Group(CONTENT, perm_deadline=1, perm_deadline_response=0x1234)
+    assert e.value.errno == errno.EINVAL
 
 
 def test_group_deadline_default_response_is_allow(tmpfs):
