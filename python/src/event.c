@@ -643,6 +643,8 @@ static PyObject *ev_set_deadline(EventObject *self, PyObject *args, PyObject *kw
 		if (!fan_event_is_permission(COPY(self)))
 			return pyfan_raise_hint(-EINVAL, "set_deadline", NULL,
 						"not a permission event");
+		if (!is_live(self))
+			return stale(self, "set_deadline");
 		return pyfan_raise_hint(-EINVAL, "set_deadline", NULL,
 					"a deadline is for a deferred event: defer() it first");
 	}

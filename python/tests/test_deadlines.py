@@ -156,6 +156,8 @@ def test_answered_follows_the_batch(tmpfs):
         assert not ev.answered
         b.release()                        # the default answered it
         assert ev.answered
+        with pytest.raises(F.StaleEventError):
+            ev.set_deadline(1, F.FAN_DENY)     # too late to defer it
         assert finish(p, timeout=5) == ["ok"]
     assert not F.parse_events(ev.raw)[0].answered     # detached: nobody can answer it
 
