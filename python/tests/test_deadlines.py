@@ -15,7 +15,7 @@ import time
 import pytest
 
 import fanotify as F
-from conftest import HOSTILE_NAMES, finish, needs_init, opener
+from conftest import HOSTILE_NAMES, fd_count, finish, needs_init, opener
 
 CONTENT = F.FAN_CLASS_CONTENT
 
@@ -202,3 +202,20 @@ def test_deferred_path_from_a_thread(tmpfs):
     want = {os.path.join(os.fsencode(d), n): F.PathFlag(0) for n in names[1:]}
     want[os.path.join(os.fsencode(d), names[0])] = F.PathFlag.DELETED
     assert got == want
+
+
+def test_deferred_path_is_not_the_resolvers(tmpfs):
+    """fan_perm_path(): read from the event's own descriptor.  The group's
+    resolver (the reading thread's, which keeps a /proc descriptor once made)
+    is never made for it."""
+    d = perm_dir(tmpfs, "a", "b")
+    with perm_group(d) as g:
+        p = opener(os.path.join(d, "a"), os.path.join(d, "b"))
+        ev = deferred_one(g)
+        before = fd_count()
+        assert ev.path == os.path.join(d, "a") and ev.path_flags == F.PathFlag(0)
+        assert fd_count() == before          # no resolver made
+        ev.allow()
+        with g.read(timeout=5) as b:         # a live event's path: through the resolver
+            assert b[0].path == os.path.join(d, "b")
+        assert finish(p, timeout=5) == ["ok", "ok"]
