@@ -13,6 +13,7 @@
 #include "pyfan.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,6 +64,13 @@ static const struct fan_event *resolvable(EventObject *self, bool *live, const c
 	return NULL;
 }
 
+const struct fan_event *pyfan_event_current(EventObject *self, const char *what)
+{
+	bool live;
+
+	return resolvable(self, &live, what);
+}
+
 EventObject *pyfan_event_new(GroupObject *group, struct fan_event *ev, uint64_t seq)
 {
 	uint32_t len = fan_event_len(ev);
@@ -76,7 +84,7 @@ EventObject *pyfan_event_new(GroupObject *group, struct fan_event *ev, uint64_t 
 	o->seq = seq;
 	o->perm = NULL;
 	o->flags = 0;
-	o->mask = o->info = o->path = o->new_path = o->process = NULL;
+	o->mask = o->info = o->path = o->new_path = o->process = o->process_info = NULL;
 	o->path_flags = o->new_path_flags = 0;
 	o->path_error = o->new_path_error = 0;
 	memcpy(o->data, ev, len);
@@ -92,6 +100,7 @@ static void event_dealloc(EventObject *self)
 	Py_XDECREF(self->path);
 	Py_XDECREF(self->new_path);
 	Py_XDECREF(self->process);
+	Py_XDECREF(self->process_info);
 	Py_XDECREF(self->group);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -155,8 +164,23 @@ static PyObject *ev_finished(EventObject *self, void *c)
 static PyObject *ev_needs_answer(EventObject *self, void *c)
 {
 	if (self->perm)
-		return Py_NewRef(Py_True);
+		return PyBool_FromLong(!fan_perm_answered(self->perm));
 	return PyBool_FromLong(is_live(self) && fan_event_needs_answer(self->live));
+}
+
+static PyObject *ev_answered(EventObject *self, void *c)
+{
+	if (!fan_event_is_permission(COPY(self)))
+		Py_RETURN_FALSE;
+	if (self->perm)
+		return PyBool_FromLong(fan_perm_answered(self->perm) == 1);
+	if (self->flags & EV_ANSWERED)
+		Py_RETURN_TRUE;
+	if (!self->group)
+		Py_RETURN_FALSE;
+	if (!is_live(self))
+		Py_RETURN_TRUE;	/* its batch's end (or the group's close) answered it */
+	return PyBool_FromLong(!fan_event_needs_answer(self->live));
 }
 
 /* ---- descriptors ---- */
@@ -283,6 +307,29 @@ static PyObject *ev_take_pidfd(EventObject *self, PyObject *unused)
 
 /* ---- resolution ---- */
 
+/*
+ * A deferred event in fd mode: the path from its own descriptor
+ * (fan_perm_path()), not through the group's resolver, which belongs to
+ * the reading thread.  The GIL stays held: it keeps another thread from
+ * answering (and freeing) the fan_perm meanwhile.
+ */
+static int perm_paths(EventObject *self)
+{
+	struct fan_path p = { 0 };
+	int r = fan_perm_path(self->perm, &p);
+
+	self->path = p.path ? pyfan_decode(p.path, p.len) : Py_NewRef(Py_None);
+	if (!self->path)
+		return -1;
+	self->new_path = Py_NewRef(Py_None);
+	self->path_flags = p.flags;
+	self->new_path_flags = 0;
+	self->path_error = p.error ? -p.error : (!p.path && r < 0 ? -r : 0);
+	self->new_path_error = 0;
+	self->flags |= EV_PATHS;
+	return 0;
+}
+
 static int ensure_paths(EventObject *self)
 {
 	struct fan_path p = { 0 }, np = { 0 };
@@ -293,6 +340,8 @@ static int ensure_paths(EventObject *self)
 
 	if (self->flags & EV_PATHS)
 		return 0;
+	if (self->perm && self->group && self->group->g && fd_mode(self))
+		return perm_paths(self);
 	ev = resolvable(self, &live, "path");
 	if (!ev || pyfan_group_resolver(G) < 0)
 		return -1;
@@ -390,6 +439,77 @@ static PyObject *ev_process(EventObject *self, void *c)
 	return Py_NewRef(self->process);
 }
 
+static PyObject *ev_process_info(EventObject *self, void *c)
+{
+	LIBFANOTIFY_OPTS(fan_process_info, info);
+	const struct fan_event *ev;
+	pid_t pid = fan_event_pid(COPY(self));
+	bool live;
+
+	if (self->process_info)
+		return Py_NewRef(self->process_info);
+	if (pid <= 0) {
+		self->process_info = Py_NewRef(Py_None);
+		return Py_NewRef(Py_None);
+	}
+	ev = resolvable(self, &live, "process_info");
+	if (!ev || pyfan_group_resolver(self->group) < 0)
+		return NULL;
+	fan_resolve_process_info(self->group->r, ev, &info);	/* copied before the next call */
+	self->process_info = pyfan_process_info_new(&info, pid);
+	if (!self->process_info)
+		return NULL;
+	/* The same lookup answers process: keep it too (one identity per event). */
+	if (!(self->flags & EV_PROCESS)) {
+		self->process = pyfan_process_new(&info.proc, pid);
+		if (!self->process)
+			return NULL;
+		self->flags |= EV_PROCESS;
+	}
+	return Py_NewRef(self->process_info);
+}
+
+static PyObject *ev_parents(EventObject *self, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "max", NULL };
+	struct fan_process_parent *out;
+	const struct fan_event *ev;
+	Py_ssize_t max = 64;
+	PyObject *t = NULL;
+	bool live;
+	int n, i;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|n:parents", kwlist, &max))
+		return NULL;
+	if (max < 1 || max > 4096) {
+		PyErr_SetString(PyExc_ValueError, "parents(max=): 1 to 4096");
+		return NULL;
+	}
+	ev = resolvable(self, &live, "parents");
+	if (!ev || pyfan_group_resolver(self->group) < 0)
+		return NULL;
+	out = PyMem_Calloc((size_t)max, sizeof(*out));
+	if (!out)
+		return PyErr_NoMemory();
+	n = fan_resolve_parents(self->group->r, ev, out, (size_t)max);
+	if (n < 0) {
+		PyMem_Free(out);
+		return pyfan_raise_hint(n, "parents", NULL,
+					n == -ESRCH ? "the event's process is not known" : NULL);
+	}
+	t = PyTuple_New(n);
+	for (i = 0; t && i < n; i++) {
+		PyObject *p = pyfan_parent_new(&out[i]);
+
+		if (!p)
+			Py_CLEAR(t);
+		else
+			PyTuple_SET_ITEM(t, i, p);
+	}
+	PyMem_Free(out);
+	return t;
+}
+
 /* ---- answers ---- */
 
 static int parse_rule(PyObject *o, struct fan_audit_rule *rule)
@@ -424,6 +544,7 @@ static PyObject *answer(EventObject *self, uint32_t response, PyObject *rule_obj
 		if (r < 0)
 			return pyfan_raise_hint(r, "answer", NULL, r == -ECANCELED ?
 				"the group was closed first and answered it with its default" :
+				r == -EALREADY ? "its deadline answered it first" :
 				"the group's default verdict was sent instead");
 		Py_RETURN_NONE;
 	}
@@ -498,6 +619,50 @@ static PyObject *ev_defer(EventObject *self, PyObject *unused)
 	self->perm = p;
 	self->flags |= EV_DEFERRED;
 	return Py_NewRef((PyObject *)self);
+}
+
+static PyObject *ev_set_deadline(EventObject *self, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "timeout", "response", NULL };
+	PyObject *ro;
+	unsigned int response, ms;
+	double t;
+	int r;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "dO:set_deadline", kwlist, &t, &ro) ||
+	    pyfan_uint(ro, &response, "response") < 0)
+		return NULL;
+	if (!(t >= 0) || t * 1000.0 > (double)UINT_MAX) {
+		PyErr_SetString(PyExc_ValueError, "set_deadline(timeout=): 0 to 4294967 seconds");
+		return NULL;
+	}
+	if (!self->perm) {
+		if (self->flags & EV_DEFERRED)
+			return pyfan_raise_hint(-EALREADY, "set_deadline", NULL,
+						"the deferred event was answered");
+		if (!fan_event_is_permission(COPY(self)))
+			return pyfan_raise_hint(-EINVAL, "set_deadline", NULL,
+						"not a permission event");
+		if (!is_live(self))
+			return stale(self, "set_deadline");
+		return pyfan_raise_hint(-EINVAL, "set_deadline", NULL,
+					"a deadline is for a deferred event: defer() it first");
+	}
+	/*
+	 * With the GIL held: another thread cannot answer (and free) the
+	 * fan_perm meanwhile.  The call only takes the library's lock.
+	 */
+	ms = (unsigned int)(t * 1000.0);
+	if ((double)ms < t * 1000.0)
+		ms++;	/* rounded up: never answered before the deadline */
+	r = fan_perm_set_deadline(self->perm, ms, response);
+	if (r < 0)
+		return pyfan_raise_hint(r, "set_deadline", NULL,
+			r == -EALREADY ? "answered already (an earlier deadline, or the group's close)" :
+			r == -ECANCELED ? "the group was closed and answered it" :
+			r == -EINVAL ? "response: FAN_ALLOW or FAN_DENY (| FAN_AUDIT), or deny_errno(e)" :
+			NULL);
+	Py_RETURN_NONE;
 }
 
 static PyObject *ev_find_info(EventObject *self, PyObject *arg)
@@ -581,6 +746,14 @@ static PyGetSetDef event_getset[] = {
 	{ "needs_answer", (getter)ev_needs_answer, NULL,
 	  "a permission event still waiting for an answer from this program", NULL },
 	{ "deferred", (getter)ev_deferred, NULL, "defer() was called", NULL },
+	{ "answered", (getter)ev_answered, NULL,
+	  "a permission event whose answer was given: by this program, by its deadline "
+	  "(set_deadline(), Group(perm_deadline=)), or by the library's default (batch end, "
+	  "group closed); False for other events", NULL },
+	{ "process_info", (getter)ev_process_info, NULL,
+	  "the ProcessInfo behind the event: Process and egid, cgroup, cgroup_id, mntns "
+	  "(libfanotify 1.1), read when first asked for and kept; None if the pid was not "
+	  "reported", NULL },
 	{ "finished", (getter)ev_finished, NULL,
 	  "its batch is finished (or, deferred, it was answered): descriptors, answers and "
 	  "unresolved paths are gone", NULL },
@@ -619,6 +792,22 @@ static PyMethodDef event_methods[] = {
 	  "answered with allow()/deny()/respond(), from any thread, exactly once.  If the\n"
 	  "event object is dropped unanswered, or the group closes, the group's default\n"
 	  "verdict is sent." },
+	{ "set_deadline", (PyCFunction)(void (*)(void))ev_set_deadline,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "set_deadline($self, /, timeout, response)\n--\n\nGive a deferred permission event a deadline:\n"
+	  "unless answered within timeout seconds (0: now), the library answers it with\n"
+	  "response (FAN_ALLOW, FAN_DENY, optionally | FAN_AUDIT, or deny_errno(e)) from\n"
+	  "a thread of its own, even while Python is busy or blocked; the group's default\n"
+	  "if the kernel refuses that.  Replaces an earlier deadline.  Then answered is\n"
+	  "True and allow()/deny() raise AlreadyAnsweredError.  Its descriptor stays\n"
+	  "open until the event is answered by this program or dropped." },
+	{ "parents", (PyCFunction)(void (*)(void))ev_parents, METH_VARARGS | METH_KEYWORDS,
+	  "parents($self, /, max=64)\n--\n\n-> tuple[ProcessParent, ...]\n\n"
+	  "The chain of parents of the event's process, nearest first, up to pid 1 or\n"
+	  "max entries.  Each link is checked (pidfds, or the process table): the chain\n"
+	  "stops after a parent that cannot be named for sure (its pid, comm None).\n"
+	  "Needs the event's batch (or a deferred event).  ProcessLookupError (ESRCH)\n"
+	  "if the event's process is not known." },
 	{ "find_info", (PyCFunction)ev_find_info, METH_O,
 	  "find_info($self, type, /)\n--\n\n-> record | None\n\nThe first info record of this InfoType." },
 	{ NULL, NULL, 0, NULL },

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -172,6 +173,9 @@ struct group_args {
 	Py_ssize_t buffer_size;
 	int answer_self, skip_self;
 	Py_ssize_t cache_bytes, proc_cache_entries;
+	/* since 1.1 */
+	PyObject *perm_deadline, *perm_deadline_response;
+	int proc_table;
 };
 
 static int fill_opts(const struct group_args *a, struct fan_group_opts *o, GroupObject *self)
@@ -189,6 +193,30 @@ static int fill_opts(const struct group_args *a, struct fan_group_opts *o, Group
 		PyErr_SetString(PyExc_ValueError, "sizes must be >= 0");
 		return -1;
 	}
+	if (a->perm_deadline && a->perm_deadline != Py_None) {
+		double t = PyFloat_AsDouble(a->perm_deadline);
+		unsigned int ms;
+
+		if (t == -1 && PyErr_Occurred())
+			return -1;
+		/* 0 means "no deadline" to the library: the least deadline is 1 ms */
+		if (!(t > 0) || t * 1000.0 > (double)UINT_MAX) {
+			PyErr_SetString(PyExc_ValueError, "perm_deadline: seconds > 0 (None: no deadline)");
+			return -1;
+		}
+		ms = (unsigned int)(t * 1000.0);
+		o->perm_deadline_ms = (double)ms < t * 1000.0 ? ms + 1 : ms;
+	}
+	if (a->perm_deadline_response && a->perm_deadline_response != Py_None) {
+		if (!o->perm_deadline_ms) {
+			PyErr_SetString(PyExc_ValueError,
+					"perm_deadline_response without perm_deadline");
+			return -1;
+		}
+		if (pyfan_uint(a->perm_deadline_response, &o->perm_deadline_response,
+			       "perm_deadline_response") < 0)
+			return -1;
+	}
 	o->default_response = resp;
 	o->buf_size = (size_t)a->buffer_size;
 	o->flags = (a->answer_self ? LIBFANOTIFY_ANSWER_SELF : 0) |
@@ -197,6 +225,7 @@ static int fill_opts(const struct group_args *a, struct fan_group_opts *o, Group
 		.sz = sizeof(self->ropts),
 		.cache_bytes = (size_t)a->cache_bytes,
 		.proc_cache_entries = (size_t)a->proc_cache_entries,
+		.flags = a->proc_table ? LIBFANOTIFY_RESOLVER_PROC_TABLE : 0,
 	};
 	return 0;
 }
@@ -215,9 +244,10 @@ static int setup(GroupObject *self)
 	/*
 	 * The resolver is made when a path or process is first asked for,
 	 * except for mount events: it must list the mounts that exist now to
-	 * name one that is gone by the time its event is read.
+	 * name one that is gone by the time its event is read; and with the
+	 * process table, which must follow exits from the start.
 	 */
-	if (self->init_flags & FAN_REPORT_MNT)
+	if ((self->init_flags & FAN_REPORT_MNT) || (self->ropts.flags & LIBFANOTIFY_RESOLVER_PROC_TABLE))
 		return pyfan_group_resolver(self);
 	return 0;
 }
@@ -226,8 +256,8 @@ static int group_init(GroupObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "init_flags", "event_f_flags", "default_response", "buffer_size",
 				  "answer_self", "skip_self", "cache_bytes", "proc_cache_entries",
-				  NULL };
-	struct group_args a = { NULL, 0, 0, 0, 0, 0 };
+				  "perm_deadline", "perm_deadline_response", "proc_table", NULL };
+	struct group_args a = { NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 };
 	PyObject *io, *eo = NULL;
 	LIBFANOTIFY_OPTS(fan_group_opts, o);
 	char hint[160];
@@ -237,9 +267,10 @@ static int group_init(GroupObject *self, PyObject *args, PyObject *kw)
 		PyErr_SetString(PyExc_RuntimeError, "Group.__init__ called twice");
 		return -1;
 	}
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$OnppnI:Group", kwlist, &io, &eo,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$OnppnnOOp:Group", kwlist, &io, &eo,
 					 &a.default_response, &a.buffer_size, &a.answer_self,
-					 &a.skip_self, &a.cache_bytes, &a.proc_cache_entries))
+					 &a.skip_self, &a.cache_bytes, &a.proc_cache_entries,
+					 &a.perm_deadline, &a.perm_deadline_response, &a.proc_table))
 		return -1;
 	if (pyfan_uint(io, &o.init_flags, "init_flags") < 0)
 		return -1;
@@ -269,15 +300,17 @@ static int group_init(GroupObject *self, PyObject *args, PyObject *kw)
 static PyObject *group_adopt(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "fd", "default_response", "buffer_size", "answer_self",
-				  "skip_self", "cache_bytes", "proc_cache_entries", NULL };
-	struct group_args a = { NULL, 0, 0, 0, 0, 0 };
+				  "skip_self", "cache_bytes", "proc_cache_entries", "perm_deadline",
+				  "perm_deadline_response", "proc_table", NULL };
+	struct group_args a = { NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 };
 	LIBFANOTIFY_OPTS(fan_group_opts, o);
 	GroupObject *self;
 	int fd, r;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "i|$OnppnI:adopt", kwlist, &fd,
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "i|$OnppnnOOp:adopt", kwlist, &fd,
 					 &a.default_response, &a.buffer_size, &a.answer_self,
-					 &a.skip_self, &a.cache_bytes, &a.proc_cache_entries))
+					 &a.skip_self, &a.cache_bytes, &a.proc_cache_entries,
+					 &a.perm_deadline, &a.perm_deadline_response, &a.proc_table))
 		return NULL;
 	self = (GroupObject *)group_new(type, NULL, NULL);
 	if (!self || fill_opts(&a, &o, self) < 0) {
@@ -313,6 +346,17 @@ static void group_close_now(GroupObject *self)
 	self->live = false;
 	self->cursor = NULL;
 	self->seq++;
+	/* Trackers first: they remove their marks from groups still open. */
+	if (self->trackers) {
+		Py_ssize_t i;
+
+		for (i = 0; i < PyList_GET_SIZE(self->trackers); i++) {
+			PyObject *t = PyWeakref_GetObject(PyList_GET_ITEM(self->trackers, i));
+
+			if (t && t != Py_None)
+				pyfan_subtree_detach(t);
+		}
+	}
 	fan_resolver_free(self->r);
 	self->r = NULL;
 	fan_group_free(self->g);	/* answers what is pending, closes what is open */
@@ -338,6 +382,7 @@ static void group_dealloc(GroupObject *self)
 	if (self->weakrefs)
 		PyObject_ClearWeakRefs((PyObject *)self);
 	group_close_now(self);
+	Py_CLEAR(self->trackers);
 	if (self->wakefd >= 0)
 		close(self->wakefd);
 	Py_TYPE(self)->tp_free((PyObject *)self);
@@ -403,6 +448,45 @@ static PyObject *group_flush_resolver(GroupObject *self, PyObject *unused)
 	Py_RETURN_NONE;
 }
 
+static PyObject *group_proc_stats(GroupObject *self, PyObject *unused)
+{
+	LIBFANOTIFY_OPTS(fan_resolver_proc_stats, st);
+	int r;
+
+	if (pyfan_group_resolver(self) < 0)
+		return NULL;
+	r = fan_resolver_get_proc_stats(self->r, &st);
+	if (r < 0)
+		return pyfan_raise(r, "fan_resolver_get_proc_stats", NULL);
+	return pyfan_proc_stats_new(&st);
+}
+
+static PyObject *group_proc_table_fileno(GroupObject *self, PyObject *unused)
+{
+	int fd;
+
+	if (pyfan_group_resolver(self) < 0)
+		return NULL;
+	fd = fan_resolver_fd(self->r);
+	if (fd < 0)
+		return pyfan_raise_hint(fd, "fan_resolver_fd", NULL, fd == -ENODATA ?
+			"no process table: Group(proc_table=True), and see proc_stats().table" : NULL);
+	return PyLong_FromLong(fd);
+}
+
+static PyObject *group_read_proc_table(GroupObject *self, PyObject *unused)
+{
+	int r;
+
+	if (pyfan_group_resolver(self) < 0)
+		return NULL;
+	r = fan_resolver_read(self->r);	/* non-blocking: what is queued */
+	if (r < 0)
+		return pyfan_raise_hint(r, "fan_resolver_read", NULL, r == -ENODATA ?
+			"no process table: Group(proc_table=True), and see proc_stats().table" : NULL);
+	Py_RETURN_NONE;
+}
+
 /* ---- marks ---- */
 
 /* A path argument: an int descriptor (*fd) or a path-like (*bytes, new reference). */
@@ -448,8 +532,10 @@ static PyObject *mark_common(GroupObject *self, unsigned int command, PyObject *
 		return NULL;
 	if (bytes)
 		r = fan_group_mark(self->g, command | flags, mask, dirfd, PyBytes_AS_STRING(bytes));
+	else if (command == FAN_MARK_REMOVE)
+		r = fan_group_remove_mark_fd(self->g, flags, mask, fd);	/* EBADF for fd < 0 */
 	else
-		r = fan_group_mark(self->g, command | flags, mask, fd, NULL);
+		r = fan_group_add_mark_fd(self->g, flags, mask, fd);
 	Py_XDECREF(bytes);
 	if (r < 0)
 		return pyfan_raise_hint(r, "fanotify_mark", po, r == -EINVAL ?
@@ -1241,7 +1327,9 @@ static PyMethodDef group_methods[] = {
 	{ "adopt", (PyCFunction)(void (*)(void))group_adopt,
 	  METH_VARARGS | METH_KEYWORDS | METH_CLASS,
 	  "Group.adopt(fd, *, default_response=None, buffer_size=0, answer_self=False,\n"
-	  "            skip_self=False, cache_bytes=0, proc_cache_entries=0) -> Group\n\n"
+	  "            skip_self=False, cache_bytes=0, proc_cache_entries=0,\n"
+	  "            perm_deadline=None, perm_deadline_response=None, proc_table=False)\n"
+	  "            -> Group\n\n"
 	  "A Group over an existing fanotify descriptor, which it owns from then on\n"
 	  "(closed by close(), also if adopting fails).  Its init flags are read from\n"
 	  "/proc/self/fdinfo.  The descriptor is made non-blocking." },
@@ -1300,6 +1388,17 @@ static PyMethodDef group_methods[] = {
 	  "stats($self)\n--\n\n-> GroupStats\n\nThe group's counters." },
 	{ "flush_resolver", (PyCFunction)group_flush_resolver, METH_NOARGS,
 	  "flush_resolver($self)\n--\n\nDrop every cached directory path." },
+	{ "proc_stats", (PyCFunction)group_proc_stats, METH_NOARGS,
+	  "proc_stats($self)\n--\n\n-> ProcStats\n\nThe resolver's process counters, and whether the\n"
+	  "process table is kept (table == 0) or why not (an errno)." },
+	{ "proc_table_fileno", (PyCFunction)group_proc_table_fileno, METH_NOARGS,
+	  "proc_table_fileno($self)\n--\n\n-> int\n\nWith the process table (proc_table=True), the\n"
+	  "descriptor it is fed through: readable at every exit on the system.  Call\n"
+	  "read_proc_table() when it is, or every few tens of milliseconds, so the\n"
+	  "table keeps up while no events come.  OSError(ENODATA) without a table." },
+	{ "read_proc_table", (PyCFunction)group_read_proc_table, METH_NOARGS,
+	  "read_proc_table($self)\n--\n\nRead what the kernel sent for the process table (does not\n"
+	  "wait).  OSError(ENODATA) without a table." },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -1324,7 +1423,8 @@ PyTypeObject Pyfan_GroupType = {
 	.tp_as_async = &group_as_async,
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
 	.tp_doc = "Group(init_flags, event_f_flags=0, *, default_response=None, buffer_size=0,\n"
-		  "      answer_self=False, skip_self=False, cache_bytes=0, proc_cache_entries=0)\n"
+		  "      answer_self=False, skip_self=False, cache_bytes=0, proc_cache_entries=0,\n"
+		  "      perm_deadline=None, perm_deadline_response=None, proc_table=False)\n"
 		  "--\n\n"
 		  "A fanotify group: fanotify_init(init_flags | FAN_CLOEXEC,\n"
 		  "event_f_flags | O_CLOEXEC).  A context manager (close() on exit).\n\n"
@@ -1336,7 +1436,14 @@ PyTypeObject Pyfan_GroupType = {
 		  "skip_self         also hide this process's own events (not DELETE_SELF,\n"
 		  "                  FS_ERROR)\n"
 		  "cache_bytes       the resolver's directory cache limit (0: 4 MiB)\n"
-		  "proc_cache_entries  process identities the resolver keeps (0: 1024)\n\n"
+		  "proc_cache_entries  process identities the resolver keeps (0: 1024)\n"
+		  "perm_deadline     seconds: a deferred permission event still unanswered\n"
+		  "                  this long after defer() is answered by the library with\n"
+		  "                  perm_deadline_response (FAN_ALLOW if None), from its own\n"
+		  "                  thread (Event.set_deadline() per event); None: no deadline\n"
+		  "proc_table        keep a process table (kernel exit records and the proc\n"
+		  "                  connector) so a process that exited before its event was\n"
+		  "                  read is still named (Process.recorded)\n\n"
 		  "Reading: read(timeout) -> Batch; `for ev in group` (blocks, ends when the\n"
 		  "group is closed by another thread); `async for ev in group` (asyncio, through\n"
 		  "loop.add_reader); fileno() for your own selector.",

@@ -287,7 +287,7 @@ static const struct konst path_flags[] = {
 	LF(PATH, DELETED), LF(PATH, PARTIAL), LF(PATH, DIR), LF(PATH, UNVERIFIED),
 };
 static const struct konst proc_flags[] = {
-	LF(PROC, VERIFIED), LF(PROC, GONE), LF(PROC, PARTIAL),
+	LF(PROC, VERIFIED), LF(PROC, GONE), LF(PROC, PARTIAL), LF(PROC, RECORDED),
 };
 
 #define PLAIN(n) { #n, #n, (long long)(n) }
@@ -609,6 +609,46 @@ static PyObject *fn_deny_errno(PyObject *mod, PyObject *arg)
 	return PyLong_FromUnsignedLong(FAN_DENY_ERRNO(e));
 }
 
+static PyObject *fn_path_quote(PyObject *mod, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "path", "always", "bare", NULL };
+	PyObject *po, *bytes = NULL, *res = NULL;
+	int always = 0, bare = 0, n;
+	unsigned int flags;
+	char small[512], *buf = small;
+	size_t size = sizeof(small);
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$pp:path_quote", kwlist, &po, &always,
+					 &bare) ||
+	    !PyUnicode_FSConverter(po, &bytes))
+		return NULL;
+	flags = (always ? LIBFANOTIFY_QUOTE_ALWAYS : 0) | (bare ? LIBFANOTIFY_QUOTE_BARE : 0);
+	for (;;) {
+		n = fan_path_quote(PyBytes_AS_STRING(bytes), (size_t)PyBytes_GET_SIZE(bytes), flags,
+				   buf, size);
+		if (n < 0) {
+			pyfan_raise(n, "fan_path_quote", NULL);
+			break;
+		}
+		if ((size_t)n < size) {
+			res = pyfan_decode(buf, (size_t)n);
+			break;
+		}
+		if (buf != small)
+			PyMem_Free(buf);
+		size = (size_t)n + 1;
+		buf = PyMem_Malloc(size);
+		if (!buf) {
+			PyErr_NoMemory();
+			break;
+		}
+	}
+	if (buf && buf != small)
+		PyMem_Free(buf);
+	Py_DECREF(bytes);
+	return res;
+}
+
 static PyObject *fn_probe_init(PyObject *mod, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "init_flags", "event_f_flags", NULL };
@@ -734,6 +774,15 @@ static PyMethodDef module_methods[] = {
 	  "0 if a group made with init_flags accepts fanotify_mark(ADD | mark_flags, mask)\n"
 	  "here, else the errno.  Without path, on an object nobody else can reach\n"
 	  "(see fan_probe_mark(3)); with a path, on that object (not cached)." },
+	{ "path_quote", (PyCFunction)(void (*)(void))fn_path_quote, METH_VARARGS | METH_KEYWORDS,
+	  "path_quote($module, /, path, *, always=False, bare=False)\n--\n\n-> str\n\n"
+	  "path (str, bytes or path-like) made safe for a terminal or a log, as\n"
+	  "fanwatch prints paths: as it is when every byte is printable ASCII other\n"
+	  "than space, '\"' and '\\\\' or valid UTF-8 of a visible character; otherwise in\n"
+	  "double quotes with C escapes (\\\\n, \\\\xHH for control bytes, invalid UTF-8,\n"
+	  "bidirectional and other invisible characters) that give the exact bytes\n"
+	  "back.  always: quote even a path that could stay bare.  bare: escape only\n"
+	  "what a terminal must not see, never quote (for a message line)." },
 	{ "library_version", fn_library_version, METH_NOARGS,
 	  "library_version($module)\n--\n\n-> (str, major, minor, micro)\n\nThe libfanotify linked at run time." },
 	{ "parse_events", (PyCFunction)(void (*)(void))fn_parse_events, METH_VARARGS | METH_KEYWORDS,
@@ -763,7 +812,10 @@ PyDoc_STRVAR(module_doc,
 "           default answer to permission events\n"
 "Batch      what one read() returned: a sequence of Event, a context manager\n"
 "Event      one event: mask, pid, fd, info records, path/new_path/process\n"
-"           (resolved when first asked for), allow()/deny()/defer()\n"
+"           (resolved when first asked for), allow()/deny()/defer(),\n"
+"           set_deadline(), process_info, parents()\n"
+"Subtree    a directory tree followed by identity (marks, new directories\n"
+"           read, moves), fed every event of its group\n"
 "Mask, InitFlag, MarkFlag, InfoType, Response, PathFlag, ProcFlag   the enums;\n"
 "           every FAN_* constant of Linux 6.18 is also a module attribute\n"
 "\n"
@@ -801,7 +853,8 @@ PyMODINIT_FUNC PyInit_fanotify(void)
 	mask_cache = PyDict_New();
 	enum_caches = PyDict_New();
 	if (!mask_cache || !enum_caches || add_errors(m) < 0 || add_enums(m) < 0 || add_plain(m) < 0 ||
-	    pyfan_types_init(m) < 0 || pyfan_group_types_init(m) < 0) {
+	    pyfan_types_init(m) < 0 || pyfan_group_types_init(m) < 0 ||
+	    pyfan_subtree_types_init(m) < 0) {
 		Py_DECREF(m);
 		return NULL;
 	}

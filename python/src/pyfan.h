@@ -5,7 +5,8 @@
  *   module.c   module init, constants and enums, errors, functions
  *   group.c    Group (marks, reading, iteration, asyncio), Batch
  *   event.c    Event (fields, records, resolution, answers, defer)
- *   types.c    record types, Process, GroupStats
+ *   types.c    record types, Process, ProcessInfo, GroupStats, ProcStats
+ *   subtree.c  Subtree (fan_subtree: directory trees followed by identity)
  *
  * Locking: every call into libfanotify on a group (reading, marking,
  * resolving, answering events of the current batch, finishing a batch)
@@ -30,7 +31,7 @@ typedef struct GroupObject {
 	PyObject_HEAD
 	struct fan_group *g;		/* NULL once closed */
 	struct fan_resolver *r;		/* made on the first path or process asked for */
-	struct fan_resolver_opts ropts;
+	struct fan_resolver_opts ropts;	/* ropts.flags: LIBFANOTIFY_RESOLVER_PROC_TABLE (proc_table=True) */
 	unsigned int init_flags;	/* as given to fanotify_init() */
 	bool nonblock;			/* FAN_NONBLOCK given: read() does not wait by default */
 	/*
@@ -45,6 +46,7 @@ typedef struct GroupObject {
 	bool reading;			/* a thread waits in read() or iteration */
 	int wakefd;			/* eventfd: close() wakes a waiting reader; -1 until needed */
 	PyObject *aio;			/* the async iterator with a reader registered (borrowed) */
+	PyObject *trackers;		/* weak references to the Subtrees using the group, or NULL */
 	PyObject *weakrefs;
 } GroupObject;
 
@@ -71,6 +73,7 @@ typedef struct EventObject {
 	unsigned int path_flags, new_path_flags;
 	int path_error, new_path_error;
 	PyObject *process;
+	PyObject *process_info;		/* ProcessInfo (1.1), NULL until asked */
 	/* A copy of the event's bytes: mask, pid and records stay readable. */
 	unsigned char data[];
 } EventObject;
@@ -83,7 +86,8 @@ typedef struct BatchObject {
 	bool malformed;			/* the kernel's buffer had a malformed tail */
 } BatchObject;
 
-extern PyTypeObject Pyfan_GroupType, Pyfan_EventType, Pyfan_BatchType, Pyfan_ProcessType;
+extern PyTypeObject Pyfan_GroupType, Pyfan_EventType, Pyfan_BatchType, Pyfan_ProcessType,
+	Pyfan_ProcessInfoType, Pyfan_SubtreeType;
 extern PyTypeObject Pyfan_EventIterType, Pyfan_AsyncIterType;
 
 /* Exceptions (module.c) */
@@ -119,10 +123,24 @@ int pyfan_types_init(PyObject *m);
 PyObject *pyfan_records(const struct fan_event *ev);
 PyObject *pyfan_process_new(const struct fan_process *p, pid_t pid);
 PyObject *pyfan_stats_new(const struct fan_group_stats *st);
+PyObject *pyfan_process_info_new(const struct fan_process_info *info, pid_t pid);
+PyObject *pyfan_parent_new(const struct fan_process_parent *p);
+PyObject *pyfan_proc_stats_new(const struct fan_resolver_proc_stats *st);
 
 /* event.c */
 /* A new Event for ev (a copy of its bytes); group may be NULL. */
 EventObject *pyfan_event_new(GroupObject *group, struct fan_event *ev, uint64_t seq);
+
+/*
+ * The event in its group's current batch, or its deferred copy; NULL with
+ * StaleEventError (what: the call, for the message).
+ */
+const struct fan_event *pyfan_event_current(EventObject *ev, const char *what);
+
+/* subtree.c */
+int pyfan_subtree_types_init(PyObject *m);
+/* Free the tracker (a Subtree): one of its groups is closing. */
+void pyfan_subtree_detach(PyObject *subtree);
 
 /* group.c */
 /* Make the resolver if there is none yet.  -1 with an exception. */

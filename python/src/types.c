@@ -11,7 +11,7 @@
 #include <structmember.h>
 
 static PyTypeObject *FidRecord, *PidfdRecord, *ErrorRecord, *RangeRecord, *MntRecord,
-	*UnknownRecord, *GroupStats;
+	*UnknownRecord, *GroupStats, *ProcessParent, *ProcStats;
 
 static PyStructSequence_Field fid_fields[] = {
 	{ "type", "InfoType.FID, DFID, DFID_NAME, OLD_DFID_NAME or NEW_DFID_NAME" },
@@ -60,6 +60,28 @@ static PyStructSequence_Field stats_fields[] = {
 	{ "malformed", "batches that failed validation" },
 	{ "caller_answers", "answers of this program the kernel accepted" },
 	{ "deadline_answers", "deferred events answered by their deadline" },
+	{ NULL, NULL },
+};
+
+static PyStructSequence_Field parent_fields[] = {
+	{ "pid", "the parent's pid" },
+	{ "comm", "its name, None if it cannot be known for sure (the chain ends there)" },
+	{ "flags", "ProcFlag: VERIFIED (pidfds) or RECORDED (the process table); 0: pid only" },
+	{ NULL, NULL },
+};
+static PyStructSequence_Field proc_stats_fields[] = {
+	{ "table", "0: the process table is kept (Group(proc_table=True)); else the errno why "
+		   "not (ENODATA: not asked for)" },
+	{ "lookups", "processes looked up (cache misses)" },
+	{ "verified", "... named with a pidfd check" },
+	{ "recorded", "... named from the process table" },
+	{ "unknown", "... exited, and not named" },
+	{ "ambiguous", "table: more than one process may have had the pid" },
+	{ "untrusted", "table: the event's time is not covered" },
+	{ "records", "exit records read" },
+	{ "records_lost", "times exit records were lost (ENOBUFS)" },
+	{ "connector_lost", "times fork and exit messages were lost" },
+	{ "reaped", "processes with a pidfd, reaped before they were looked up" },
 	{ NULL, NULL },
 };
 
@@ -254,6 +276,10 @@ static PyObject *process_partial(ProcessObject *self, void *c)
 {
 	return flag_get(self, LIBFANOTIFY_PROC_PARTIAL);
 }
+static PyObject *process_recorded(ProcessObject *self, void *c)
+{
+	return flag_get(self, LIBFANOTIFY_PROC_RECORDED);
+}
 
 static PyGetSetDef process_getset[] = {
 	{ "verified", (getter)process_verified, NULL,
@@ -262,6 +288,9 @@ static PyGetSetDef process_getset[] = {
 	{ "gone", (getter)process_gone, NULL, "the process exited before it could be read", NULL },
 	{ "partial", (getter)process_partial, NULL, "some fields could not be read (see error)",
 	  NULL },
+	{ "recorded", (getter)process_recorded, NULL,
+	  "named from the process table (Group(proc_table=True)): it had exited, and the "
+	  "table shows no other process can have had its pid at the event", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -277,7 +306,7 @@ PyTypeObject Pyfan_ProcessType = {
 	.tp_basicsize = sizeof(ProcessObject),
 	.tp_dealloc = (destructor)process_dealloc,
 	.tp_repr = (reprfunc)process_repr,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
 	.tp_doc = "The process behind an event (Event.process), read when first asked for.\n\n"
 		  "With FAN_REPORT_PIDFD it is checked against the event's pidfd (verified):\n"
 		  "it never describes another process that reused the pid.  Without, it is\n"
@@ -293,12 +322,61 @@ static PyObject *id_or_none(long long v, long long unknown)
 	return PyLong_FromLongLong(v);
 }
 
-PyObject *pyfan_process_new(const struct fan_process *p, pid_t pid)
-{
-	ProcessObject *o = PyObject_New(ProcessObject, &Pyfan_ProcessType);
+/* ---- ProcessInfo: a Process with the fields of libfanotify 1.1 ---- */
 
-	if (!o)
-		return NULL;
+typedef struct {
+	ProcessObject base;
+	PyObject *egid, *cgroup_id, *cgroup, *mntns;
+} ProcessInfoObject;
+
+static PyMemberDef process_info_members[] = {
+	{ "egid", T_OBJECT, offsetof(ProcessInfoObject, egid), READONLY,
+	  "effective gid, None if unknown" },
+	{ "cgroup_id", T_OBJECT, offsetof(ProcessInfoObject, cgroup_id), READONLY,
+	  "the cgroup v2 id (the inode of its directory in cgroupfs), None if unknown" },
+	{ "cgroup", T_OBJECT, offsetof(ProcessInfoObject, cgroup), READONLY,
+	  "the cgroup v2 path as /proc/PID/cgroup says it (\"/system.slice/x.service\"), "
+	  "None if unknown" },
+	{ "mntns", T_OBJECT, offsetof(ProcessInfoObject, mntns), READONLY,
+	  "the mount namespace (the inode of /proc/PID/ns/mnt), None if unknown" },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static void process_info_dealloc(ProcessInfoObject *self)
+{
+	Py_XDECREF(self->egid);
+	Py_XDECREF(self->cgroup_id);
+	Py_XDECREF(self->cgroup);
+	Py_XDECREF(self->mntns);
+	process_dealloc(&self->base);
+}
+
+static PyObject *process_info_repr(ProcessInfoObject *self)
+{
+	ProcessObject *b = &self->base;
+
+	return PyUnicode_FromFormat("fanotify.ProcessInfo(pid=%R, comm=%R, exe=%R, uid=%R, "
+				    "cgroup=%R, mntns=%R, flags=%R)", b->pid, b->comm, b->exe,
+				    b->uid, self->cgroup, self->mntns, b->flags);
+}
+
+PyTypeObject Pyfan_ProcessInfoType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "fanotify.ProcessInfo",
+	.tp_basicsize = sizeof(ProcessInfoObject),
+	.tp_dealloc = (destructor)process_info_dealloc,
+	.tp_repr = (reprfunc)process_info_repr,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "Event.process_info: the Process and what libfanotify 1.1 adds (egid,\n"
+		  "cgroup, cgroup_id, mntns).  The added fields are read, with the same checks,\n"
+		  "for a process the pidfd verifies; a process known only from the process\n"
+		  "table (recorded) has the Process fields alone.",
+	.tp_members = process_info_members,
+	.tp_base = &Pyfan_ProcessType,
+};
+
+static int process_fill(ProcessObject *o, const struct fan_process *p, pid_t pid)
+{
 	o->pid = PyLong_FromLong(p->pid ? p->pid : pid);
 	o->tid = PyLong_FromLong(p->tid ? p->tid : pid);
 	o->ppid = id_or_none(p->ppid, -1);
@@ -310,7 +388,72 @@ PyObject *pyfan_process_new(const struct fan_process *p, pid_t pid)
 	o->flags = pyfan_enum(Pyfan_ProcFlag, p->flags);
 	o->error = PyLong_FromLong(p->error < 0 ? -p->error : p->error);
 	if (!o->pid || !o->tid || !o->ppid || !o->uid || !o->euid || !o->gid || !o->comm ||
-	    !o->exe || !o->flags || !o->error) {
+	    !o->exe || !o->flags || !o->error)
+		return -1;
+	return 0;
+}
+
+PyObject *pyfan_process_info_new(const struct fan_process_info *info, pid_t pid)
+{
+	ProcessInfoObject *o = PyObject_New(ProcessInfoObject, &Pyfan_ProcessInfoType);
+
+	if (!o)
+		return NULL;
+	memset((char *)o + sizeof(PyObject), 0, sizeof(*o) - sizeof(PyObject));
+	if (process_fill(&o->base, &info->proc, pid) < 0)
+		goto fail;
+	o->egid = id_or_none(info->egid, (gid_t)-1);
+	o->cgroup_id = id_or_none((long long)info->cgroup_id, 0);
+	o->cgroup = info->cgroup ? pyfan_decode(info->cgroup, strlen(info->cgroup))
+				 : Py_NewRef(Py_None);
+	o->mntns = id_or_none((long long)info->mntns, 0);
+	if (!o->egid || !o->cgroup_id || !o->cgroup || !o->mntns)
+		goto fail;
+	return (PyObject *)o;
+fail:
+	Py_DECREF(o);
+	return NULL;
+}
+
+PyObject *pyfan_parent_new(const struct fan_process_parent *p)
+{
+	size_t len = strnlen(p->comm, sizeof(p->comm));
+	PyObject *items[3] = {
+		PyLong_FromLong(p->pid),
+		len ? pyfan_decode(p->comm, len) : Py_NewRef(Py_None),
+		pyfan_enum(Pyfan_ProcFlag, p->flags),
+	};
+
+	return struct_new(ProcessParent, items, 3);
+}
+
+PyObject *pyfan_proc_stats_new(const struct fan_resolver_proc_stats *st)
+{
+	PyObject *items[11] = {
+		PyLong_FromLong(st->table < 0 ? -st->table : st->table),
+		PyLong_FromUnsignedLongLong(st->lookups),
+		PyLong_FromUnsignedLongLong(st->verified),
+		PyLong_FromUnsignedLongLong(st->recorded),
+		PyLong_FromUnsignedLongLong(st->unknown),
+		PyLong_FromUnsignedLongLong(st->ambiguous),
+		PyLong_FromUnsignedLongLong(st->untrusted),
+		PyLong_FromUnsignedLongLong(st->records),
+		PyLong_FromUnsignedLongLong(st->records_lost),
+		PyLong_FromUnsignedLongLong(st->connector_lost),
+		PyLong_FromUnsignedLongLong(st->reaped),
+	};
+
+	return struct_new(ProcStats, items, 11);
+}
+
+PyObject *pyfan_process_new(const struct fan_process *p, pid_t pid)
+{
+	ProcessObject *o = PyObject_New(ProcessObject, &Pyfan_ProcessType);
+
+	if (!o)
+		return NULL;
+	memset((char *)o + sizeof(PyObject), 0, sizeof(*o) - sizeof(PyObject));
+	if (process_fill(o, p, pid) < 0) {
 		Py_DECREF(o);
 		return NULL;
 	}
@@ -337,7 +480,9 @@ PyObject *pyfan_stats_new(const struct fan_group_stats *st)
 int pyfan_types_init(PyObject *m)
 {
 	if (PyType_Ready(&Pyfan_ProcessType) < 0 ||
-	    PyModule_AddObject(m, "Process", Py_NewRef((PyObject *)&Pyfan_ProcessType)) < 0)
+	    PyModule_AddObject(m, "Process", Py_NewRef((PyObject *)&Pyfan_ProcessType)) < 0 ||
+	    PyType_Ready(&Pyfan_ProcessInfoType) < 0 ||
+	    PyModule_AddObject(m, "ProcessInfo", Py_NewRef((PyObject *)&Pyfan_ProcessInfoType)) < 0)
 		return -1;
 	FidRecord = new_struct_type(m, "fanotify.FidRecord",
 		"A file handle record (FID, DFID, DFID_NAME, OLD_DFID_NAME, NEW_DFID_NAME).",
@@ -354,6 +499,13 @@ int pyfan_types_init(PyObject *m)
 		"A record of a type this library does not know: its raw bytes.", unknown_fields, 2);
 	GroupStats = new_struct_type(m, "fanotify.GroupStats",
 		"Counters of a group (Group.stats()).", stats_fields, 9);
+	ProcessParent = new_struct_type(m, "fanotify.ProcessParent",
+		"One ancestor of an event's process (Event.parents()).", parent_fields, 3);
+	ProcStats = new_struct_type(m, "fanotify.ProcStats",
+		"Counters of the resolver's process lookups (Group.proc_stats()).",
+		proc_stats_fields, 11);
+	if (!ProcessParent || !ProcStats)
+		return -1;
 	if (!FidRecord || !PidfdRecord || !ErrorRecord || !RangeRecord || !MntRecord ||
 	    !UnknownRecord || !GroupStats)
 		return -1;

@@ -40,6 +40,7 @@ STALE = [
     ("fd", lambda e: e.fd), ("pidfd", lambda e: e.pidfd), ("take_fd", lambda e: e.take_fd()),
     ("take_pidfd", lambda e: e.take_pidfd()), ("path", lambda e: e.path), ("new_path", lambda e: e.new_path),
     ("process", lambda e: e.process), ("path_flags", lambda e: e.path_flags),
+    ("process_info", lambda e: e.process_info), ("parents", lambda e: e.parents()),
 ]
 
 
@@ -64,7 +65,7 @@ def test_an_event_after_its_batch(tmpfs):
         assert resolved.path == path == os.path.join(tmpfs, "a") and resolved.process is proc
         # everything that needs the batch: StaleEventError, an OSError with EINVAL
         for name, call in STALE:
-            if name in ("process",) and fresh.pid == 0:
+            if name in ("process", "process_info") and fresh.pid == 0:
                 continue
             with pytest.raises(F.StaleEventError) as e:
                 call(fresh)

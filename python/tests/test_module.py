@@ -96,7 +96,8 @@ def test_help_reads_well():
     # signatures for inspect (and so for editors)
     assert str(inspect.signature(F.Group)) == (
         "(init_flags, event_f_flags=0, *, default_response=None, buffer_size=0, "
-        "answer_self=False, skip_self=False, cache_bytes=0, proc_cache_entries=0)")
+        "answer_self=False, skip_self=False, cache_bytes=0, proc_cache_entries=0, "
+        "perm_deadline=None, perm_deadline_response=None, proc_table=False)")
     assert list(inspect.signature(F.Event.deny).parameters) == ["self", "errno", "audit", "rule"]
     assert str(inspect.signature(F.mask_names)) == "(mask, sep=',')"
     assert str(inspect.signature(F.event_name)) == "(bit, /)"
@@ -212,9 +213,13 @@ def test_the_stub_names_what_the_module_has():
     assert sorted(stub - public - helpers) == []
     # and the members of each class
     for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name in ("Event", "Group", "Batch", "Process"):
+        if isinstance(node, ast.ClassDef) and node.name in ("Event", "Group", "Batch", "Process",
+                                                            "ProcessInfo", "Subtree"):
             members = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
-            real = {n for n in dir(getattr(F, node.name)) if not n.startswith("_")}
+            cls = getattr(F, node.name)
+            real = {n for n in dir(cls) if not n.startswith("_")}
+            for base in cls.__mro__[1:]:        # a subclass's stub names only its own
+                real -= set(dir(base))
             assert sorted(real - members) == [], node.name
 
 
