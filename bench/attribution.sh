@@ -24,8 +24,7 @@ REPEAT=${REPEAT:-5}
 FANWATCHES=${FANWATCHES:-"fanwatch=$BUILD/tools/fanwatch/fanwatch"}
 FW_ARGS=${FW_ARGS:-}
 UID_RUN=${UID_RUN:-}
-WORK_CPU=${WORK_CPU:-0}
-LISTEN_CPU=${LISTEN_CPU:-1}
+cpu_defaults
 
 need_root "fanotify groups, a private mount namespace"
 
@@ -106,8 +105,15 @@ run_pair() {	# variant-name fanwatch-path rep
 		--rusage "$dft/rusage" >>"$RESULTS/results.jsonl"
 }
 
+# one_repetition REP: every fanwatch of FANWATCHES next to fatrace.
+one_repetition() {
+	local v
+	for v in $FANWATCHES; do
+		run_pair "${v%%=*}" "${v#*=}" "$1"
+	done
+}
+
 main() {
-	local rep v
 	{
 		echo "date: $(date -Is)"
 		echo "kernel: $(uname -r)  cpus: $(nproc)  load: $(load_avg)"
@@ -115,12 +121,7 @@ main() {
 		echo "fatrace: $(pkg_version fatrace)"
 	} | tee "$RESULTS/env.txt"
 	: >"$RESULTS/results.jsonl"
-	for ((rep = 1; rep <= REPEAT; rep++)); do
-		for v in $FANWATCHES; do
-			run_pair "${v%%=*}" "${v#*=}" "$rep"
-		done
-		echo "attribution.sh: repetition $rep/$REPEAT done" >&2
-	done
+	repetitions one_repetition
 	python3 "$HERE/attribution_parse.py" summarize "$RESULTS/results.jsonl" | tee "$RESULTS/table.txt"
 	echo "raw results: $RESULTS"
 }

@@ -37,8 +37,7 @@ N=${N:-100000}
 RATES=${RATES:-"20000 50000 max"}
 REPEAT=${REPEAT:-5}
 LISTENERS=${LISTENERS:-"raw_reader raw_batched raw_batched_cr fanwatch fatrace fsnotifywait"}
-WORK_CPU=${WORK_CPU:-0}
-LISTEN_CPU=${LISTEN_CPU:-1}
+cpu_defaults
 NDIRS=4
 FW_EVENTS=create,modify,close_write,delete,open
 FW_FORMAT='%T %e %{pid} %{comm} %p'	# text output's fields
@@ -160,8 +159,18 @@ run_one() {
 		--iterations "$N" --ndirs "$NDIRS" --root "$T" --dir "$dir" >>"$RESULTS/results.jsonl"
 }
 
+# one_repetition LISTENER... REP: every rate, every listener.
+one_repetition() {
+	local rep=${*: -1} rate l
+	for rate in $RATES; do
+		for l in "${@:1:$#-1}"; do
+			run_one "$l" "$rate" "$rep" || true
+		done
+	done
+}
+
 main() {
-	local active=() l rate rep
+	local active=() l
 	for l in $LISTENERS; do
 		if [[ $l == fanwatch* && ! -x $FANWATCH ]]; then
 			echo "fanwatch not built: skipped"
@@ -181,14 +190,7 @@ main() {
 	} | tee "$RESULTS/env.txt"
 	: >"$RESULTS/results.jsonl"
 	# Repetitions outermost and listeners innermost: drift spreads over all of them.
-	for ((rep = 1; rep <= REPEAT; rep++)); do
-		for rate in $RATES; do
-			for l in "${active[@]}"; do
-				run_one "$l" "$rate" "$rep" || true
-			done
-		done
-		echo "compare.sh: repetition $rep/$REPEAT done" >&2
-	done
+	repetitions one_repetition "${active[@]}"
 	python3 "$HERE/compare_parse.py" summarize "$RESULTS/results.jsonl" | tee "$RESULTS/table.txt"
 	echo "raw results: $RESULTS"
 }

@@ -31,6 +31,12 @@ find_build() {
 	FANWATCH=$BUILD/tools/fanwatch/fanwatch
 }
 
+# cpu_defaults: WORK_CPU (default 0) and LISTEN_CPU (1), the CPUs the workload and the listener are pinned to.
+cpu_defaults() {
+	WORK_CPU=${WORK_CPU:-0}
+	LISTEN_CPU=${LISTEN_CPU:-1}
+}
+
 # need_built PATH...: die "PATH missing: ninja -C BUILD" for the first PATH that is not executable.
 need_built() {
 	local p
@@ -150,6 +156,15 @@ stop_gently() {
 		kill -KILL "$1" 2>/dev/null || true
 	fi
 	wait "$2" 2>/dev/null || true
+}
+
+# repetitions CMD...: CMD REP for REP = 1..REPEAT, each followed by "SCRIPT: repetition REP/REPEAT done" on stderr.
+repetitions() {
+	local rep
+	for ((rep = 1; rep <= REPEAT; rep++)); do
+		"$@" "$rep"
+		echo "$BENCH: repetition $rep/$REPEAT done" >&2
+	done
 }
 
 # env_head: the "date:" line and the "kernel: ... cpus: ... model name" line of env.txt.

@@ -34,8 +34,7 @@ N=${N:-50000}
 RATES=${RATES:-"10000 max"}
 REPEAT=${REPEAT:-3}
 SINKS=${SINKS:-"json journal syslog"}
-WORK_CPU=${WORK_CPU:-0}
-LISTEN_CPU=${LISTEN_CPU:-1}
+cpu_defaults
 NDIRS=4
 EVENTS=create,modify,close_write,delete,open
 DEVLOG=$SRC/test/service/devlog.sh
@@ -170,8 +169,17 @@ summarize() {
 	python3 "$HERE/sinks_summary.py" "$RESULTS/results.jsonl"
 }
 
+# one_repetition REP: every rate, every sink.
+one_repetition() {
+	local rate sink
+	for rate in $RATES; do
+		for sink in $SINKS; do
+			run_one "$sink" "$rate" "$1"
+		done
+	done
+}
+
 main() {
-	local sink rate rep
 	start_journald
 	start_rsyslogd
 	{
@@ -181,14 +189,7 @@ main() {
 		echo "max_queued_events: $(cat /proc/sys/fs/fanotify/max_queued_events)  max_dgram_qlen: $(cat /proc/sys/net/unix/max_dgram_qlen)  load: $(load_avg)"
 	} | tee "$RESULTS/env.txt"
 	: >"$RESULTS/results.jsonl"
-	for ((rep = 1; rep <= REPEAT; rep++)); do
-		for rate in $RATES; do
-			for sink in $SINKS; do
-				run_one "$sink" "$rate" "$rep"
-			done
-		done
-		echo "sinks.sh: repetition $rep/$REPEAT done" >&2
-	done
+	repetitions one_repetition
 	summarize | tee "$RESULTS/table.txt"
 	echo "raw results: $RESULTS"
 }

@@ -37,8 +37,7 @@ find_build
 REPEAT=${REPEAT:-3}
 TREES=${TREES:-"include big"}
 LISTENERS=${LISTENERS:-"fanwatch fanwatch_fs inotifywait fsnotifywait fatrace${FANWATCH_OLD:+ fanwatch_old}"}
-WORK_CPU=${WORK_CPU:-0}
-LISTEN_CPU=${LISTEN_CPU:-1}
+cpu_defaults
 SCENARIOS=${*:-real memory moves strategy}
 QUIET_S=1		# a listener is done when its CPU and output stand still this long
 LIMIT_S=300		# ... or after this long (then the run says so)
