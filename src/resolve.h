@@ -56,6 +56,30 @@ struct gone_ring {
 
 struct bctx;	/* resolve_batch.c */
 
+/*
+ * A directory move of the batch: resolve_batch.c finds them, in batch
+ * order; resolve_moment.c computes each one's old and new path at its own
+ * moment, on first need.
+ */
+#define LF_NOPOS UINT32_MAX
+enum { MV_TODO, MV_BUSY, MV_DONE };
+struct lf_move {
+	uint32_t pos;		/* where it takes effect: FAN_RENAME, or the MOVED_FROM */
+	uint32_t from, to;	/* the events holding the old and the new entry (LF_NOPOS: none) */
+	uint32_t child;		/* offset of the moved directory's FID record (0: none) */
+	int state;
+	int err_old, err_new;	/* 0, or why that side is unknown */
+	struct sbuf old, nw;
+};
+struct lf_moves {
+	const unsigned char *base;	/* the batch */
+	struct lf_move *mv;
+	size_t nmv;
+	size_t done_from;	/* mv[done_from..nmv) computed */
+	size_t unknown_to;	/* past the last computed move with a side unknown (0: none) */
+	struct sbuf now;	/* lf_undo_later_moves()' copy of the path as read */
+};
+
 /* A MOVED_FROM of a directory waiting for its MOVED_TO (event order). */
 struct pending_move {
 	struct sbuf old;	/* len 0: none */
@@ -94,7 +118,7 @@ struct fan_resolver {
 
 int lf_proc_resolve(struct fan_resolver *r, const struct fan_event *ev, struct fan_process *out);
 
-/* resolve_dir.c: the path of the directory fid names, at lk->ev's moment (the one place it is looked up). */
+/* resolve_moment.c: the path of the directory fid names, at lk->ev's moment (the one place it is looked up). */
 int lf_dir_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
 		struct sbuf *out);
 /* A directory entry's full path (directory + name) at lk->ev's moment; 0 only if whole. */
@@ -103,13 +127,31 @@ int lf_entry_path(struct fan_resolver *r, struct look *lk, const struct fan_info
 /* A file by its own handle (read now), else where the batch or its mark put it. */
 int lf_file_path(struct fan_resolver *r, struct look *lk, const struct fan_fid *fid,
 		 struct sbuf *out);
-/* out (a directory) += "/" + fid's name; "." is the directory itself. */
-int lf_join_name(struct sbuf *out, const struct fan_fid *fid);
-/* Is name something a directory entry can be called ("." for the directory itself)? */
-bool lf_name_ok(const char *name, size_t len);
 /* Check a directory-mark path (ev's moment) against the filesystem: true if it leads there. */
 bool lf_pinned_verify(struct fan_resolver *r, const struct fan_event *ev, const void *key,
 		      size_t klen, const char *path, size_t plen);
+/*
+ * A path read now, turned into the path at lk->ev's moment: the batch's
+ * later directory moves undone.  A move that cannot be undone leaves the
+ * path as read and flags lk UNVERIFIED.
+ */
+void lf_undo_later_moves(struct fan_resolver *r, struct look *lk, struct sbuf *path);
+/* The other way, for a path of ev's moment: where it leads after the batch.  0, or -errno. */
+int lf_redo_later_moves(struct fan_resolver *r, const struct fan_event *ev, struct sbuf *path);
+
+/* resolve_dir.c: paths now.  out (a directory) += "/" + fid's name; "." is the directory itself. */
+int lf_join_name(struct sbuf *out, const struct fan_fid *fid);
+/* Is name something a directory entry can be called ("." for the directory itself)? */
+bool lf_name_ok(const char *name, size_t len);
+/* Is prefix path, or a directory above it? */
+bool lf_path_under(const char *path, size_t len, const char *prefix, size_t plen);
+/*
+ * The object's path read now through its handle (dir: a directory; a
+ * non-directory without a name is -ESTALE); LIBFANOTIFY_PATH_DELETED in
+ * *flags.  -ENOENT when no mark on its filesystem went through the group.
+ */
+int lf_handle_path(struct fan_resolver *r, const struct fan_fid *fid, bool dir,
+		   struct sbuf *out, unsigned int *flags);
 
 /* resolve_pinned.c: the map key of a fid, of a record (0: none) */
 size_t lf_fid_key(unsigned char *key, const struct fan_fid *fid);
@@ -132,8 +174,6 @@ void lf_mounts_seed(struct fan_resolver *r);
 
 /* resolve_batch.c: the batch an event lies in, as an index of its directory moves and names */
 void lf_batch_free(struct fan_resolver *r);
-/* Is prefix path, or a directory above it? */
-bool lf_path_under(const char *path, size_t len, const char *prefix, size_t plen);
 /* Does the batch move a directory after ev?  At all? */
 bool lf_batch_moves_after(struct fan_resolver *r, const struct fan_event *ev);
 bool lf_batch_has_moves(struct fan_resolver *r, const struct fan_event *ev);
@@ -143,13 +183,11 @@ static inline bool lf_batch_quiet(const struct fan_resolver *r)
 	return r->quiet && r->quiet == r->g->batch && r->quiet_seq == r->g->batch_seq;
 }
 /*
- * A path read now, turned into the path at lk->ev's moment: the batch's
- * later directory moves undone.  A move that cannot be undone leaves the
- * path as read and flags lk UNVERIFIED.
+ * The directory moves of the batch ev lies in, in batch order, and ev's
+ * offset in it (*pos); NULL when ev lies in no batch of the group.
  */
-void lf_batch_undo(struct fan_resolver *r, struct look *lk, struct sbuf *path);
-/* The other way, for a path of ev's moment: where it leads after the batch.  0, or -errno. */
-int lf_batch_redo(struct fan_resolver *r, const struct fan_event *ev, struct sbuf *path);
+struct lf_moves *lf_batch_moves(struct fan_resolver *r, const struct fan_event *ev,
+				uint32_t *pos);
 /*
  * The entry of the batch that names the object of key around ev (FAN_REPORT_TARGET_FID):
  * the last event before ev that placed it, else the first after ev that removed it

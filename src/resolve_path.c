@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Paths for events.  fd mode: the event fd's link in /proc.  FID mode: the
- * directory handle's path (lf_dir_path() in resolve_dir.c, the one place a
+ * directory handle's path (lf_dir_path() in resolve_moment.c, the one place a
  * directory is looked up) plus the name the kernel reported.
  *
  * The rule: a path is right at the moment it is read (for an event of the
@@ -14,7 +14,7 @@
  *   open_by_handle_at() + readlink), which can be newer than the event
  *   being processed.  They are never rewritten by a rename event, only
  *   emptied under the old path.  Read now (or checked now), the batch's
- *   later directory moves are undone on them (resolve_batch.c), which
+ *   later directory moves are undone on them (resolve_moment.c), which
  *   gives the path at the event's moment.  They are looked up first.
  *
  * - Event-order paths: directory marks ("pinned") were taken at mark time,
@@ -39,14 +39,15 @@
  * error on a corrupted inode); a superblock-wide error gives the mount
  * point of the filesystem.
  *
- * The other parts: resolve_dir.c (a directory's path at an event's
- * moment), resolve_batch.c (the batch: its moves, its entries by
- * handle), resolve_fd.c (paths of open descriptors, beyond PATH_MAX too),
- * resolve_mount.c (mount points), resolve_track.c (keeping directory paths
- * right as directories move), resolve_pinned.c (directory-mark paths
- * brought in, keys, the check of a path against a handle),
- * pathmap.c (the bounded map),
- * resolve_proc.c (processes).
+ * The other parts: resolve_moment.c (a directory's path at an event's
+ * moment, the batch's later moves undone), resolve_dir.c (paths read now
+ * through handles, path-string rules), resolve_batch.c (the batch
+ * indexed: its moves, its entries by handle), resolve_fd.c (paths of open
+ * descriptors, beyond PATH_MAX too), resolve_mount.c (mount points),
+ * resolve_track.c (keeping directory paths right as directories move),
+ * resolve_pinned.c (directory-mark paths brought in, keys, the check of a
+ * path against a handle), pathmap.c (the bounded map), resolve_proc.c
+ * (processes).
  */
 #define _GNU_SOURCE
 #include <dirent.h>

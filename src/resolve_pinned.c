@@ -4,7 +4,7 @@
  * marks (marks.c), brought into the resolver's map by handle key, and the
  * check that a path still leads to the object of a key.  Keeping them
  * right as directories move is resolve_track.c's part; looking them up,
- * resolve_dir.c's.  Nothing here calls back into either.
+ * resolve_moment.c's.  Nothing here calls back into either.
  */
 #define _GNU_SOURCE
 #include <errno.h>

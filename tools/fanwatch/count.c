@@ -55,13 +55,13 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 	return h ^ (h >> 31);
 }
 
-/* n bytes in the arena, aligned for uint64_t. */
-static void *arena_alloc(struct fw_count *c, size_t n)
+/* n bytes in the arena; align: aligned for uint64_t. */
+static char *arena_take(struct fw_count *c, size_t n, bool align)
 {
 	struct arena *a = c->arena;
 	char *d;
 
-	if (a)
+	if (a && align)
 		a->used = (a->used + 7) & ~(size_t)7;
 	if (!a || a->used > a->cap || a->cap - a->used < n) {
 		size_t cap = n > (1u << 20) ? n : (1u << 20);
@@ -79,26 +79,17 @@ static void *arena_alloc(struct fw_count *c, size_t n)
 	return d;
 }
 
+static void *arena_alloc(struct fw_count *c, size_t n)
+{
+	return arena_take(c, n, true);
+}
+
 static const char *arena_copy(struct fw_count *c, const char *s, size_t len)
 {
-	struct arena *a = c->arena;
-	char *d;
+	char *d = arena_take(c, len + 1, false);
 
-	if (!a || a->cap - a->used < len + 1) {
-		size_t cap = len + 1 > (1u << 20) ? len + 1 : (1u << 20);
-
-		a = malloc(sizeof(*a) + cap);
-		if (!a)
-			fw_fatal(FW_EXIT_RUNTIME, "out of memory");
-		a->next = c->arena;
-		a->used = 0;
-		a->cap = cap;
-		c->arena = a;
-	}
-	d = a->data + a->used;
 	memcpy(d, s, len);
 	d[len] = '\0';
-	a->used += len + 1;
 	return d;
 }
 
