@@ -16,49 +16,34 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
-BUILD=${BUILD:-$SRC/build-bench}
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+find_build
 N=${N:-300}
 REPEAT=${REPEAT:-5}
 FANWATCHES=${FANWATCHES:-"fanwatch=$BUILD/tools/fanwatch/fanwatch"}
 FW_ARGS=${FW_ARGS:-}
 UID_RUN=${UID_RUN:-}
-WORK_CPU=${WORK_CPU:-0}
-LISTEN_CPU=${LISTEN_CPU:-1}
-B=$BUILD/bench
+cpu_defaults
 
-die() { echo "attribution.sh: $*" >&2; exit 1; }
-
-[[ $(id -u) == 0 ]] || die "needs root (fanotify groups, a private mount namespace)"
+need_root "fanotify groups, a private mount namespace"
 
 if [[ -z ${ATTR_IN_NS:-} ]]; then
 	"$SRC/scripts/deps.sh" fatrace
-	for prog in shortlived rusage_run; do
-		[[ -x $B/$prog ]] || die "$B/$prog missing: ninja -C $BUILD"
-	done
-	RESULTS=${RESULTS:-$HERE/results/attribution-$(date +%Y%m%d-%H%M%S)}
-	mkdir -p "$RESULTS"
-	export RESULTS BUILD
-	exec env ATTR_IN_NS=1 unshare -m --propagation private "$0" "$@"
+	need_built "$B/shortlived" "$B/rusage_run"
+	reexec_private ATTR_IN_NS attribution "$@"
 fi
 
-ROOT=$(mktemp -d /tmp/fanwatch-attr.XXXXXX)
-mount -t tmpfs -o mode=0755,size=64m tmpfs "$ROOT"
-T=$ROOT/w
+private_tmpfs attr 64m
 PIDS=()
 BGS=()
 
-cleanup() {
+# On exit: both listeners killed, their jobs reaped.
+stop_all() {
 	local p
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	for p in "${BGS[@]}"; do wait "$p" 2>/dev/null || true; done
-	umount -l "$ROOT" 2>/dev/null && rmdir "$ROOT"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-alive() { kill -0 "$1" 2>/dev/null; }
 
 # $1 pidfile: the pid once rusage_run has written it.
 pid_of() {
@@ -76,22 +61,11 @@ wait_ready() {	# kind pid dir
 		alive "$2" || return 1
 		case $1 in
 		fanwatch) grep -q 'watching' "$3/stderr" 2>/dev/null && return 0 ;;
-		fatrace) cat /proc/"$2"/fdinfo/* 2>/dev/null | grep -q '^fanotify \(sdev\|mnt_id\|ino\):' && return 0 ;;
+		fatrace) has_fanotify_mark "$2" && return 0 ;;
 		esac
 		sleep 0.05
 	done
 	return 1
-}
-
-stop() {	# pid bgpid
-	local i
-	kill -INT "$1" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		alive "$2" || break
-		sleep 0.1
-	done
-	alive "$2" && kill -KILL "$1" 2>/dev/null
-	wait "$2" 2>/dev/null || true
 }
 
 run_pair() {	# variant-name fanwatch-path rep
@@ -100,17 +74,13 @@ run_pair() {	# variant-name fanwatch-path rep
 	dft=$RESULTS/runs/fatrace-with-$name-$rep
 	rm -rf "$dfw" "$dft"
 	mkdir -p "$dfw" "$dft"
-	mountpoint -q "$ROOT" || die "the private tmpfs on $ROOT is gone"
-	rm -rf "$T"
-	mkdir -p "$T"
+	fresh_tree
 	printf 'int main(void) { return 0; }\n' >"$T/a.c"
 	# shellcheck disable=SC2086
-	"$B/rusage_run" -p "$dfw/pid" -o "$dfw/rusage" -c "$LISTEN_CPU" -- \
-		"$fw" --json -e open,access,close_nowrite $FW_ARGS -o "$dfw/out" "$T" \
+	rusage_exec "$dfw" "$fw" --json -e open,access,close_nowrite $FW_ARGS -o "$dfw/out" "$T" \
 		>"$dfw/stdout" 2>"$dfw/stderr" &
 	fwbg=$!
-	(cd "$T" && exec "$B/rusage_run" -p "$dft/pid" -o "$dft/rusage" -c "$LISTEN_CPU" -- \
-		fatrace -c -o "$dft/out") >"$dft/stdout" 2>"$dft/stderr" &
+	(cd "$T" && rusage_exec "$dft" fatrace -c -o "$dft/out") >"$dft/stdout" 2>"$dft/stderr" &
 	ftbg=$!
 	BGS=("$fwbg" "$ftbg")
 	fwpid=$(pid_of "$dfw/pid") || die "$name did not start"
@@ -124,8 +94,8 @@ run_pair() {	# variant-name fanwatch-path rep
 		die "workload failed"
 	cp "$dfw/map" "$dft/map"
 	sleep 1
-	stop "$fwpid" "$fwbg"
-	stop "$ftpid" "$ftbg"
+	stop_gently "$fwpid" "$fwbg" 100
+	stop_gently "$ftpid" "$ftbg" 100
 	PIDS=() BGS=()
 	python3 "$HERE/attribution_parse.py" run --map "$dfw/map" --format fanwatch \
 		--out "$dfw/out" --listener "$name" --rep "$rep" --uid "${UID_RUN:-0}" \
@@ -135,21 +105,23 @@ run_pair() {	# variant-name fanwatch-path rep
 		--rusage "$dft/rusage" >>"$RESULTS/results.jsonl"
 }
 
+# one_repetition REP: every fanwatch of FANWATCHES next to fatrace.
+one_repetition() {
+	local v
+	for v in $FANWATCHES; do
+		run_pair "${v%%=*}" "${v#*=}" "$1"
+	done
+}
+
 main() {
-	local rep v
 	{
 		echo "date: $(date -Is)"
-		echo "kernel: $(uname -r)  cpus: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "kernel: $(uname -r)  cpus: $(nproc)  load: $(load_avg)"
 		echo "N=$N REPEAT=$REPEAT FANWATCHES=$FANWATCHES FW_ARGS=$FW_ARGS UID_RUN=$UID_RUN"
-		echo "fatrace: $(dpkg-query -W -f '${Version}' fatrace)"
+		echo "fatrace: $(pkg_version fatrace)"
 	} | tee "$RESULTS/env.txt"
 	: >"$RESULTS/results.jsonl"
-	for ((rep = 1; rep <= REPEAT; rep++)); do
-		for v in $FANWATCHES; do
-			run_pair "${v%%=*}" "${v#*=}" "$rep"
-		done
-		echo "attribution.sh: repetition $rep/$REPEAT done" >&2
-	done
+	repetitions one_repetition
 	python3 "$HERE/attribution_parse.py" summarize "$RESULTS/results.jsonl" | tee "$RESULTS/table.txt"
 	echo "raw results: $RESULTS"
 }

@@ -30,62 +30,37 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
-BUILD=${BUILD:-$SRC/build-bench}
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+find_build
 N=${N:-100000}
 RATES=${RATES:-"20000 50000 max"}
 REPEAT=${REPEAT:-5}
 LISTENERS=${LISTENERS:-"raw_reader raw_batched raw_batched_cr fanwatch fatrace fsnotifywait"}
-WORK_CPU=${WORK_CPU:-0}
-LISTEN_CPU=${LISTEN_CPU:-1}
+cpu_defaults
 NDIRS=4
 FW_EVENTS=create,modify,close_write,delete,open
 FW_FORMAT='%T %e %{pid} %{comm} %p'	# text output's fields
-B=$BUILD/bench
-FANWATCH=$BUILD/tools/fanwatch/fanwatch
 FANWATCH_BASE=${FANWATCH_BASE:-${BASE_BUILD:+$BASE_BUILD/tools/fanwatch/fanwatch}}
 
-die() { echo "compare.sh: $*" >&2; exit 1; }
-
-[[ $(id -u) == 0 ]] || die "needs root (fanotify groups, a private mount namespace)"
+need_root "fanotify groups, a private mount namespace"
 
 # Re-enter in a private mount namespace: the tmpfs and every mark stay in it.
 if [[ -z ${COMPARE_IN_NS:-} ]]; then
 	"$SRC/scripts/deps.sh" fatrace inotify-tools
-	for prog in workload raw_reader rusage_run; do
-		[[ -x $B/$prog ]] || die "$B/$prog missing: ninja -C $BUILD"
-	done
-	RESULTS=${RESULTS:-$HERE/results/compare-$(date +%Y%m%d-%H%M%S)}
-	mkdir -p "$RESULTS"
-	export RESULTS BUILD
-	exec env COMPARE_IN_NS=1 unshare -m --propagation private "$0" "$@"
+	need_built "$B/workload" "$B/raw_reader" "$B/rusage_run"
+	reexec_private COMPARE_IN_NS compare "$@"
 fi
 
-ROOT=$(mktemp -d /tmp/fanwatch-compare.XXXXXX)
-mount -t tmpfs -o mode=0755,size=256m tmpfs "$ROOT"
-T=$ROOT/w
-LPID=
-LBG=
-
-cleanup() {
-	[[ -n $LPID ]] && kill -KILL "$LPID" 2>/dev/null
-	[[ -n $LBG ]] && wait "$LBG" 2>/dev/null
-	umount -l "$ROOT" 2>/dev/null && rmdir "$ROOT"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-alive() { kill -0 "$1" 2>/dev/null; }
+private_tmpfs compare 256m
 
 # utime+stime in clock ticks, and the output size: what "still draining" looks like.
 progress() {
-	local stat size f
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return; }
-	stat=${stat##*) }
-	read -r -a f <<<"$stat"
+	local ticks size
+	ticks=$(cpu_ticks "$1")
+	[[ $ticks == gone ]] && { echo gone; return; }
 	size=$(stat -c %s "$2" 2>/dev/null || echo 0)
-	echo "$((f[11] + f[12])) $size"
+	echo "$ticks $size"
 }
 
 # Marks in place: the listener said so (raw_reader, fanwatch, fsnotifywait)
@@ -96,13 +71,13 @@ is_ready() {
 	raw_*) grep -q 'ready' "$dir/stderr" ;;
 	fanwatch* | base_*) [[ -s $dir/stderr ]] && grep -q . "$dir/stderr" ;;
 	fsnotifywait) grep -q 'Watches established' "$dir/stderr" ;;
-	fatrace) cat /proc/"$pid"/fdinfo/* 2>/dev/null | grep -q '^fanotify \(sdev\|mnt_id\|ino\):' ;;
+	fatrace) has_fanotify_mark "$pid" ;;
 	esac
 }
 
 start_listener() {
 	local l=$1 dir=$2
-	local run=("$B/rusage_run" -p "$dir/pid" -o "$dir/rusage" -c "$LISTEN_CPU" --)
+	local run=(rusage_exec "$dir")
 	case $l in
 	raw_reader) "${run[@]}" "$B/raw_reader" -r "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
 	raw_fd) "${run[@]}" "$B/raw_reader" --fd-mode "$T" >"$dir/stdout" 2>"$dir/stderr" & ;;
@@ -129,7 +104,7 @@ start_listener() {
 	fanwatch_base) "${run[@]}" "$FANWATCH_BASE" --json -e "$FW_EVENTS" -o "$dir/out" "$T" \
 		>"$dir/stdout" 2>"$dir/stderr" & ;;
 	# -c: only the mount of its working directory (the private tmpfs).
-	fatrace) (cd "$T" && exec "${run[@]}" fatrace -c -f '+DCWO' -o "$dir/out") \
+	fatrace) (cd "$T" && "${run[@]}" fatrace -c -f '+DCWO' -o "$dir/out") \
 		>"$dir/stdout" 2>"$dir/stderr" & ;;
 	fsnotifywait) "${run[@]}" fsnotifywait -r -m -o "$dir/out" --format '%e|%w%f' "$T" \
 		>"$dir/stdout" 2>"$dir/stderr" & ;;
@@ -152,29 +127,12 @@ wait_ready() {
 
 # Until CPU time and output size stay the same for 0.6 s (at most 60 s).
 drain() {
-	local dir=$1 last='' now same=0 i
-	for ((i = 0; i < 300 && same < 3; i++)); do
-		sleep 0.2
-		now=$(progress "$LPID" "$dir/out")
-		[[ $now == gone ]] && break
-		if [[ $now == "$last" ]]; then same=$((same + 1)); else same=0; fi
-		last=$now
-	done
-	echo "$((i * 200))"
+	settle 300 3 progress "$LPID" "$1/out"
+	echo "$((SETTLE_POLLS * 200))"
 }
 
 stop_listener() {
-	local i
-	kill -INT "$LPID" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		alive "$LBG" || break
-		sleep 0.1
-	done
-	if alive "$LBG"; then
-		echo "compare.sh: listener $LPID ignored SIGINT for 10 s: killed" >&2
-		kill -KILL "$LPID" 2>/dev/null || true
-	fi
-	wait "$LBG" 2>/dev/null || true
+	stop_gently "$LPID" "$LBG" 100 "compare.sh: listener $LPID ignored SIGINT for 10 s: killed"
 	LPID='' LBG=''
 }
 
@@ -182,16 +140,12 @@ run_one() {
 	local l=$1 rate=$2 rep=$3 dir early=0 ms
 	dir=$RESULTS/runs/$l-$rate-$rep
 	mkdir -p "$dir"
-	# The mount point lives in the shared /tmp: never go on without our tmpfs on it.
-	mountpoint -q "$ROOT" || die "the private tmpfs on $ROOT is gone"
-	rm -rf "$T" "${dir:?}"/*
-	mkdir "$T"
-	"$B/workload" --prepare -d "$NDIRS" "$T"
+	fresh_tree "$NDIRS"
+	rm -rf "${dir:?}"/*
 	start_listener "$l" "$dir"
 	if ! wait_ready "$l" "$dir"; then
 		echo "compare.sh: $l did not become ready (see $dir/stderr)" >&2
-		[[ -n $LPID ]] && kill -KILL "$LPID" 2>/dev/null
-		wait "$LBG" 2>/dev/null || true
+		stop_all || true
 		LPID='' LBG=''
 		return 1
 	fi
@@ -205,8 +159,18 @@ run_one() {
 		--iterations "$N" --ndirs "$NDIRS" --root "$T" --dir "$dir" >>"$RESULTS/results.jsonl"
 }
 
+# one_repetition LISTENER... REP: every rate, every listener.
+one_repetition() {
+	local rep=${*: -1} rate l
+	for rate in $RATES; do
+		for l in "${@:1:$#-1}"; do
+			run_one "$l" "$rate" "$rep" || true
+		done
+	done
+}
+
 main() {
-	local active=() l rate rep
+	local active=() l
 	for l in $LISTENERS; do
 		if [[ $l == fanwatch* && ! -x $FANWATCH ]]; then
 			echo "fanwatch not built: skipped"
@@ -219,22 +183,14 @@ main() {
 		active+=("$l")
 	done
 	{
-		echo "date: $(date -Is)"
-		echo "kernel: $(uname -r)  cpus: $(nproc)  $(grep -m1 'model name' /proc/cpuinfo)"
+		env_head
 		echo "N=$N RATES=$RATES REPEAT=$REPEAT listeners=${active[*]} work_cpu=$WORK_CPU listen_cpu=$LISTEN_CPU"
-		echo "fatrace: $(dpkg-query -W -f '${Version}' fatrace)  inotify-tools: $(dpkg-query -W -f '${Version}' inotify-tools)"
-		echo "max_queued_events: $(cat /proc/sys/fs/fanotify/max_queued_events)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "fatrace: $(pkg_version fatrace)  inotify-tools: $(pkg_version inotify-tools)"
+		echo "max_queued_events: $(cat /proc/sys/fs/fanotify/max_queued_events)  load: $(load_avg)"
 	} | tee "$RESULTS/env.txt"
 	: >"$RESULTS/results.jsonl"
 	# Repetitions outermost and listeners innermost: drift spreads over all of them.
-	for ((rep = 1; rep <= REPEAT; rep++)); do
-		for rate in $RATES; do
-			for l in "${active[@]}"; do
-				run_one "$l" "$rate" "$rep" || true
-			done
-		done
-		echo "compare.sh: repetition $rep/$REPEAT done" >&2
-	done
+	repetitions one_repetition "${active[@]}"
 	python3 "$HERE/compare_parse.py" summarize "$RESULTS/results.jsonl" | tee "$RESULTS/table.txt"
 	echo "raw results: $RESULTS"
 }

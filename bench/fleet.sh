@@ -17,29 +17,27 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
-BUILD=${BUILD:-$SRC/build-bench}
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+find_build
 REPEAT=${REPEAT:-3}
 export FLEET_N=${FLEET_N:-20000}
-export FANWATCH=$BUILD/tools/fanwatch/fanwatch FW_WORKLOAD=$BUILD/test/fanwatch/fw-workload
+export FANWATCH FW_WORKLOAD=$BUILD/test/fanwatch/fw-workload
 export FWT_DIR=$SRC/test/fanwatch SVC_DIR=$SRC/test/service
-RESULTS=${RESULTS:-$HERE/results/fleet-$(date +%Y%m%d-%H%M%S)}
 
-[[ $(id -u) == 0 ]] || { echo "fleet.sh: needs root" >&2; exit 1; }
+need_root
 "$SRC/scripts/deps.sh"
-[[ -x $FANWATCH && -x $FW_WORKLOAD ]] || { echo "fleet.sh: build first: ninja -C $BUILD" >&2; exit 1; }
-mkdir -p "$RESULTS"
+[[ -x $FANWATCH && -x $FW_WORKLOAD ]] || die "build first: ninja -C $BUILD"
+results_dir fleet
 {
-	echo "date: $(date -Is)"
-	echo "kernel: $(uname -r)  cpus: $(nproc)  $(grep -m1 'model name' /proc/cpuinfo)"
+	env_head
 	echo "FLEET_N=$FLEET_N per host, 2 hosts  REPEAT=$REPEAT"
-	echo "systemd: $(dpkg-query -W -f '${Version}' systemd)  rsyslog: $(dpkg-query -W -f '${Version}' rsyslog)"
-	echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "systemd: $(pkg_version systemd)  rsyslog: $(pkg_version rsyslog)"
+	echo "load: $(load_avg)"
 } | tee "$RESULTS/env.txt"
 for ((r = 1; r <= REPEAT; r++)); do
 	timeout 1200 "$SVC_DIR/fleet.sh" >"$RESULTS/run-$r.log" 2>&1 ||
-		{ echo "fleet.sh: run $r failed: see $RESULTS/run-$r.log" >&2; exit 1; }
+		die "run $r failed: see $RESULTS/run-$r.log"
 	grep '^# ' "$RESULTS/run-$r.log" | tail -3
 done
 python3 - "$RESULTS" "$REPEAT" <<'PY' | tee "$RESULTS/table.txt"

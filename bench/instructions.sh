@@ -31,9 +31,9 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
-BUILD=${BUILD:-$SRC/build-bench}
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+find_build
 N=${N:-2000}
 RATE=${RATE:-500}
 PERM_N1=${PERM_N1:-500}
@@ -41,62 +41,30 @@ PERM_N2=${PERM_N2:-1500}
 PERF_N=${PERF_N:-20000}
 LISTENERS=${LISTENERS:-"raw_reader fanwatch"}
 PARTS=${PARTS:-"callgrind perm perf"}
-B=$BUILD/bench
-FANWATCH=$BUILD/tools/fanwatch/fanwatch
 FANWATCH_BASE=${FANWATCH_BASE:-${BASE_BUILD:+$BASE_BUILD/tools/fanwatch/fanwatch}}
 NDIRS=4
 
-die() { echo "instructions.sh: $*" >&2; exit 1; }
-[[ $(id -u) == 0 ]] || die "needs root"
+need_root
 
 if [[ -z ${INSTR_IN_NS:-} ]]; then
 	"$SRC/scripts/deps.sh" linux-perf valgrind
-	for prog in workload raw_reader perm_latency; do
-		[[ -x $B/$prog ]] || die "$B/$prog missing: ninja -C $BUILD"
-	done
-	RESULTS=${RESULTS:-$HERE/results/instructions-$(date +%Y%m%d-%H%M%S)}
-	mkdir -p "$RESULTS"
-	export RESULTS BUILD
-	exec env INSTR_IN_NS=1 unshare -m --propagation private "$0" "$@"
+	need_built "$B/workload" "$B/raw_reader" "$B/perm_latency"
+	reexec_private INSTR_IN_NS instructions "$@"
 fi
 
-ROOT=$(mktemp -d /tmp/fanwatch-instr.XXXXXX)
-mount -t tmpfs -o mode=0755,size=256m tmpfs "$ROOT"
-T=$ROOT/w
-LPID=
+private_tmpfs instr 256m
 
-cleanup() {
+# On exit: the listener (stopped or not) killed and reaped.
+stop_all() {
 	if [[ -n $LPID ]]; then
 		kill -CONT "$LPID" 2>/dev/null
 		kill -KILL "$LPID" 2>/dev/null
 		wait "$LPID" 2>/dev/null
 	fi
-	umount -l "$ROOT" 2>/dev/null && rmdir "$ROOT"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-alive() { kill -0 "$1" 2>/dev/null; }
-
-cpu_ticks() {
-	local stat f
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return; }
-	stat=${stat##*) }
-	read -r -a f <<<"$stat"
-	echo "$((f[11] + f[12]))"
 }
 
 # The listener has read everything once its CPU time stays put for 1 s (at most 120 s).
-drain() {
-	local last='' now same=0 i
-	for ((i = 0; i < 600 && same < 5; i++)); do
-		sleep 0.2
-		now=$(cpu_ticks "$LPID")
-		[[ $now == gone ]] && return
-		if [[ $now == "$last" ]]; then same=$((same + 1)); else same=0; fi
-		last=$now
-	done
-}
+drain() { settle 600 5 cpu_ticks "$LPID"; }
 
 wait_ready() {
 	local what=$1 err=$2 i
@@ -113,14 +81,7 @@ wait_ready() {
 }
 
 stop_listener() {
-	local i
-	kill -INT "$LPID" 2>/dev/null || true
-	for ((i = 0; i < 300; i++)); do
-		alive "$LPID" || break
-		sleep 0.1
-	done
-	alive "$LPID" && kill -KILL "$LPID"
-	wait "$LPID" 2>/dev/null || true
+	stop_gently "$LPID" "$LPID" 300
 	LPID=
 }
 
@@ -151,12 +112,8 @@ callgrind_one() {
 	local l=$1 shape=$2 n=$3 tag dir
 	tag=$l-$shape-$n
 	dir=$RESULTS/callgrind
-	# The mount point lives in the shared /tmp: never go on without our tmpfs on it.
-	mountpoint -q "$ROOT" || die "the private tmpfs on $ROOT is gone"
 	mkdir -p "$dir"
-	rm -rf "$T"
-	mkdir "$T"
-	"$B/workload" --prepare -d "$NDIRS" "$T"
+	fresh_tree "$NDIRS"
 	# keep_uid.so: fanwatch keeps uid 0, so that callgrind can write its profile at exit
 	local pre=()
 	[[ $l == fanwatch* || $l == base_* ]] && pre=(LD_PRELOAD="$B/keep_uid.so")
@@ -256,10 +213,7 @@ callgrind_perm() {
 perf_one() {
 	local l=$1 events=$2 dir=$RESULTS/perf ppid
 	mkdir -p "$dir"
-	mountpoint -q "$ROOT" || die "the private tmpfs on $ROOT is gone"
-	rm -rf "$T"
-	mkdir "$T"
-	"$B/workload" --prepare -d "$NDIRS" "$T"
+	fresh_tree "$NDIRS"
 	# shellcheck disable=SC2046
 	taskset -c 1 $(listener_cmd "$l" "$dir/$l.out") >"$dir/$l.stdout" 2>"$dir/$l.stderr" &
 	LPID=$!
@@ -295,7 +249,7 @@ perf_listeners() {
 }
 
 {
-	echo "date: $(date -Is)  kernel: $(uname -r)  cpus: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "date: $(date -Is)  kernel: $(uname -r)  cpus: $(nproc)  load: $(load_avg)"
 	echo "valgrind: $(valgrind --version)  N=$N RATE=$RATE PERM_N1=$PERM_N1 PERM_N2=$PERM_N2 PERF_N=$PERF_N"
 	echo
 	if [[ " $PARTS " == *" callgrind "* ]]; then

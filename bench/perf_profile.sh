@@ -14,39 +14,28 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
-BUILD=${BUILD:-$SRC/build-bench}
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+find_build
 N=${N:-100000}
 RATE=${RATE:-20000}
-B=$BUILD/bench
-FANWATCH=$BUILD/tools/fanwatch/fanwatch
 
-die() { echo "perf_profile.sh: $*" >&2; exit 1; }
-[[ $(id -u) == 0 ]] || die "needs root"
+need_root
 
 if [[ -z ${PROF_IN_NS:-} ]]; then
 	"$SRC/scripts/deps.sh" linux-perf
-	RESULTS=${RESULTS:-$HERE/results/perf-$(date +%Y%m%d-%H%M%S)}
-	mkdir -p "$RESULTS"
-	export RESULTS BUILD
-	exec env PROF_IN_NS=1 unshare -m --propagation private "$0" "$@"
+	reexec_private PROF_IN_NS perf "$@"
 fi
 
-ROOT=$(mktemp -d /tmp/fanwatch-perf.XXXXXX)
-mount -t tmpfs -o mode=0755,size=256m tmpfs "$ROOT"
-T=$ROOT/w
-LPID=
+private_tmpfs perf 256m
 PPID_PERF=
 
-cleanup() {
+# On exit: perf told to write its data, the listener killed, both reaped.
+stop_all() {
 	[[ -n $PPID_PERF ]] && kill -INT "$PPID_PERF" 2>/dev/null
 	[[ -n $LPID ]] && kill -KILL "$LPID" 2>/dev/null
 	wait 2>/dev/null
-	umount -l "$ROOT" 2>/dev/null && rmdir "$ROOT"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 start() {
 	local l=$1 out=$2
@@ -68,10 +57,7 @@ start() {
 
 profile() {
 	local l=$1 out=$RESULTS/$1 total
-	mountpoint -q "$ROOT" || die "the private tmpfs on $ROOT is gone"
-	rm -rf "$T"
-	mkdir "$T"
-	"$B/workload" --prepare -d 4 "$T"
+	fresh_tree 4
 	start "$l" "$out"
 	perf record -q -e cpu-clock -g -o "$out.perf" -p "$LPID" 2>/dev/null &
 	PPID_PERF=$!

@@ -13,15 +13,15 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
 BUILD=${BUILD:-$SRC/build-bench}
-RESULTS=${RESULTS:-$HERE/results/perm-$(date +%Y%m%d-%H%M%S)}
 
-[[ $(id -u) == 0 ]] || { echo "perm_latency.sh: needs root" >&2; exit 1; }
-[[ -x $BUILD/bench/perm_latency ]] || { echo "perm_latency.sh: ninja -C $BUILD first" >&2; exit 1; }
-mkdir -p "$RESULTS"
+need_root
+[[ -x $BUILD/bench/perm_latency ]] || die "ninja -C $BUILD first"
+results_dir perm
 {
-	echo "date: $(date -Is)  kernel: $(uname -r)  cpus: $(nproc)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "date: $(date -Is)  kernel: $(uname -r)  cpus: $(nproc)  load: $(load_avg)"
 	timeout 1800 "$BUILD/bench/perm_latency" --fanwatch "$BUILD/tools/fanwatch/fanwatch" \
 		-o "$RESULTS" "$@"
 } 2>&1 | tee "$RESULTS/perm_latency.txt"

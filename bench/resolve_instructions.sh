@@ -16,12 +16,12 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
 N=${N:-20000}
-RESULTS=${RESULTS:-$HERE/results/resolve-instr-$(date +%Y%m%d-%H%M%S)}
-[[ $(id -u) == 0 ]] || { echo "resolve_instructions.sh: needs root" >&2; exit 1; }
+need_root
 "$SRC/scripts/deps.sh" valgrind linux-perf
-mkdir -p "$RESULTS"
+results_dir resolve-instr
 (($#)) || set -- "$SRC/build-bench"
 
 shapes=("fs:-k fs" "tree:-k tree" "fd:-k fd" "moves:-k fs --moves 20" "treemoves:-k tree --moves 20")

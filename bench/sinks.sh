@@ -27,60 +27,45 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
-BUILD=${BUILD:-$SRC/build-bench}
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+find_build
 N=${N:-50000}
 RATES=${RATES:-"10000 max"}
 REPEAT=${REPEAT:-3}
 SINKS=${SINKS:-"json journal syslog"}
-WORK_CPU=${WORK_CPU:-0}
-LISTEN_CPU=${LISTEN_CPU:-1}
+cpu_defaults
 NDIRS=4
 EVENTS=create,modify,close_write,delete,open
-B=$BUILD/bench
-FANWATCH=$BUILD/tools/fanwatch/fanwatch
 DEVLOG=$SRC/test/service/devlog.sh
 JD=/lib/systemd/systemd-journald
 
-die() { echo "sinks.sh: $*" >&2; exit 1; }
-
-[[ $(id -u) == 0 ]] || die "needs root (fanotify groups, a private mount namespace)"
+need_root "fanotify groups, a private mount namespace"
 
 if [[ -z ${SINKS_IN_NS:-} ]]; then
 	"$SRC/scripts/deps.sh"
-	for prog in "$B/workload" "$B/rusage_run" "$FANWATCH"; do
-		[[ -x $prog ]] || die "$prog missing: ninja -C $BUILD"
-	done
-	RESULTS=${RESULTS:-$HERE/results/sinks-$(date +%Y%m%d-%H%M%S)}
-	mkdir -p "$RESULTS"
-	export RESULTS BUILD
-	exec env SINKS_IN_NS=1 unshare -m --propagation private "$0" "$@"
+	need_built "$B/workload" "$B/rusage_run" "$FANWATCH"
+	reexec_private SINKS_IN_NS sinks "$@"
 fi
 
-ROOT=$(mktemp -d /tmp/fanwatch-sinks.XXXXXX)
-mount -t tmpfs -o mode=0755,size=2g tmpfs "$ROOT"
+private_tmpfs sinks 2g
 mount -t tmpfs -o mode=0755 tmpfs /run
-T=$ROOT/w
 PIDS=()
 
-cleanup() {
+# On exit: the daemons killed and reaped, the private /run unmounted.
+stop_all() {
 	local p
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	umount -l /run 2>/dev/null || true
-	umount -l "$ROOT" 2>/dev/null && rmdir "$ROOT"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 ticks() {	# utime+stime of a pid, in clock ticks (0 for pid 0)
-	local s f
+	local t
 	[[ $1 != 0 ]] || { echo 0; return; }
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	s=${s##*) }
-	read -r -a f <<<"$s"
-	echo "$((f[11] + f[12]))"
+	t=$(cpu_ticks "$1")
+	[[ $t == gone ]] && t=0
+	echo "$t"
 }
 
 # ---- the daemons ----
@@ -126,17 +111,18 @@ delivered_cheap() {
 	return 0
 }
 
+# fanwatch's and the daemon's CPU and the output: what "still draining" looks like.
+progress() { echo "$(ticks "$FWPID") $(ticks "$3") $(delivered_cheap "$1" "$2")"; }
+
 daemon_pid() {
 	case $1 in journal) echo "$JDPID" ;; syslog) echo "$RSPID" ;; *) echo 0 ;; esac
 }
 
 run_one() {
-	local sink=$1 rate=$2 rep=$3 dir fw args t0 tlast last='' now same=0 i dpid before after d0 d1
+	local sink=$1 rate=$2 rep=$3 dir fw args t0 tlast i dpid before after d0 d1
 	dir=$RESULTS/runs/$sink-$rate-$rep
 	mkdir -p "$dir"
-	rm -rf "$T"
-	mkdir "$T"
-	"$B/workload" --prepare -d "$NDIRS" "$T"
+	fresh_tree "$NDIRS"
 	case $sink in
 	json) args=(--json -o "$dir/out") ;;
 	journal) args=(--journal) ;;
@@ -145,28 +131,18 @@ run_one() {
 	before=$(delivered "$sink" "$dir" 2>/dev/null || echo 0)
 	dpid=$(daemon_pid "$sink")
 	d0=$(ticks "$dpid")
-	"$B/rusage_run" -p "$dir/pid" -o "$dir/rusage" -c "$LISTEN_CPU" -- \
-		"$DEVLOG" "$ROOT/log.sock" "$FANWATCH" -e "$EVENTS" "${args[@]}" "$T" \
+	rusage_exec "$dir" "$DEVLOG" "$ROOT/log.sock" "$FANWATCH" -e "$EVENTS" "${args[@]}" "$T" \
 		>"$dir/stdout" 2>"$dir/stderr" &
 	fw=$!
 	for ((i = 0; i < 400; i++)); do grep -q '^fanwatch: watching' "$dir/stderr" 2>/dev/null && break; sleep 0.025; done
 	((i < 400)) || die "fanwatch did not start: $(cat "$dir/stderr")"
 	FWPID=$(cat "$dir/pid")
 	t0=$(date +%s.%N)
-	tlast=$t0
+	SETTLE_T=$t0
 	"$B/workload" -n "$N" -r "$rate" -d "$NDIRS" -c "$WORK_CPU" "$T" >"$dir/workload"
 	# drain: fanwatch's CPU, the daemon's CPU and the output stop moving
-	for ((i = 0; i < 600 && same < 3; i++)); do
-		sleep 0.2
-		now="$(ticks "$FWPID") $(ticks "$dpid") $(delivered_cheap "$sink" "$dir")"
-		if [[ $now == "$last" ]]; then
-			same=$((same + 1))
-		else
-			same=0
-			tlast=$(date +%s.%N)
-		fi
-		last=$now
-	done
+	settle -t 600 3 progress "$sink" "$dir" "$dpid"
+	tlast=$SETTLE_T
 	kill -INT "$FWPID"
 	wait "$fw" || true
 	after=$(delivered "$sink" "$dir")
@@ -193,26 +169,27 @@ summarize() {
 	python3 "$HERE/sinks_summary.py" "$RESULTS/results.jsonl"
 }
 
+# one_repetition REP: every rate, every sink.
+one_repetition() {
+	local rate sink
+	for rate in $RATES; do
+		for sink in $SINKS; do
+			run_one "$sink" "$rate" "$1"
+		done
+	done
+}
+
 main() {
-	local sink rate rep
 	start_journald
 	start_rsyslogd
 	{
-		echo "date: $(date -Is)"
-		echo "kernel: $(uname -r)  cpus: $(nproc)  $(grep -m1 'model name' /proc/cpuinfo)"
+		env_head
 		echo "N=$N RATES=$RATES REPEAT=$REPEAT SINKS=$SINKS events=$EVENTS"
-		echo "systemd: $(dpkg-query -W -f '${Version}' systemd)  rsyslog: $(dpkg-query -W -f '${Version}' rsyslog)"
-		echo "max_queued_events: $(cat /proc/sys/fs/fanotify/max_queued_events)  max_dgram_qlen: $(cat /proc/sys/net/unix/max_dgram_qlen)  load: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "systemd: $(pkg_version systemd)  rsyslog: $(pkg_version rsyslog)"
+		echo "max_queued_events: $(cat /proc/sys/fs/fanotify/max_queued_events)  max_dgram_qlen: $(cat /proc/sys/net/unix/max_dgram_qlen)  load: $(load_avg)"
 	} | tee "$RESULTS/env.txt"
 	: >"$RESULTS/results.jsonl"
-	for ((rep = 1; rep <= REPEAT; rep++)); do
-		for rate in $RATES; do
-			for sink in $SINKS; do
-				run_one "$sink" "$rate" "$rep"
-			done
-		done
-		echo "sinks.sh: repetition $rep/$REPEAT done" >&2
-	done
+	repetitions one_repetition
 	summarize | tee "$RESULTS/table.txt"
 	echo "raw results: $RESULTS"
 }

@@ -31,44 +31,27 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SRC=$(dirname "$HERE")
-BUILD=${BUILD:-$SRC/build-bench}
-BUILD=$(cd "$BUILD" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+find_build
 REPEAT=${REPEAT:-3}
 TREES=${TREES:-"include big"}
 LISTENERS=${LISTENERS:-"fanwatch fanwatch_fs inotifywait fsnotifywait fatrace${FANWATCH_OLD:+ fanwatch_old}"}
-WORK_CPU=${WORK_CPU:-0}
-LISTEN_CPU=${LISTEN_CPU:-1}
+cpu_defaults
 SCENARIOS=${*:-real memory moves strategy}
-B=$BUILD/bench
-FANWATCH=$BUILD/tools/fanwatch/fanwatch
 QUIET_S=1		# a listener is done when its CPU and output stand still this long
 LIMIT_S=300		# ... or after this long (then the run says so)
 
-die() { echo "trees.sh: $*" >&2; exit 1; }
-[[ $(id -u) == 0 ]] || die "needs root (fanotify groups, a private mount namespace)"
+need_root "fanotify groups, a private mount namespace"
 
 if [[ -z ${TREES_IN_NS:-} ]]; then
 	"$SRC/scripts/deps.sh" fatrace inotify-tools
 	[[ -x $B/rusage_run && -x $B/workload && -x $FANWATCH ]] || die "build first: ninja -C $BUILD"
-	RESULTS=${RESULTS:-$HERE/results/trees-$(date +%Y%m%d-%H%M%S)}
-	mkdir -p "$RESULTS"
-	export RESULTS BUILD
-	exec env TREES_IN_NS=1 unshare -m --propagation private "$0" "$@"
+	reexec_private TREES_IN_NS trees "$@"
 fi
 
-ROOT=$(mktemp -d /tmp/fanwatch-trees.XXXXXX)
-mount -t tmpfs -o mode=0755,size=3g tmpfs "$ROOT"
-W=$ROOT/w
-LPID=
-LBG=
-cleanup() {
-	[[ -n $LPID ]] && kill -KILL "$LPID" 2>/dev/null
-	[[ -n $LBG ]] && wait "$LBG" 2>/dev/null
-	umount -l "$ROOT" 2>/dev/null && rmdir "$ROOT"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+private_tmpfs trees 3g
+W=$T
 log() { echo "trees.sh: $*" >&2; }
 on_cpu() { taskset -c "$WORK_CPU" "$@"; }
 
@@ -103,7 +86,7 @@ is_ready() {
 	case $1 in
 	fanwatch*) grep -q '^fanwatch: watching' "$2/stderr" ;;
 	inotifywait | fsnotifywait) grep -q 'Watches established' "$2/stderr" ;;
-	fatrace) cat /proc/"$3"/fdinfo/* 2>/dev/null | grep -q '^fanotify \(sdev\|mnt_id\|ino\):' ;;
+	fatrace) has_fanotify_mark "$3" ;;
 	esac
 }
 
@@ -111,7 +94,7 @@ is_ready() {
 start() {
 	local l=$1 d=$2 i
 	shift 2
-	local run=("$B/rusage_run" -p "$d/pid" -o "$d/rusage" -c "$LISTEN_CPU" --)
+	local run=(rusage_exec "$d")
 	rm -f "$d/pid"
 	case $l in
 	fanwatch) "${run[@]}" "$FANWATCH" --json -o "$d/out" "$@" "$W" 2>"$d/stderr" & ;;
@@ -120,12 +103,12 @@ start() {
 	fanwatch_old) "${run[@]}" "$FANWATCH_OLD" --json -o "$d/out" "$@" "$W" 2>"$d/stderr" & ;;
 	inotifywait | fsnotifywait) "${run[@]}" "$l" -r -m -e create -e delete \
 		--format '%e|%w%f' -o "$d/out" "$W" 2>"$d/stderr" & ;;
-	fatrace) (cd "$W" && exec "${run[@]}" fatrace -c -f '+D' -o "$d/out") 2>"$d/stderr" & ;;
+	fatrace) (cd "$W" && "${run[@]}" fatrace -c -f '+D' -o "$d/out") 2>"$d/stderr" & ;;
 	esac
 	LBG=$!
 	for ((i = 0; i < 6000; i++)); do
 		[[ -s $d/pid ]] && LPID=$(cat "$d/pid") && is_ready "$l" "$d" "$LPID" && return 0
-		kill -0 "$LBG" 2>/dev/null || die "$l exited before it was ready: $(cat "$d/stderr")"
+		alive "$LBG" || die "$l exited before it was ready: $(cat "$d/stderr")"
 		sleep 0.01
 	done
 	die "$l not ready after 60 s"
@@ -134,12 +117,7 @@ start() {
 stop() {
 	kill -INT "$LPID" 2>/dev/null || true
 	wait "$LBG" 2>/dev/null || true
-	LPID= LBG=
-}
-
-fresh() {
-	rm -rf "$W"
-	mkdir -p "$W"
+	LPID='' LBG=''
 }
 
 # ---- the trees ----
@@ -192,7 +170,7 @@ run_real() {
 			for l in $LISTENERS; do
 				d=$RESULTS/real-$tree-$l-$rep
 				mkdir -p "$d"
-				fresh
+				fresh_tree
 				start "$l" "$d"
 				mkdir "$W/t"
 				on_cpu tar xf "$ROOT/$tree.tar" -C "$W/t"
@@ -224,7 +202,7 @@ run_memory() {
 	for l in fanwatch ${FANWATCH_OLD:+fanwatch_old}; do
 		d=$RESULTS/memory-$l
 		mkdir -p "$d"
-		fresh
+		fresh_tree
 		start "$l" "$d" -e create,delete
 		sleep 1
 		line="$l start $(rss_kb "$LPID")"
@@ -267,7 +245,7 @@ run_moves() {
 			for n in 2000 20000; do
 				d=$RESULTS/moves-$l-$n-$rep
 				mkdir -p "$d"
-				fresh
+				fresh_tree
 				fill "$n"
 				rm -rf "$ROOT/out"
 				python3 -c "
@@ -289,7 +267,7 @@ for j in range(200): os.rename('$ROOT/out/m%d' % j, '$W/m%d' % j)"
 			for n in 5000 10000 20000; do
 				d=$RESULTS/rmdirs-$l-$n-$rep
 				mkdir -p "$d"
-				fresh
+				fresh_tree
 				fill "$n"
 				start "$l" "$d" -e create,delete
 				c0=$(cpu_ns "$LPID")
@@ -311,7 +289,7 @@ run_strategy() {
 		for l in fanwatch fanwatch_fs; do
 			d=$RESULTS/strategy-$l-$rep
 			mkdir -p "$d"
-			fresh
+			fresh_tree
 			fill 1000
 			rm -rf "$ROOT/busy"
 			mkdir -p "$ROOT/busy"
@@ -324,7 +302,7 @@ run_strategy() {
 			seen=$(sed -n 's/^fanwatch: \([0-9]*\) events seen.*/\1/p' "$d/stderr")
 			echo "$l outside-events cpu_ms $(((c1 - c0) / 1000000)) events_seen ${seen:-?} rep $rep" |
 				tee -a "$RESULTS/strategy.txt"
-			fresh
+			fresh_tree
 			fill 20000
 			t0=$(date +%s%N)
 			start "$l" "$d"
