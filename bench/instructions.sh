@@ -235,7 +235,7 @@ perf_one() {
 
 perf_listeners() {
 	local events=task-clock l
-	if perf stat -e instructions true 2>&1 | grep -q 'not supported'; then
+	if perf stat -e instructions true 2>&1 | grep 'not supported' >/dev/null; then
 		echo "perf: the instructions counter is not supported here (virtual machine): task-clock only"
 	else
 		events=task-clock,instructions

@@ -223,7 +223,7 @@ static void print_summary(const struct fw_state *st)
 
 /* ---- the loop ---- */
 
-enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_OUT, PFD_N };
+enum { PFD_SIG, PFD_NOTIF, PFD_MNT, PFD_PERM, PFD_TREE, PFD_OUT, PFD_TABLE, PFD_N };
 
 struct loop {
 	struct fw_state *st;
@@ -335,8 +335,9 @@ static int until_deadline(const struct loop *l)
 
 /*
  * The resolver's process table hears of every process that exits on the
- * machine: read it every TABLE_READ_MS (its sockets hold thousands of
- * messages), not at each of them, so a busy machine does not wake us.
+ * machine: read it at most every TABLE_READ_MS (its sockets hold
+ * thousands of messages), not at each of them, so a busy machine does not
+ * wake us at every exit; and only when it has something (table_wait()).
  */
 #define TABLE_READ_MS 50
 
@@ -353,15 +354,32 @@ static void table_tick(struct loop *l)
 	}
 }
 
-static int poll_timeout(const struct loop *l)
+/*
+ * Milliseconds until the table may be read again (-1: it may now).  Once
+ * it may, its descriptor is polled: an idle machine, whose table has
+ * nothing to say, then wakes nobody.
+ */
+static int table_wait(struct loop *l)
+{
+	double left;
+
+	if (!l->table)
+		return -1;
+	left = l->table_read + TABLE_READ_MS / 1e3 - now_mono();
+	l->fds[PFD_TABLE].fd = left > 0 ? -1 : fan_resolver_fd(l->st->res);
+	return left > 0 ? (int)(left * 1000) + 1 : -1;
+}
+
+static int poll_timeout(struct loop *l)
 {
 	int t = until_deadline(l), n = fw_notify_timeout(), w = fw_watch_timeout(l->st);
 	int iv = fw_interval_timeout(l->st->interval);	/* --interval (i15) */
+	int tw = table_wait(l);
 
 	if (n >= 0 && (t < 0 || n < t))
 		t = n;	/* the service manager's watchdog and status */
-	if (l->table && (t < 0 || t > TABLE_READ_MS))
-		t = TABLE_READ_MS;
+	if (tw >= 0 && (t < 0 || tw < t))
+		t = tw;
 
 	/* a rescan of the tree put off after overflows: when it is due */
 	if (w >= 0 && (t < 0 || w < t))
@@ -386,6 +404,7 @@ static void loop_init(struct loop *l, struct fw_state *st, int sigfd)
 	l->fds[PFD_TREE] = (struct pollfd){ .fd = st->tree ? fw_proctree_fd(st->tree) : -1,
 					    .events = POLLIN };
 	l->table = st->res && fan_resolver_fd(st->res) >= 0;
+	l->fds[PFD_TABLE] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	/* the output thread failed to write: stop now, not at the next event */
 	l->fds[PFD_OUT] = (struct pollfd){ .fd = fw_out_notify_fd(&st->out), .events = POLLIN };
 	if (st->o->timeout > 0) {
