@@ -311,6 +311,17 @@ static size_t first_after(const struct lf_moves *b, uint32_t pos)
 
 /* ---- the moves' own paths, from what is read now ---- */
 
+/* The record holding a move's old (new) entry: FAN_RENAME's OLD_ (NEW_) DFID_NAME, else the event's DFID_NAME. */
+static unsigned int old_type(const struct lf_move *m)
+{
+	return m->from == m->to ? FAN_EVENT_INFO_TYPE_OLD_DFID_NAME : FAN_EVENT_INFO_TYPE_DFID_NAME;
+}
+
+static unsigned int new_type(const struct lf_move *m)
+{
+	return m->from == m->to ? FAN_EVENT_INFO_TYPE_NEW_DFID_NAME : FAN_EVENT_INFO_TYPE_DFID_NAME;
+}
+
 /* One side of a move: its entry's path at its event's moment, from read-time sources. */
 static int side(struct fan_resolver *r, const struct fan_event *ev, const struct fan_info *rec,
 		struct sbuf *out)
@@ -338,10 +349,7 @@ static int moved_self(struct fan_resolver *r, const struct lf_moves *b, const st
 
 static void compute(struct fan_resolver *r, struct lf_moves *b, struct lf_move *m)
 {
-	unsigned int ot = m->from == m->to ? FAN_EVENT_INFO_TYPE_OLD_DFID_NAME
-					   : FAN_EVENT_INFO_TYPE_DFID_NAME;
-	unsigned int nt = m->from == m->to ? FAN_EVENT_INFO_TYPE_NEW_DFID_NAME
-					   : FAN_EVENT_INFO_TYPE_DFID_NAME;
+	unsigned int ot = old_type(m), nt = new_type(m);
 
 	m->state = MV_BUSY;
 	r->depth++;
@@ -489,10 +497,7 @@ static int fwd_build(struct fan_resolver *r, struct lf_moves *b, size_t first, s
 
 	for (i = 0; i < n; i++) {
 		const struct lf_move *m = &b->mv[first + i];
-		unsigned int ot = m->from == m->to ? FAN_EVENT_INFO_TYPE_OLD_DFID_NAME
-						   : FAN_EVENT_INFO_TYPE_DFID_NAME;
-		unsigned int nt = m->from == m->to ? FAN_EVENT_INFO_TYPE_NEW_DFID_NAME
-						   : FAN_EVENT_INFO_TYPE_DFID_NAME;
+		unsigned int ot = old_type(m), nt = new_type(m);
 
 		f[i] = (struct fwd){ 0 };
 		if (m->state == MV_DONE && !m->err_old && !m->err_new) {

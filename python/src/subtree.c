@@ -365,22 +365,33 @@ static PyObject *subtree_remove_root(SubtreeObject *self, PyObject *arg)
 	Py_RETURN_NONE;
 }
 
-static PyObject *subtree_handle(SubtreeObject *self, PyObject *arg)
+/*
+ * arg's event, if arg is a current Event of the tracker's group (else
+ * NULL, an exception set); meth: "Subtree.NAME", the method asking.
+ */
+static const struct fan_event *own_event(SubtreeObject *self, PyObject *arg, const char *meth)
 {
-	const struct fan_event *ev;
-	int r;
+	const char *name = meth + sizeof("Subtree.") - 1;
 
 	if (!PyObject_TypeCheck(arg, &Pyfan_EventType)) {
-		PyErr_SetString(PyExc_TypeError, "handle(): an Event");
+		PyErr_Format(PyExc_TypeError, "%s(): an Event", name);
 		return NULL;
 	}
 	if (check(self) < 0)
 		return NULL;
 	if (((EventObject *)arg)->group != self->group) {
-		PyErr_SetString(PyExc_ValueError, "handle(): an event of the tracker's group");
+		PyErr_Format(PyExc_ValueError, "%s(): an event of the tracker's group", name);
 		return NULL;
 	}
-	ev = pyfan_event_current(((EventObject *)arg), "Subtree.handle");
+	return pyfan_event_current((EventObject *)arg, meth);
+}
+
+static PyObject *subtree_handle(SubtreeObject *self, PyObject *arg)
+{
+	const struct fan_event *ev;
+	int r;
+
+	ev = own_event(self, arg, "Subtree.handle");
 	if (!ev)
 		return NULL;
 	self->busy = true;
@@ -398,17 +409,7 @@ static PyObject *subtree_in_scope(SubtreeObject *self, PyObject *arg)
 	const struct fan_event *ev;
 	int r;
 
-	if (!PyObject_TypeCheck(arg, &Pyfan_EventType)) {
-		PyErr_SetString(PyExc_TypeError, "in_scope(): an Event");
-		return NULL;
-	}
-	if (check(self) < 0)
-		return NULL;
-	if (((EventObject *)arg)->group != self->group) {
-		PyErr_SetString(PyExc_ValueError, "in_scope(): an event of the tracker's group");
-		return NULL;
-	}
-	ev = pyfan_event_current(((EventObject *)arg), "Subtree.in_scope");
+	ev = own_event(self, arg, "Subtree.in_scope");
 	if (!ev)
 		return NULL;
 	r = fan_subtree_in_scope(self->t, ev);
